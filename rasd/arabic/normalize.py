@@ -1,0 +1,70 @@
+"""Arabic normalisation on a copy of the text, with a map back to the original offsets.
+
+The original text is never rewritten: every component matches on the normalised view and
+turns its hits back into original offsets through the map, so evidence spans always quote
+the article exactly as it was read.
+"""
+
+from __future__ import annotations
+
+import re
+
+# One character in, zero or one character out. Removed characters (diacritics, tatweel,
+# zero-width marks) vanish from the view; everything else maps one to one.
+_FOLD: dict[str, str] = {
+    "\u0622": "\u0627",  # آ alef madda
+    "\u0623": "\u0627",  # أ alef hamza above
+    "\u0625": "\u0627",  # إ alef hamza below
+    "\u0671": "\u0627",  # ٱ alef wasla
+    "\u0672": "\u0627",
+    "\u0673": "\u0627",
+    "\u0649": "\u064a",  # ى alef maqsura -> ya
+    "\u06cc": "\u064a",  # Persian ya
+    "\u06a9": "\u0643",  # Persian kaf
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2033": '"', "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
+    "\u066b": ".",  # Arabic decimal separator
+    "\u066c": ",",  # Arabic thousands separator
+}
+for _i in range(10):
+    _FOLD[chr(0x0660 + _i)] = str(_i)  # Arabic-Indic digits
+    _FOLD[chr(0x06F0 + _i)] = str(_i)  # Persian digits
+
+_DROP = set(chr(c) for c in range(0x064B, 0x0660))  # harakat, tanwin, shadda, sukun ...
+_DROP |= {"\u0670", "\u0640", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\ufeff",
+          "\u061c", "\u06e1"}
+
+# Arabic letters only: the block U+0600-U+06FF also holds ، ؛ ؟ ٪ and digits, which are not
+# letters. Used by the tokenizer and by every lexicon regex through LETTER.
+LETTER = "\u0621-\u063a\u0641-\u064a\u0671-\u06d3\u06d5\u06fa-\u06fc"
+ARABIC_WORD = re.compile(f"[{LETTER}]+")
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Return (view, offsets): view[i] came from text[offsets[i]]; offsets[len(view)] == len(text)."""
+    out: list[str] = []
+    offsets: list[int] = []
+    fold = _FOLD
+    drop = _DROP
+    for i, ch in enumerate(text):
+        if ch in drop:
+            continue
+        out.append(fold.get(ch, ch))
+        offsets.append(i)
+    offsets.append(len(text))
+    return "".join(out), offsets
+
+
+def normalize(text: str) -> str:
+    """The normalised view alone, for lexicon entries and queries."""
+    return normalize_with_map(text)[0]
+
+
+_KEY_FOLD = str.maketrans({"\u0629": "\u0647", "\u0624": "\u0648", "\u0626": "\u064a", "\u0621": ""})
+
+
+def fold_key(text: str) -> str:
+    """A stronger fold for dictionary keys (ta marbuta, hamza seats), never for offsets."""
+    return " ".join(normalize(text).translate(_KEY_FOLD).split())
