@@ -8,6 +8,7 @@ the article exactly as it was read.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # One character in, zero or one character out. Removed characters (diacritics, tatweel,
 # zero-width marks) vanish from the view; everything else maps one to one.
@@ -50,6 +51,13 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     drop = _DROP
     for i, ch in enumerate(text):
         if ch in drop:
+            continue
+        if "\ufb50" <= ch <= "\ufeff":
+            # presentation forms (ﻻ, ﷲ ...) expand to letters that all point at this character
+            for c in unicodedata.normalize("NFKC", ch):
+                if c not in drop and c != " ":
+                    out.append(fold.get(c, c))
+                    offsets.append(i)
             continue
         out.append(fold.get(ch, ch))
         offsets.append(i)

@@ -1,0 +1,161 @@
+"""The `rasd` command: thin wrappers that parse options, call the library and print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from rasd import __version__
+from rasd.doc import Article
+
+
+def samples_dir() -> Path:
+    return Path(str(resources.files("rasd").joinpath("samples")))
+
+
+class Batch:
+    """Reads the inputs, reports bad items on stderr as one line each, and remembers failure."""
+
+    def __init__(self, paths: tuple[str, ...], samples: bool = False) -> None:
+        self.paths = list(paths) + ([str(samples_dir())] if samples else [])
+        self.failed = 0
+        self.read = 0
+
+    def articles(self) -> Iterator[Article]:
+        from rasd.ingest import ReadError, iter_articles
+
+        for item in iter_articles(self.paths):
+            if isinstance(item, ReadError):
+                self.failed += 1
+                click.echo(f"rasd: {item}", err=True)
+                continue
+            self.read += 1
+            yield item
+
+
+def _progress(it: Iterator[Article], label: str) -> Iterator[Article]:
+    """A progress bar on stderr when it is a terminal (pipes stay clean)."""
+    if not sys.stderr.isatty():
+        yield from it
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed} articles"),
+                  TimeElapsedColumn(), transient=True, console=None) as bar:
+        task = bar.add_task(label, total=None)
+        for a in it:
+            yield a
+            bar.advance(task)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rasd")
+def main() -> None:
+    """Rasd (رصد): Arabic security-incident reports about Syria into an evidence-linked event dataset."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "geojson"]), default="jsonl",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
+@click.option("--samples", is_flag=True, help="Also read the bundled sample articles.")
+@click.option("--background", is_flag=True,
+              help="Also emit past events recalled as context (report_kind background).")
+@click.option("--no-link", is_flag=True, help="One record per article mention; skip cross-article linking.")
+def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool, background: bool,
+            no_link: bool) -> None:
+    """Read articles (files, folders, JSONL(.gz), - for stdin) and write one record per event."""
+    from rasd.export import WRITERS
+    from rasd.extract.events import mentions_of
+    from rasd.link.merge import link
+    from rasd.pipeline import make_doc
+
+    if not paths and not samples:
+        raise click.UsageError("give at least one PATH (or - for stdin, or --samples)")
+    batch = Batch(paths, samples)
+    mentions = []
+    for art in _progress(batch.articles(), "extract"):
+        try:
+            mentions.extend(mentions_of(make_doc(art), include_background=background))
+        except Exception as exc:  # one bad article must not sink the batch
+            batch.failed += 1
+            click.echo(f"rasd: {art.path or art.id}: extraction failed: {exc!r}", err=True)
+    events = mentions if no_link else link(mentions)
+    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        WRITERS[fmt](events, out)
+    finally:
+        if output:
+            out.close()
+    click.echo(f"rasd: {batch.read} articles read, {batch.failed} failed, {len(events)} events", err=True)
+    if batch.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per article, one per line.")
+def inspect(paths: tuple[str, ...], as_json: bool) -> None:
+    """Show what Rasd reads: sentences, numbers and dates with their character spans."""
+    from rasd.pipeline import ARABIC_LAYER, make_doc
+
+    batch = Batch(paths)
+    for art in batch.articles():
+        doc = make_doc(art, ARABIC_LAYER)
+        obj = {
+            "id": art.id,
+            "published": art.published.isoformat() if art.published else None,
+            "sentences": [{"start": s.start, "end": s.end} for s in doc.sentences],
+            "numbers": [{"start": n.start, "end": n.end, "text": n.text, "value": n.get("value"),
+                         "kind": n.get("kind")} for n in doc.get("numbers")],
+            "dates": [{"start": d.start, "end": d.end, "text": d.text,
+                       "date_start": d.get("date_start").isoformat() if d.get("date_start") else None,
+                       "date_end": d.get("date_end").isoformat() if d.get("date_end") else None,
+                       "precision": d.get("precision")} for d in doc.get("dates")],
+        }
+        if as_json:
+            click.echo(json.dumps(obj, ensure_ascii=False))
+            continue
+        click.echo(f"== {art.id}  published={obj['published']}  sentences={len(doc.sentences)}")
+        for n in obj["numbers"]:
+            click.echo(f"  number {n['start']}-{n['end']} {n['text']!r} = {n['value']} ({n['kind']})")
+        for d in obj["dates"]:
+            click.echo(f"  date   {d['start']}-{d['end']} {d['text']!r} = {d['date_start']}..{d['date_end']}"
+                       f" p{d['precision']}")
+    if batch.failed:
+        sys.exit(1)
+
+
+@main.command()
+def about() -> None:
+    """Version, data sources and their licences."""
+    click.echo(f"rasd {__version__}")
+    text = resources.files("rasd.data").joinpath("ATTRIBUTION.md")
+    if text.is_file():
+        click.echo(text.read_text("utf-8"))
+
+
+@main.command()
+def samples() -> None:
+    """Print the folder of the bundled sample articles (for `rasd extract "$(rasd samples)"`)."""
+    click.echo(str(samples_dir()))
+
+
+def _attach_optional() -> None:
+    try:
+        from rasd.geo.commands import gazetteer
+    except ImportError:  # pragma: no cover - geo commands ship with the package
+        return
+    main.add_command(gazetteer)
+
+
+_attach_optional()
+
+if __name__ == "__main__":
+    main()

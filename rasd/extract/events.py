@@ -1,0 +1,241 @@
+"""From the incidents of one annotated Doc to contract-shaped event records (EVENTS.md).
+
+Each record carries its evidence: the spans of the original text behind every field it
+fills. Records of several articles are merged into one event per incident by rasd.link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from rasd.doc import Doc, Span
+from rasd.extract import quantities, sides
+from rasd.extract.incidents import Incident
+from rasd.extract.notes import make_notes
+from rasd.extract.triggers import offtopic_score
+from rasd.geo.resolve import resolve
+
+OFFTOPIC_LIMIT = 0.5  # offtopic_score above which an article (sport, economy, ...) yields nothing
+
+
+@cache
+def _types() -> dict[str, Any]:
+    return json.loads(resources.files("rasd.data").joinpath("types.json").read_text("utf-8"))
+
+
+def event_id(article_id: str, start: int) -> str:
+    """Stable id of an incident mention: the same article and offset give the same id."""
+    return "rasd-" + hashlib.sha1(f"{article_id}:{start}".encode()).hexdigest()[:12]
+
+
+def _live_triggers(inc: Incident) -> list[Span]:
+    """Realis triggers, less explosive words that name seized items ("ضبط عبوات ناسفة")."""
+    out = []
+    exp = set(_types()["explosive_classes"])
+    for u in inc.units:
+        trig = u.realis_triggers
+        has_blast = any(t.label in ("explosion", "suicide") for t in trig)
+        seizing = any(t.label in ("seizure", "dismantle") for t in trig)
+        for t in trig:
+            if t.label in exp and t.label != "explosion":
+                inside_seized = any(s.start <= t.start < s.end or t.start <= s.start < t.end for s in u.seized)
+                if (inside_seized or seizing) and not has_blast:
+                    continue
+            out.append(t)
+    return out
+
+
+def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
+                armed_victims: bool, civilian_victims: bool) -> tuple[str, str, Span | None]:
+    classes = {t.label: t for t in reversed(trig)}  # first occurrence wins as evidence
+    if inc.kind == "aggregate" and any(c.role == "arrested" and c.value for c in counts):
+        return "Strategic developments", "Arrests", classes.get("arrest") or classes.get("raid") or (
+            trig[0] if trig else None)
+    has_arrests = any(c.role == "arrested" for c in counts) or "arrest" in classes
+    for cls, etype, sub in _types()["precedence"]:
+        if cls not in classes:
+            continue
+        if cls in _types()["attack_classes"]:
+            if armed_victims and not civilian_victims:
+                etype, sub = _types()["armed_victim"]
+        if cls == "seizure" and has_arrests:
+            etype, sub = "Strategic developments", "Arrests"
+        if cls == "neutralise" and "raid" not in classes and "arrest" not in classes and not armed_victims:
+            etype, sub = "Battles", "Armed clash"
+        return etype, sub, classes[cls]
+    return "Strategic developments", "Other", trig[0] if trig else None
+
+
+def _evidence(article_id: str, field: str, span: Span | None) -> dict | None:
+    if span is None or not span.text:
+        return None
+    return {"field": field, "article_id": article_id, "start": span.start, "end": span.end, "text": span.text}
+
+
+def mentions_of(doc: Doc, include_background: bool = False) -> list[dict[str, Any]]:
+    """Event records of one article (before cross-article linking)."""
+    art = doc.article
+    aid = art.id if art else "doc"
+    if offtopic_score(doc) > OFFTOPIC_LIMIT:
+        return []
+    records = []
+    for inc in doc.get("incidents"):
+        if inc.kind == "background" and not include_background:
+            continue
+        rec = _record(doc, inc, aid)
+        if rec is not None:
+            records.append(rec)
+    return records
+
+
+def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
+    trig = _live_triggers(inc)
+    if not trig:
+        return None
+    date_span = inc.date
+    event_date = date_span.get("date_start") if date_span is not None else None
+    ms = sides.mentions(doc, inc, event_date)
+    actor_at = {m.span.start: m.key for m in ms}
+    # map each actor mention's token start as well (the actor may follow a proclitic)
+    for m in ms:
+        tok = next((t for t in doc.tokens if t.start <= m.span.start < t.end), None)
+        if tok is not None:
+            actor_at[tok.start] = m.key
+    counts = quantities.find_counts(doc, inc, actor_at)
+    civilian_victims = any(c.civilians for c in counts if c.role in ("killed", "injured")) or any(
+        m.key == "civilians" and m.side == 2 for m in ms)
+    armed_victims = any(m.side == 2 and m.key not in ("civilians",) for m in ms) or any(
+        c.actor_key and c.actor_key != "civilians" for c in counts if c.role == "killed")
+    etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims)
+    actors = sides.assign(ms, sub, civilian_victims)
+    side_of = {a["key"]: a["side"] for a in actors}
+    q = quantities.summarize(counts, side_of)
+    if inc.kind == "aggregate" and not any(q[k] for k in ("arrested", "fatalities", "injured")):
+        return None  # a campaign described without any figure is no tally
+    geo = resolve(doc, [p for u in inc.units for p in u.places]) if any(u.places for u in inc.units) else None
+    country = getattr(geo, "country", None) or "Syria"
+    if geo is None and not _syrian(doc, actors):
+        return None
+    seized_items, seized_spans = _seized(doc, inc)
+    ev: list[dict | None] = [_evidence(aid, "event_type", type_span), _evidence(aid, "sub_event_type", type_span)]
+    ev.append(_evidence(aid, "event_date", date_span))
+    ev.append(_evidence(aid, "report_kind", _kind_span(doc, inc)))
+    for m in ms:
+        if m.key in side_of:
+            ev.append(_evidence(aid, f"actors.side{side_of[m.key]}", m.span))
+    for field, sp in q["evidence"]:
+        ev.append(_evidence(aid, field, sp))
+    for sp in seized_spans:
+        ev.append(_evidence(aid, "seized", sp))
+    rec: dict[str, Any] = {
+        "id": event_id(aid, inc.start),
+        "report_kind": inc.kind,
+        "event_date": event_date.isoformat() if event_date else None,
+        "date_end": (date_span.get("date_end") or event_date).isoformat() if event_date else None,
+        "time_precision": date_span.get("precision") if event_date else None,
+        "disorder_type": _types()["disorder"][etype],
+        "event_type": etype,
+        "sub_event_type": sub,
+        "actors": actors,
+        "country": country,
+        "admin1": None, "admin2": None, "admin3": None,
+        "location": None, "location_ar": None, "latitude": None, "longitude": None, "geo_precision": None,
+        "fatalities": q["fatalities"],
+        "killed": q["killed"],
+        "injured": q["injured"],
+        "arrested": q["arrested"],
+        "seized": seized_items,
+        "sources": [_source(doc)],
+        "notes": "",
+        "evidence": [],
+        "confidence": 0.0,
+    }
+    if geo is not None:
+        _apply_geo(rec, geo, inc, ev, aid)
+    rec["evidence"] = _dedupe([e for e in ev if e])
+    rec["notes"] = make_notes(rec)
+    rec["confidence"] = _confidence(rec, trig)
+    return rec
+
+
+def _apply_geo(rec: dict, geo: Any, inc: Incident, ev: list, aid: str) -> None:
+    if rec["country"] != "Syria":
+        return
+    multi = inc.kind == "aggregate" and len(inc.admin1s()) > 1
+    if multi:
+        return  # a tally over several governorates has no single place
+    for f in ("admin1", "admin2", "admin3", "location", "location_ar", "latitude", "longitude", "geo_precision"):
+        rec[f] = getattr(geo, f, None)
+    for sp in getattr(geo, "evidence", None) or []:
+        ev.append(_evidence(aid, "location", sp))
+
+
+def _kind_span(doc: Doc, inc: Incident) -> Span | None:
+    if inc.kind_evidence is None:
+        return None
+    s, e = inc.kind_evidence
+    return doc.span(s, e)
+
+
+_SEIZE_REACH = 160  # characters after a seizure word in which listed items are what was seized
+
+
+def _seized(doc: Doc, inc: Incident) -> tuple[list[str], list[Span]]:
+    """Items named just after a seizure word ("ضبطت أسلحة وذخائر"), not across paragraphs."""
+    seize = [t for u in inc.units for t in u.realis_triggers if t.label in ("seizure", "dismantle")]
+    items: dict[str, Span] = {}
+    for s in doc.get("seized"):
+        item = s.get("item")
+        if not item or item in items:
+            continue
+        for t in seize:
+            after = t.end <= s.start and s.start - t.end <= _SEIZE_REACH
+            before = s.end <= t.start and t.start - s.end <= 30
+            if (after and "\n" not in doc.text[t.end:s.start]) or (before and "\n" not in doc.text[s.end:t.start]):
+                items[item] = s
+                break
+    return sorted(items), [items[k] for k in sorted(items)]
+
+
+def _syrian(doc: Doc, actors: list[dict]) -> bool:
+    from rasd.extract.cues import cue_regex
+
+    if any(a["key"] not in ("civilians", "unidentified") for a in actors):
+        return True
+    return cue_regex("syria_words").search(doc.norm) is not None
+
+
+def _source(doc: Doc) -> dict[str, Any]:
+    a = doc.article
+    if a is None:
+        return {"article_id": "doc", "outlet": None, "url": None, "published": None}
+    return {"article_id": a.id, "outlet": a.outlet, "url": a.url,
+            "published": a.published.isoformat() if a.published else None}
+
+
+def _dedupe(ev: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for e in ev:
+        k = (e["field"], e["article_id"], e["start"], e["end"])
+        if k not in seen:
+            seen.add(k)
+            out.append(e)
+    return out
+
+
+def _confidence(rec: dict, trig: list[Span]) -> float:
+    """How sure: a typed trigger, plus a date, a place, both sides and a figure each add."""
+    score = 0.35 + min(0.15, 0.05 * len(trig))
+    score += 0.12 if rec["event_date"] else 0.0
+    score += 0.12 if rec["admin1"] else 0.0
+    score += 0.06 if (rec["geo_precision"] or 3) <= 2 else 0.0
+    sides_present = {a["side"] for a in rec["actors"]}
+    score += 0.1 if sides_present == {1, 2} else 0.04 if sides_present else 0.0
+    score += 0.08 if any(rec[k] is not None for k in ("fatalities", "injured", "arrested")) else 0.0
+    if rec["report_kind"] != "incident":
+        score -= 0.05
+    return round(max(0.05, min(0.98, score)), 2)

@@ -1,0 +1,294 @@
+"""Segmentation of an article into incidents, and each incident's report kind.
+
+An article is cut into clauses (sentences, split again at reporting connectors such as
+"لافتا إلى أن" or "والذي وقع"). Walking the clauses in order, a clause with a real event
+trigger joins the current incident unless it brings its own anchor that contradicts it: a
+date that does not overlap, a governorate that does not match, or an explicit "وفي سياق
+متصل". A repeated lead merges back into the incident it repeats.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasd.doc import Doc, Span
+from rasd.extract.cues import cue_regex, match_span
+
+# trigger classes that describe an event on their own; the others (kill, injure) only
+# describe one when no other trigger is near, and then count as attacks.
+EVENT_CLASSES = {
+    "raid", "clash", "arrest", "dismantle", "seizure", "neutralise", "assassination", "kidnap", "ied",
+    "car_bomb", "suicide", "explosion", "airstrike", "shelling", "attack", "grenade", "control",
+    "protest", "kill", "injure",
+}
+BACKGROUND_DAYS = 30  # an incident that ended this long before publication is recalled context
+
+
+@dataclass
+class Unit:
+    """A clause: the smallest stretch of text that carries one date, place and event."""
+
+    index: int
+    nstart: int
+    nend: int
+    start: int
+    end: int
+    sentence: int
+    first_in_sentence: bool
+    triggers: list[Span] = field(default_factory=list)
+    dates: list[Span] = field(default_factory=list)
+    numbers: list[Span] = field(default_factory=list)
+    actors: list[Span] = field(default_factory=list)
+    places: list[Span] = field(default_factory=list)
+    seized: list[Span] = field(default_factory=list)
+    cues: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    def has(self, cue: str) -> bool:
+        return bool(self.cues.get(cue))
+
+    @property
+    def realis_triggers(self) -> list[Span]:
+        return [t for t in self.triggers if t.get("realis", True) and t.label in EVENT_CLASSES]
+
+    def admin1s(self) -> set[str]:
+        """Governorates this clause names unambiguously (an ambiguous name says nothing here)."""
+        out: set[str] = set()
+        for p in self.places:
+            cands = {c.admin1 for c in p.get("candidates") or [] if c.admin1}
+            if len(cands) == 1:
+                out |= cands
+        return out
+
+
+@dataclass
+class Incident:
+    """One incident of one article: its clauses, governing date, kind and why."""
+
+    units: list[Unit]
+    kind: str = "incident"
+    date: Span | None = None
+    kind_evidence: tuple[int, int] | None = None
+
+    @property
+    def start(self) -> int:
+        return self.units[0].start
+
+    def admin1s(self) -> set[str]:
+        out: set[str] = set()
+        for u in self.units:
+            out |= u.admin1s()
+        return out
+
+    def date_range(self) -> tuple[dt.date, dt.date] | None:
+        if self.date is None or self.date.get("date_start") is None:
+            return None
+        return self.date.get("date_start"), self.date.get("date_end") or self.date.get("date_start")
+
+    def layer(self, name: str, realis_only: bool = False) -> list[Any]:
+        out: list[Any] = []
+        for u in self.units:
+            if realis_only and not u.realis_triggers:
+                continue
+            out.extend(getattr(u, name))
+        return out
+
+
+_CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis")
+
+
+def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
+    return {name: [match_span(m) for m in cue_regex(name).finditer(doc.norm)] for name in _CUE_NAMES}
+
+
+def _units(doc: Doc, hits: dict[str, list[tuple[int, int]]]) -> list[Unit]:
+    breaks = sorted(s for s, _e in hits["clause_breaks"])
+    units: list[Unit] = []
+    for si, sent in enumerate(doc.sentences):
+        ns, ne = doc.view_index(sent.start), doc.view_index(sent.end)
+        cuts = [b for b in breaks[bisect.bisect_left(breaks, ns + 1):bisect.bisect_left(breaks, ne)]]
+        bounds = [ns, *cuts, ne]
+        for k in range(len(bounds) - 1):
+            a, b = bounds[k], bounds[k + 1]
+            if b <= a:
+                continue
+            units.append(Unit(len(units), a, b, doc.orig_start(a), doc.orig_end(b), si, k == 0))
+    return units
+
+
+def _assign(units: list[Unit], spans: list[Any], attr: str) -> None:
+    """Put each span into the clause that holds its start (spans are original offsets)."""
+    starts = [u.start for u in units]
+    for sp in spans:
+        i = bisect.bisect_right(starts, sp.start) - 1
+        if 0 <= i < len(units) and sp.start < units[i].end:
+            getattr(units[i], attr).append(sp)
+
+
+def _assign_cues(units: list[Unit], hits: dict[str, list[tuple[int, int]]]) -> None:
+    starts = [u.nstart for u in units]
+    for name, spans in hits.items():
+        for s, e in spans:
+            i = bisect.bisect_right(starts, s) - 1
+            if 0 <= i < len(units):
+                units[i].cues.setdefault(name, []).append((s, e))
+
+
+def _mark_irrealis(doc: Doc, unit: Unit) -> None:
+    """Triggers under a modal, purpose or habitual word describe no event that happened."""
+    irr = unit.cues.get("irrealis", [])
+    if not irr:
+        return
+    marked = []
+    for t in unit.triggers:
+        tn = doc.view_index(t.start)
+        realis = not any(0 <= tn - e <= 12 or s <= tn < e for s, e in irr)
+        if not realis:
+            t = Span(t.start, t.end, t.text, t.label, {**t.attrs, "realis": False})
+        marked.append(t)
+    unit.triggers = marked
+
+
+def _unit_date(unit: Unit, published: dt.date | None) -> Span | None:
+    """The clause's governing date: the earliest recent one (an event precedes its report)."""
+    dated = [d for d in unit.dates if d.get("date_start") is not None]
+    if not dated:
+        return None
+    if published is not None:
+        recent = [d for d in dated if (published - (d.get("date_end") or d.get("date_start"))).days
+                  <= BACKGROUND_DAYS]
+        if recent:
+            dated = recent
+    return min(dated, key=lambda d: d.get("date_start"))
+
+
+def _overlap(a: tuple[dt.date, dt.date], b: tuple[dt.date, dt.date]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _anchored(unit: Unit) -> bool:
+    """A clause strong enough to open a new incident by a change of place alone."""
+    if unit.dates:
+        return True
+    if any(n.get("kind") in ("exact", "at_least", "approximate") and n.get("value") for n in unit.numbers):
+        return True
+    # a finite verb trigger opening the sentence ("قتل شخصان ...", "انفجرت عبوة ...")
+    return unit.first_in_sentence and any(t.start - unit.start <= 12 for t in unit.realis_triggers)
+
+
+def segment(doc: Doc) -> list[Incident]:
+    hits = _cue_hits(doc)
+    units = _units(doc, hits)
+    if not units:
+        return []
+    for name in ("triggers", "dates", "numbers", "actors", "places", "seized"):
+        _assign(units, doc.get(name), name)
+    _assign_cues(units, hits)
+    published = doc.published
+    incidents: list[Incident] = []
+    current: Incident | None = None
+    pending_date: Span | None = None
+    for u in units:
+        _mark_irrealis(doc, u)
+        udate = _unit_date(u, published)
+        if not u.realis_triggers:
+            if current is not None and u.sentence == current.units[-1].sentence:
+                current.units.append(u)  # a dependent clause of the same sentence
+                if current.date is None and udate is not None and not u.has("background_cues"):
+                    current.date = udate
+            elif udate is not None:
+                pending_date = udate
+            continue
+        if udate is None and pending_date is not None and u.first_in_sentence is False:
+            udate = pending_date
+        pending_date = None
+        if current is None or _starts_new(u, udate, current):
+            if u.has("aggregate_cues") and udate is None:
+                agg = next((i for i in reversed(incidents) if i.kind == "aggregate"), None)
+                if agg is not None:
+                    agg.units.append(u)
+                    current = agg
+                    continue
+            current = Incident([u], date=udate)
+            current.kind = _kind_of_unit(u, udate, published)
+            incidents.append(current)
+        else:
+            current.units.append(u)
+            if current.date is None and udate is not None:
+                current.date = udate
+    for inc in incidents:
+        _classify(inc, published)
+    return _merge_repeats(incidents)
+
+
+def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> bool:
+    cur_range = cur.date_range()
+    if udate is not None and cur_range is not None:
+        urange = (udate.get("date_start"), udate.get("date_end") or udate.get("date_start"))
+        if not _overlap(urange, cur_range):
+            return True
+    ua, ca = u.admin1s(), cur.admin1s()
+    if u.has("new_incident_markers") and (u.places or udate is not None):
+        return not (ua and ca and ua <= ca and udate is None)
+    if ua and ca and not (ua & ca) and _anchored(u):
+        return True
+    return False
+
+
+def _kind_of_unit(u: Unit, udate: Span | None, published: dt.date | None) -> str:
+    if u.has("aggregate_cues"):
+        return "aggregate"
+    return "incident"
+
+
+def _classify(inc: Incident, published: dt.date | None) -> None:
+    """incident / aggregate / background from cues and the distance of the date."""
+    first = inc.units[0]
+    for u in inc.units:
+        if u.realis_triggers and u.has("aggregate_cues"):
+            inc.kind = "aggregate"
+            inc.kind_evidence = u.cues["aggregate_cues"][0]
+            break
+    rng = inc.date_range()
+    if inc.kind != "aggregate" and rng is not None and (rng[1] - rng[0]).days > 20:
+        inc.kind = "aggregate"
+    if inc.kind == "aggregate":
+        return
+    if first.has("background_cues"):
+        inc.kind = "background"
+        inc.kind_evidence = first.cues["background_cues"][0]
+    elif rng is not None and published is not None and (published - rng[1]).days > BACKGROUND_DAYS:
+        inc.kind = "background"
+
+
+def _merge_repeats(incidents: list[Incident]) -> list[Incident]:
+    """A lead repeated in the body, or an undated follow-up at the same place, is one incident."""
+    out: list[Incident] = []
+    for inc in incidents:
+        target = None
+        for prev in out:
+            if prev.kind != inc.kind:
+                continue
+            pr, ir = prev.date_range(), inc.date_range()
+            if pr is not None and ir is not None and not _overlap(pr, ir):
+                continue
+            pa, ia = prev.admin1s(), inc.admin1s()
+            if pa and ia and not (pa & ia):
+                continue
+            if pr is None and ir is None and not (pa and ia):
+                continue
+            target = prev
+        if target is None:
+            out.append(inc)
+        else:
+            target.units.extend(inc.units)
+            if target.date is None:
+                target.date = inc.date
+    return out
+
+
+def incidents(doc: Doc) -> None:
+    """Pipeline component: layer "incidents" of Incident objects, in text order."""
+    doc.add("incidents", segment(doc))

@@ -1,0 +1,193 @@
+"""Killed, injured and arrested counts of one incident, each with its evidence and side.
+
+A count belongs to a role when a role cue stands just before it ("مقتل خمسة", "اعتقال 34")
+or the counted noun is itself the role ("ثلاثة قتلى", "71 اعتقالا"). A role cue followed by a
+single person ("مقتل عنصر", "إصابة أحد العناصر") is one. A subset ("من بينهم ثلاثة") is not
+counted again. Figures repeated in one article are the same people: take the largest per
+role and side, never the sum of repeats.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from rasd.arabic.tokens import proclitic_splits
+from rasd.doc import Doc, Span, Token
+from rasd.extract.cues import cue_regex, cue_set, match_span
+from rasd.extract.incidents import Incident
+
+ROLES = ("killed", "injured", "arrested")
+_SUBSET = {"بينهم", "منهم", "بينها", "بينهن", "منها"}
+_ONE_OF = {"احد", "احدي"}
+_CUE_WINDOW = 3  # tokens between a role cue and its number ("مقتل ما لا يقل عن خمسة")
+_SIDE_WINDOW = 7  # tokens after a count in which the group it belongs to is named
+
+
+@dataclass
+class Count:
+    role: str
+    value: int | None
+    kind: str
+    span: Span  # the words of the figure
+    actor_key: str | None = None  # the group the counted people belong to, when named
+    civilians: bool = False
+
+
+def _peeled(tok: Token) -> set[str]:
+    return {stem for _p, stem in proclitic_splits(tok.norm)}
+
+
+def _role_hits(doc: Doc) -> list[tuple[int, int, str]]:
+    """(token index of the cue start, token index after the cue end, role), sorted."""
+    tstarts = [t.nstart for t in doc.tokens]
+    out = []
+    for role in ROLES:
+        for m in cue_regex(role).finditer(doc.norm):
+            s, e = match_span(m)
+            i = bisect.bisect_left(tstarts, s)
+            j = bisect.bisect_left(tstarts, e)
+            out.append((i, j, role))
+    out.sort()
+    return out
+
+
+def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count]:
+    """Counts in the incident's clauses that state something happened."""
+    toks = doc.tokens
+    if not toks:
+        return []
+    tstarts = [t.start for t in toks]
+    role_hits = doc.layers.get("_role_hits")
+    if role_hits is None:
+        role_hits = _role_hits(doc)
+        doc.layers["_role_hits"] = role_hits
+    persons = cue_set("person_nouns")
+    civil = cue_set("civilian_nouns")
+    counts: list[Count] = []
+    for u in inc.units:
+        if not u.realis_triggers:
+            continue
+        u_t0 = bisect.bisect_left(tstarts, u.start)
+        u_t1 = bisect.bisect_left(tstarts, u.end)
+        unit_roles = [h for h in role_hits if u_t0 <= h[0] < u_t1]
+        used_cues: set[int] = set()
+        for n in u.numbers:
+            if n.get("unit") == "percent":
+                continue
+            ti = bisect.bisect_left(tstarts, n.start)
+            tj = bisect.bisect_left(tstarts, n.end)
+            if ti >= 1 and _peeled(toks[ti - 1]) & _SUBSET or ti >= 2 and _peeled(toks[ti - 2]) & _SUBSET:
+                continue
+            role = None
+            # cue before: "مقتل خمسة" / "اعتقال ما لا يقل عن 20"
+            for ci, cj, r in reversed(unit_roles):
+                if cj <= ti and ti - cj <= _CUE_WINDOW:
+                    role = r
+                    used_cues.add(ci)
+                    break
+            # the counted noun is the role: "ثلاثة قتلى", "71 اعتقالا", "قتيلين"
+            for ci, cj, r in unit_roles:
+                if ti <= ci <= tj:
+                    if role is None or ci < tj:
+                        role = r
+                    used_cues.add(ci)
+                    break
+            if role is None:
+                continue
+            key, civ = _owner(toks, tj, u_t1, actor_at, civil, n)
+            counts.append(Count(role, n.get("value"), n.get("kind") or "exact", n, key, civ))
+        # a role cue with a single person and no number: "مقتل عنصر", "إصابة أحد العناصر"
+        for ci, cj, role in unit_roles:
+            if ci in used_cues or cj >= u_t1:
+                continue
+            nxt = toks[cj]
+            stems = _peeled(nxt)
+            if any(n.start >= toks[ci].start and n.start <= nxt.start for n in u.numbers):
+                continue
+            single = False
+            if stems & _ONE_OF:
+                single = True
+            elif stems & persons and not nxt.norm.endswith(("ين", "ون", "ات")) and not _plural(nxt.norm):
+                single = True
+            elif toks[ci].norm in cue_set("killed_nouns_count_one") | cue_set("injured_nouns_count_one"):
+                single = True
+            if not single:
+                continue
+            span = doc.span(toks[ci].nstart, nxt.nend if not stems & _ONE_OF else toks[min(cj + 1, u_t1 - 1)].nend)
+            key, civ = _owner(toks, cj, u_t1, actor_at, civil, None)
+            counts.append(Count(role, 1, "exact", span, key, civ))
+        # "أحد أفراد الأمن العام قتل": one of a group, then the verb
+        for ci, _cj, role in unit_roles:
+            if ci in used_cues:
+                continue
+            for back in range(max(u_t0, ci - 6), ci):
+                if _peeled(toks[back]) & _ONE_OF:
+                    key, civ = _owner(toks, back + 1, ci, actor_at, civil, None)
+                    counts.append(Count(role, 1, "exact", doc.span(toks[back].nstart, toks[ci].nend), key, civ))
+                    break
+    return counts
+
+
+_BROKEN_PLURALS = {"عناصر", "اشخاص", "افراد", "اطفال", "نساء", "رجال", "جنود", "ضباط", "شبان", "عمال", "طلاب"}
+
+
+def _plural(word: str) -> bool:
+    return any(stem in _BROKEN_PLURALS for _p, stem in proclitic_splits(word))
+
+
+def _owner(toks: list[Token], t0: int, t1: int, actor_at: dict[int, str], civil: frozenset[str],
+           n: Span | None) -> tuple[str | None, bool]:
+    """The group the counted people belong to: a named actor or civilians just after the count."""
+    civ = False
+    if n is not None and n.get("noun"):
+        noun = n.get("noun")
+        civ = any(stem in civil for _p, stem in proclitic_splits(noun))
+    for k in range(t0, min(t1, t0 + _SIDE_WINDOW)):
+        tok = toks[k]
+        if tok.norm in {".", "،", ",", "؛", ";"}:
+            break
+        if tok.start in actor_at:
+            return actor_at[tok.start], civ
+        if k <= t0 + 1 and _peeled(tok) & civil:
+            civ = True
+    return None, civ
+
+
+def summarize(counts: list[Count], side_of: dict[str, int]) -> dict:
+    """Totals for the record: arrested, injured, fatalities and killed by side (largest repeat)."""
+    best: dict[tuple[str, str], Count] = {}
+    for c in counts:
+        if c.value is None:
+            continue
+        if c.civilians:
+            owner = "civilians"
+        elif c.actor_key and c.actor_key in side_of:
+            owner = f"side{side_of[c.actor_key]}"
+        elif c.actor_key == "civilians":
+            owner = "civilians"
+        else:
+            owner = "any"
+        k = (c.role, owner)
+        if k not in best or c.value > best[k].value:
+            best[k] = c
+    out: dict = {"arrested": None, "injured": None, "fatalities": None, "killed": None, "evidence": []}
+    for role in ("arrested", "injured"):
+        cands = [c for (r, _o), c in best.items() if r == role]
+        if cands:
+            top = max(cands, key=lambda c: c.value)
+            out[role] = top.value
+            out["evidence"].append((role, top.span))
+    killed = {o: c for (r, o), c in best.items() if r == "killed"}
+    if killed:
+        by_side = {o: c.value for o, c in killed.items() if o != "any"}
+        attributed = sum(by_side.values())
+        unattributed = killed["any"].value if "any" in killed else 0
+        out["fatalities"] = max(attributed, unattributed)
+        out["killed"] = {"side1": by_side.get("side1"), "side2": by_side.get("side2"),
+                         "civilians": by_side.get("civilians")}
+        if not by_side and unattributed:
+            out["killed"] = None
+        for o, c in killed.items():
+            out["evidence"].append(("fatalities" if o == "any" else f"killed.{o}", c.span))
+    return out

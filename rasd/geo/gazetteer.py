@@ -1,0 +1,330 @@
+"""The gazetteer: every place Rasd can put on the map, indexed by a forgiving Arabic key.
+
+The shipped table (`rasd/data/gazetteer.tsv`, built by `scripts/build_gazetteer.py`) is read
+once per process, on first use. Users extend it without touching code through a CSV
+(`$RASD_PLACES`, else `$XDG_DATA_HOME/rasd/places.csv`, else `~/.local/share/rasd/places.csv`)
+that `add_user_place` appends to; it is read at load time, so additions apply on the next run.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import json
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rasd.arabic.normalize import fold_key
+
+log = logging.getLogger(__name__)
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+GAZETTEER_TSV = DATA / "gazetteer.tsv"
+HEADS_JSON = DATA / "place_heads.json"
+
+# Governorates, spelled exactly as the event contract (EVENTS.md) spells them.
+ADMIN1 = ("Aleppo", "Al Hasakeh", "Ar Raqqa", "As Sweida", "Damascus", "Dar'a", "Deir ez Zor",
+          "Hama", "Homs", "Idleb", "Lattakia", "Quneitra", "Rural Damascus", "Tartous")
+COLUMNS = ("id", "kind", "name_en", "name_ar", "admin1", "admin2", "admin3", "lat", "lon",
+           "population", "rank", "source", "aliases")
+USER_COLUMNS = ("name_ar", "name_en", "kind", "admin1", "admin2", "admin3", "lat", "lon", "aliases")
+KINDS = ("governorate", "district", "subdistrict", "city", "town", "village", "neighbourhood",
+         "camp", "prison", "airport", "base", "mountain", "region", "crossing", "landmark",
+         "country")
+# Syria's bounding box with a small margin (Natural Earth outline: 32.31-37.32 N, 35.73-42.38 E).
+SYRIA_BBOX = (32.2, 35.6, 37.4, 42.5)
+
+# Words that open an administrative alias ("ناحية صوران", "محافظة حلب"): the toponym
+# recogniser reads them as head words, so the index also holds the name without them.
+_ADMIN_HEADS = ("ناحيه", "منطقه", "محافظه", "مدينه", "بلده", "قريه", "حي")
+_NON_LETTER = re.compile(r"[^\u0621-\u064aA-Za-z0-9 ]+")
+
+
+def _strip_article(word: str) -> str:
+    if word.startswith("ال") and len(word) >= 4:
+        return word[2:]
+    return word
+
+
+def place_key(text: str) -> str:
+    """The lookup key of a name: fold_key, then no article on any word ("دير الزور" -> "دير زور").
+
+    Folding ta marbuta and alef maqsura makes حماه/حماة and اعزاز/أعزاز/إعزاز one key; dropping
+    the article makes "القرداحة"/"قرداحة" one key.
+    """
+    s = _NON_LETTER.sub(" ", fold_key(text))
+    return " ".join(_strip_article(w) for w in s.split())
+
+
+def key_variants(key: str) -> set[str]:
+    """Spelling variants a key also stands for: written as one word ("ديرالزور"), final ا/ه."""
+    out = {key}
+    words = key.split()
+    if len(words) > 1:
+        out.add(_strip_article("".join(words)))
+        out.add(_strip_article(words[0]) + "".join("ال" + w for w in words[1:]))
+    for k in list(out):
+        if len(k) >= 4 and k[-1] in "اه":
+            out.add(k[:-1] + ("ه" if k[-1] == "ا" else "ا"))
+    return {k for k in out if k}
+
+
+def latin_key(text: str) -> str:
+    s = unicodedata.normalize("NFKD", text)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", s).split())
+
+
+def _has_arabic(s: str) -> bool:
+    return bool(re.search("[\u0621-\u064a]", s))
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One gazetteer entry. `rank` orders same-named places (population, or a seat's share)."""
+
+    id: str
+    name_en: str
+    name_ar: str
+    aliases: tuple[str, ...] = ()
+    kind: str = "town"
+    admin1: str | None = None
+    admin2: str | None = None
+    admin3: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    population: int = 0
+    source: str = ""
+    rank: int = 0
+    country: str = "Syria"
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_foreign(self) -> bool:
+        return self.country != "Syria"
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name_en": self.name_en, "name_ar": self.name_ar,
+                "aliases": list(self.aliases), "kind": self.kind, "country": self.country,
+                "admin1": self.admin1, "admin2": self.admin2, "admin3": self.admin3,
+                "lat": self.lat, "lon": self.lon, "population": self.population,
+                "source": self.source}
+
+
+class Gazetteer:
+    """Places and a key index over their Arabic names and aliases."""
+
+    def __init__(self, places: Iterable[Place] = ()) -> None:
+        self.places: list[Place] = []
+        self.index: dict[str, list[int]] = {}
+        self.latin: dict[str, list[int]] = {}
+        self.max_words: dict[str, int] = {}  # first word of a key -> longest key it opens
+        self._sorted_keys: list[str] | None = None
+        for p in places:
+            self.add_place(p)
+
+    # --- building ------------------------------------------------------------------------------
+    def add_place(self, place: Place) -> Place:
+        i = len(self.places)
+        self.places.append(place)
+        for name in (place.name_ar, *place.aliases):
+            if _has_arabic(name):
+                for k in self.keys_of(name):
+                    self._index(k, i)
+        for name in (place.name_en, *place.aliases):
+            if name and not _has_arabic(name):
+                lk = latin_key(name)
+                if lk:
+                    ids = self.latin.setdefault(lk, [])
+                    if i not in ids:
+                        ids.append(i)
+        self._sorted_keys = None
+        return place
+
+    @staticmethod
+    def keys_of(name: str) -> set[str]:
+        key = place_key(name)
+        keys = key_variants(key)
+        words = key.split()
+        if len(words) > 1 and words[0] in _ADMIN_HEADS:
+            keys |= key_variants(" ".join(words[1:]))
+        return keys
+
+    def _index(self, key: str, i: int) -> None:
+        ids = self.index.setdefault(key, [])
+        if i not in ids:
+            ids.append(i)
+        first, n = key.split(" ", 1)[0], key.count(" ") + 1
+        if n > self.max_words.get(first, 0):
+            self.max_words[first] = n
+
+    def add(self, name_ar: str, name_en: str, kind: str, admin1: str, lat: float, lon: float,
+            admin2: str | None = None, admin3: str | None = None,
+            aliases: Iterable[str] = (), source: str = "user") -> Place:
+        """Add a place in memory (validated like a user place)."""
+        validate_place(name_ar, kind, admin1, lat, lon)
+        pid = f"user:{place_key(name_ar).replace(' ', '-')}:{len(self.places)}"
+        return self.add_place(Place(pid, name_en or name_ar, name_ar, tuple(aliases), kind, admin1,
+                                    admin2 or None, admin3 or None, float(lat), float(lon), 0,
+                                    source, 1000))
+
+    # --- queries -------------------------------------------------------------------------------
+    def lookup(self, key: str) -> list[Place]:
+        """Places whose key is exactly `key` (already a place_key, or raw text to be keyed)."""
+        ids = self.index.get(key)
+        if ids is None:
+            ids = self.index.get(place_key(key), [])
+        return [self.places[i] for i in ids]
+
+    def search(self, name: str, limit: int = 20) -> list[Place]:
+        """Exact key matches first, then keys that start with the query; Latin names too."""
+        if _has_arabic(name):
+            key, table = place_key(name), self.index
+        else:
+            key, table = latin_key(name), self.latin
+        if not key:
+            return []
+        if self._sorted_keys is None:
+            self._sorted_keys = sorted(set(self.index) | set(self.latin))
+        exact = list(table.get(key, []))
+        pref: list[int] = []
+        keys = self._sorted_keys
+        j = bisect.bisect_left(keys, key)
+        while j < len(keys) and keys[j].startswith(key):
+            pref.extend(table.get(keys[j], []))
+            j += 1
+        seen: set[int] = set()
+        out: list[Place] = []
+        for group in (exact, sorted(pref, key=lambda i: -self.places[i].rank)):
+            for i in group:
+                if i not in seen:
+                    seen.add(i)
+                    out.append(self.places[i])
+        return out[:limit]
+
+    def governorate(self, admin1: str) -> Place | None:
+        for p in self.places:
+            if p.kind == "governorate" and p.admin1 == admin1:
+                return p
+        return None
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+
+# --- loading ---------------------------------------------------------------------------------------
+def _read_tsv(path: Path) -> list[Place]:
+    out: list[Place] = []
+    with path.open(encoding="utf-8") as f:
+        lines = [ln for ln in f if not ln.startswith("#")]
+    for r in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+        out.append(Place(
+            r["id"], r["name_en"], r["name_ar"],
+            tuple(a for a in r["aliases"].split("|") if a), r["kind"], r["admin1"] or None,
+            r["admin2"] or None, r["admin3"] or None, float(r["lat"]), float(r["lon"]),
+            int(r["population"] or 0), r["source"], int(r["rank"] or 0)))
+    return out
+
+
+def _foreign_places() -> list[Place]:
+    """Countries and cities abroad, from the toponym lexicon: they must win over a Syrian guess."""
+    data = json.loads(HEADS_JSON.read_text(encoding="utf-8"))
+    out = []
+    for j, f in enumerate(data.get("foreign", [])):
+        out.append(Place(f"foreign:{j}", f["en"], f["ar"][0], tuple(f["ar"][1:]), f.get("kind", "city"),
+                         None, None, None, f.get("lat"), f.get("lon"), 0, "Rasd lexicon",
+                         f.get("rank", 1000), f["country"]))
+    for j, name in enumerate(data.get("syria", [])):
+        out.append(Place(f"country:SY:{j}", "Syria", name, (), "country", None, None, None, None, None,
+                         0, "Rasd lexicon", 0))
+    return out
+
+
+def user_places_path() -> Path:
+    """Where user places live: $RASD_PLACES, else $XDG_DATA_HOME/rasd/places.csv."""
+    env = os.environ.get("RASD_PLACES")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "rasd" / "places.csv"
+
+
+def validate_place(name_ar: str, kind: str, admin1: str, lat: float, lon: float) -> None:
+    """Refuse a place that would put events in the wrong governorate or outside Syria."""
+    if not name_ar or not _has_arabic(name_ar):
+        raise ValueError("name_ar must be an Arabic name")
+    if admin1 not in ADMIN1:
+        raise ValueError(f"admin1 must be one of: {', '.join(ADMIN1)}")
+    if kind not in KINDS or kind == "country":
+        raise ValueError(f"kind must be one of: {', '.join(k for k in KINDS if k != 'country')}")
+    s, w, n, e = SYRIA_BBOX
+    if not (s <= float(lat) <= n and w <= float(lon) <= e):
+        raise ValueError(f"lat/lon ({lat}, {lon}) is outside Syria ({s}-{n} N, {w}-{e} E)")
+
+
+def read_user_places(path: Path | None = None) -> list[Place]:
+    path = path or user_places_path()
+    if not path.exists():
+        return []
+    out: list[Place] = []
+    with path.open(encoding="utf-8", newline="") as f:
+        for n, r in enumerate(csv.DictReader(f), start=2):
+            try:
+                lat, lon = float(r["lat"]), float(r["lon"])
+                validate_place(r["name_ar"], r["kind"], r["admin1"], lat, lon)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("%s line %d skipped: %s", path, n, exc)
+                continue
+            aliases = tuple(a.strip() for a in (r.get("aliases") or "").split("|") if a.strip())
+            out.append(Place(f"user:{n}", r.get("name_en") or r["name_ar"], r["name_ar"].strip(), aliases,
+                             r["kind"], r["admin1"], r.get("admin2") or None, r.get("admin3") or None,
+                             lat, lon, 0, f"user places ({path.name})", 1000))
+    return out
+
+
+def add_user_place(name_ar: str, name_en: str, admin1: str, lat: float, lon: float,
+                   kind: str = "village", admin2: str | None = None, admin3: str | None = None,
+                   aliases: Iterable[str] = (), path: Path | None = None) -> Path:
+    """Validate and append one place to the user CSV (created with its header if new)."""
+    validate_place(name_ar, kind, admin1, lat, lon)
+    path = path or user_places_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists() or path.stat().st_size == 0
+    with path.open("a", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        if new:
+            w.writerow(USER_COLUMNS)
+        w.writerow([name_ar.strip(), (name_en or "").strip(), kind, admin1, admin2 or "",
+                    admin3 or "", f"{float(lat):.5f}", f"{float(lon):.5f}",
+                    "|".join(a.strip() for a in aliases if a.strip())])
+    return path
+
+
+def load(path: Path = GAZETTEER_TSV, user_path: Path | None = None,
+         include_user: bool = True) -> Gazetteer:
+    places = _read_tsv(path) + _foreign_places()
+    if include_user:
+        places += read_user_places(user_path)
+    return Gazetteer(places)
+
+
+_DEFAULT: Gazetteer | None = None
+
+
+def get_gazetteer() -> Gazetteer:
+    """The process-wide gazetteer (shipped table + foreign places + user places), loaded once."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load()
+    return _DEFAULT
+
+
+def reset_gazetteer() -> None:
+    """Forget the loaded gazetteer (tests; after user places changed)."""
+    global _DEFAULT
+    _DEFAULT = None

@@ -1,0 +1,182 @@
+"""Event coreference across articles: the same incident told by several outlets is one event.
+
+Two mentions from different articles are one event when nothing contradicts it and enough
+agrees: the same report kind, the same governorate (or one unknown), dates within the
+tolerance of their precision (an undated report joins a dated one), a compatible type and
+at least one shared actor. Clusters grow greedily from the best-scoring pairs, processed in
+an order that does not depend on input order, so A then B gives what B then A gives.
+
+Merge rules (also in the README): figures by side take the largest value a source gives
+for that side (sources that break deaths down by side are more specific than a bare total);
+the fatality total is the sum over sides, or the largest bare total when that is higher;
+arrested and injured take the most specific source's figure, and every disagreement is kept
+in `conflicts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from typing import Any
+
+TOLERANCE_DAYS = {1: 1, 2: 7, 3: 31}
+COMPATIBLE = {
+    frozenset({"Battles", "Strategic developments"}),  # a raid told as arrests by one outlet
+    frozenset({"Battles", "Violence against civilians"}),
+    frozenset({"Battles", "Explosions/Remote violence"}),
+}
+LINK_THRESHOLD = 3.0
+
+
+def _day(s: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(s) if s else None
+
+
+def _km(a: dict, b: dict) -> float | None:
+    if a.get("latitude") is None or b.get("latitude") is None:
+        return None
+    p1, p2 = math.radians(a["latitude"]), math.radians(b["latitude"])
+    dl = math.radians(b["longitude"] - a["longitude"])
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def _articles(e: dict) -> set[str]:
+    return {s["article_id"] for s in e["sources"]}
+
+
+def pair_score(a: dict, b: dict) -> float | None:
+    """A score for 'same incident', or None when something rules it out."""
+    if _articles(a) & _articles(b):
+        return None  # two incidents of one article were already told apart by segmentation
+    if a["report_kind"] != b["report_kind"] or a.get("country") != b.get("country"):
+        return None
+    if a.get("admin1") and b.get("admin1") and a["admin1"] != b["admin1"]:
+        return None
+    score = 0.0
+    da, db = _day(a.get("event_date")), _day(b.get("event_date"))
+    if da and db:
+        tol = max(TOLERANCE_DAYS.get(a.get("time_precision") or 3, 31), TOLERANCE_DAYS.get(
+            b.get("time_precision") or 3, 31))
+        gap = abs((da - db).days)
+        if gap > tol:
+            return None
+        score += 2.0 if gap == 0 else 1.0
+    if a["event_type"] == b["event_type"]:
+        score += 1.5 + (0.5 if a["sub_event_type"] == b["sub_event_type"] else 0.0)
+    elif frozenset({a["event_type"], b["event_type"]}) not in COMPATIBLE:
+        return None
+    ka = {x["key"] for x in a["actors"]} - {"civilians", "unidentified"}
+    kb = {x["key"] for x in b["actors"]} - {"civilians", "unidentified"}
+    if ka and kb:
+        if not ka & kb:
+            return None
+        score += 1.0 * len(ka & kb)
+    if a.get("admin1") and a.get("admin1") == b.get("admin1"):
+        score += 1.0
+    d = _km(a, b)
+    if d is not None:
+        if d > 50 and (a.get("geo_precision") or 3) <= 2 and (b.get("geo_precision") or 3) <= 2:
+            return None
+        score += 1.0 if d <= 10 else 0.0
+    for f in ("arrested", "fatalities"):
+        if a.get(f) is not None and a.get(f) == b.get(f):
+            score += 0.5
+    return score
+
+
+def link(mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cluster mentions into events and merge each cluster into one record."""
+    ms = sorted(mentions, key=lambda m: m["id"])
+    n = len(ms)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    pairs = []
+    # candidates: same kind and governorate bucket keeps this near-linear on real corpora
+    buckets: dict[tuple, list[int]] = {}
+    for i, m in enumerate(ms):
+        buckets.setdefault((m["report_kind"], m.get("country")), []).append(i)
+    for idx in buckets.values():
+        for x in range(len(idx)):
+            for y in range(x + 1, len(idx)):
+                i, j = idx[x], idx[y]
+                s = pair_score(ms[i], ms[j])
+                if s is not None and s >= LINK_THRESHOLD:
+                    pairs.append((-s, ms[i]["id"], ms[j]["id"], i, j))
+    pairs.sort()
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    for _s, _a, _b, i, j in pairs:
+        ri, rj = find(i), find(j)
+        if ri == rj:
+            continue
+        # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C)
+        if not all(pair_score(ms[x], ms[y]) is not None for x in members[ri] for y in members[rj]):
+            continue
+        parent[rj] = ri
+        members[ri].extend(members.pop(rj))
+    out = [merge([ms[i] for i in sorted(group)]) for group in members.values()]
+    out.sort(key=lambda e: (e.get("event_date") or "9999", e["id"]))
+    return out
+
+
+def _specificity(m: dict) -> tuple:
+    return (m.get("time_precision") or 9) * -1, -(m.get("geo_precision") or 9), m["confidence"]
+
+
+def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
+    if len(group) == 1:
+        e = dict(group[0])
+        e.setdefault("conflicts", [])
+        return e
+    best = max(group, key=lambda m: (m.get("event_date") is not None, _specificity(m)))
+    e = dict(best)
+    e["id"] = "rasd-" + hashlib.sha1("|".join(sorted(m["id"] for m in group)).encode()).hexdigest()[:12]
+    for f in ("event_date", "date_end", "time_precision"):
+        e[f] = best.get(f)
+    geo_best = min(group, key=lambda m: (m.get("geo_precision") or 9, -m["confidence"]))
+    for f in ("admin1", "admin2", "admin3", "location", "location_ar", "latitude", "longitude", "geo_precision"):
+        e[f] = geo_best.get(f)
+    e["sources"] = sorted({s["article_id"]: s for m in group for s in m["sources"]}.values(),
+                          key=lambda s: s["article_id"])
+    actors: dict[tuple, dict] = {}
+    for m in group:
+        for a in m["actors"]:
+            actors.setdefault((a["side"], a["key"]), a)
+    e["actors"] = sorted(actors.values(), key=lambda a: (a["side"], a["role"] != "primary", a["key"]))
+    e["seized"] = sorted({s for m in group for s in m.get("seized") or []})
+    conflicts = []
+    for f in ("arrested", "injured"):
+        vals = {m["sources"][0]["article_id"]: m.get(f) for m in group if m.get(f) is not None}
+        if len(set(vals.values())) > 1:
+            conflicts.append({"field": f, "values": vals, "rule": "largest figure of a source (repeats)"})
+        e[f] = max(vals.values()) if vals else None
+    killed = {"side1": None, "side2": None, "civilians": None}
+    bare = None
+    for m in group:
+        k = m.get("killed") or {}
+        for side in killed:
+            if k.get(side) is not None:
+                killed[side] = max(killed[side] or 0, k[side])
+        if m.get("fatalities") is not None:
+            bare = m["fatalities"] if bare is None else max(bare, m["fatalities"])
+    fvals = {m["sources"][0]["article_id"]: m.get("fatalities") for m in group if m.get("fatalities") is not None}
+    if len(set(fvals.values())) > 1:
+        conflicts.append({"field": "fatalities", "values": fvals,
+                          "rule": "sum over sides of each side's largest figure (more specific sources)"})
+    by_side = sum(v for v in killed.values() if v)
+    e["killed"] = killed if any(v is not None for v in killed.values()) else None
+    e["fatalities"] = max(by_side, bare or 0) if (bare is not None or by_side) else None
+    e["evidence"] = [ev for m in group for ev in m["evidence"]]
+    e["confidence"] = round(min(0.99, max(m["confidence"] for m in group) + 0.03 * (len(group) - 1)), 2)
+    e["conflicts"] = conflicts
+    from rasd.extract.notes import make_notes
+
+    e["notes"] = make_notes(e)
+    return e

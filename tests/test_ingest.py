@@ -1,0 +1,394 @@
+"""Readers: every input kind, bad items as ReadErrors, stable order, lazy JSONL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import io
+import json
+import types
+from pathlib import Path
+
+import pytest
+
+from rasd.doc import Article
+from rasd.ingest import SUPPORTED_SUFFIXES, ReadError, iter_articles, read_published
+
+AR = "قتل شخصان وأصيب ثلاثة آخرون بانفجار عبوة ناسفة في مدينة إدلب صباح اليوم."
+AR2 = "قصفت طائرات حربية قرية في ريف حماة الشمالي، ما أدى إلى دمار في المنازل."
+
+
+def read(*paths: Path | str, stdin=None) -> list[Article | ReadError]:
+    return list(iter_articles([str(p) for p in paths], stdin=stdin))
+
+
+def articles(items: list) -> list[Article]:
+    return [x for x in items if isinstance(x, Article)]
+
+
+def errors(items: list) -> list[ReadError]:
+    return [x for x in items if isinstance(x, ReadError)]
+
+
+def write_jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# --- ReadError and dates -----------------------------------------------------------------------
+
+def test_read_error_str() -> None:
+    assert str(ReadError("a/b.jsonl", 3, "invalid JSON")) == "a/b.jsonl:3: invalid JSON"
+    assert str(ReadError("a/b.txt", None, "binary file")) == "a/b.txt: binary file"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2018-03-05", dt.date(2018, 3, 5)),
+    ("2018-03-05 12:00:00", dt.date(2018, 3, 5)),
+    ("2018-03-05T12:00:00Z", dt.date(2018, 3, 5)),
+    ("2018-03-05T23:30:00+03:00", dt.date(2018, 3, 5)),
+    ("2018/03/05", dt.date(2018, 3, 5)),
+    (dt.date(2018, 3, 5), dt.date(2018, 3, 5)),
+    (dt.datetime(2018, 3, 5, 8), dt.date(2018, 3, 5)),
+    ("yesterday", None),
+    ("2018-13-45", None),
+    ("", None),
+    (None, None),
+    (20180305, None),
+])
+def test_read_published(value, expected) -> None:
+    assert read_published(value) == expected
+
+
+def test_supported_suffixes() -> None:
+    assert {".txt", ".html", ".htm", ".json", ".jsonl", ".jsonl.gz"} <= set(SUPPORTED_SUFFIXES)
+
+
+# --- text files ----------------------------------------------------------------------------
+
+def test_txt_utf8(tmp_path: Path) -> None:
+    p = tmp_path / "idlib-01.txt"
+    p.write_text(AR, encoding="utf-8")
+    [a] = read(p)
+    assert isinstance(a, Article)
+    assert a.id == "idlib-01" and a.text == AR and a.path == str(p)
+    assert a.published is None and a.meta == {}
+
+
+def test_txt_bom_is_stripped(tmp_path: Path) -> None:
+    p = tmp_path / "bom.txt"
+    p.write_bytes(b"\xef\xbb\xbf" + AR.encode("utf-8"))
+    [a] = read(p)
+    assert a.text == AR
+
+
+def test_txt_cp1256_detected(tmp_path: Path) -> None:
+    p = tmp_path / "old.txt"
+    text = AR + "\r\n" + AR2
+    p.write_bytes(text.encode("cp1256"))
+    [a] = read(p)
+    assert isinstance(a, Article)
+    assert a.text == text
+
+
+def test_txt_latin1_junk_is_error(tmp_path: Path) -> None:
+    p = tmp_path / "french.txt"
+    p.write_bytes("Le café était très agréable à Noël, déjà fermé.".encode("latin-1"))
+    [e] = read(p)
+    assert isinstance(e, ReadError)
+    assert e.path == str(p) and e.message == "not UTF-8 or Windows-1256 text"
+
+
+def test_txt_binary_is_error(tmp_path: Path) -> None:
+    p = tmp_path / "image.txt"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    [e] = read(p)
+    assert isinstance(e, ReadError) and e.message == "binary file"
+    assert str(e) == f"{p}: binary file"
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\n"])
+def test_txt_empty_is_error(tmp_path: Path, content: bytes) -> None:
+    p = tmp_path / "empty.txt"
+    p.write_bytes(content)
+    [e] = read(p)
+    assert isinstance(e, ReadError) and "empty" in e.message
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.jsonl"
+    [e] = read(missing)
+    assert isinstance(e, ReadError) and e.path == str(missing) and e.line is None
+    assert "no such file" in str(e)
+
+
+def test_unsupported_explicit_file(tmp_path: Path) -> None:
+    p = tmp_path / "notes.docx"
+    p.write_bytes(b"PK\x03\x04")
+    [e] = read(p)
+    assert isinstance(e, ReadError) and "unsupported" in e.message
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+PAGE = """<!DOCTYPE html>
+<html lang="ar" dir="rtl"><head><meta charset="utf-8">
+<title>انفجار في ريف حلب | شبكة الرصد الإخبارية</title>
+<meta property="og:site_name" content="شبكة الرصد الإخبارية">
+<meta property="og:title" content="انفجار عبوة ناسفة في ريف حلب الشمالي">
+<meta property="article:published_time" content="2018-03-05T09:30:00+02:00">
+</head><body>
+<nav><ul><li><a href="/">الرئيسية</a></li><li><a href="/politics">سياسة</a></li>
+<li><a href="/economy">اقتصاد</a></li><li><a href="/sport">رياضة</a></li></ul></nav>
+<article><h1>انفجار عبوة ناسفة في ريف حلب الشمالي</h1>
+<p>قتل ثلاثة مدنيين وأصيب خمسة آخرون بجروح متفاوتة صباح اليوم الاثنين جراء انفجار عبوة
+ناسفة زرعها مجهولون على طريق رئيسي قرب مدينة الباب في ريف حلب الشمالي.</p>
+<p>وقال مصدر محلي إن العبوة انفجرت لحظة مرور سيارة مدنية تقل عائلة كانت متجهة إلى السوق،
+مشيرا إلى أن فرق الدفاع المدني نقلت المصابين إلى المستشفى الوطني في المدينة.</p>
+<p>وتشهد المنطقة منذ أشهر تفجيرات متكررة بعبوات ناسفة وسيارات مفخخة، دون أن تعلن أي جهة
+مسؤوليتها عنها حتى الآن.</p>
+</article>
+<footer><p>جميع الحقوق محفوظة لشبكة الرصد الإخبارية</p><p>سياسة الخصوصية</p></footer>
+</body></html>
+"""
+
+
+def test_html_main_text_and_metadata(tmp_path: Path) -> None:
+    p = tmp_path / "aleppo.html"
+    p.write_text(PAGE, encoding="utf-8")
+    [a] = read(p)
+    assert isinstance(a, Article), a
+    assert a.id == "aleppo"
+    assert a.title == "انفجار عبوة ناسفة في ريف حلب الشمالي"
+    assert a.outlet == "شبكة الرصد الإخبارية"
+    assert a.published == dt.date(2018, 3, 5)
+    assert "قتل ثلاثة مدنيين" in a.text and "حتى الآن." in a.text
+    # menus and footer are boilerplate, not the report
+    assert "الرئيسية" not in a.text and "اقتصاد" not in a.text
+    assert "جميع الحقوق محفوظة" not in a.text
+    # offsets refer to the extracted text itself
+    i = a.text.index("مدينة الباب")
+    assert a.text[i:i + len("مدينة الباب")] == "مدينة الباب"
+
+
+def test_html_without_main_text_is_error(tmp_path: Path) -> None:
+    p = tmp_path / "blank.htm"
+    p.write_text("<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>",
+                 encoding="utf-8")
+    [e] = read(p)
+    assert isinstance(e, ReadError) and e.path == str(p)
+
+
+def test_html_sidecar_overrides(tmp_path: Path) -> None:
+    (tmp_path / "aleppo.html").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "aleppo.meta.json").write_text(json.dumps(
+        {"id": "A-7", "outlet": "مرصد", "published": "2018-03-06", "category": "security"},
+        ensure_ascii=False), encoding="utf-8")
+    [a] = read(tmp_path)
+    assert (a.id, a.outlet, a.published) == ("A-7", "مرصد", dt.date(2018, 3, 6))
+    assert a.title == "انفجار عبوة ناسفة في ريف حلب الشمالي"  # not in sidecar: kept from page
+    assert a.meta["category"] == "security"
+
+
+# --- sidecars --------------------------------------------------------------------------------
+
+def test_txt_sidecar(tmp_path: Path) -> None:
+    (tmp_path / "r1.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / "r1.meta.json").write_text(json.dumps({
+        "id": "enab-2018-1", "url": "https://example.org/r1", "outlet": "عنب بلدي",
+        "published": "2018-03-05 12:00:00", "title": "انفجار في إدلب", "category": "أمن",
+    }, ensure_ascii=False), encoding="utf-8")
+    [a] = read(tmp_path / "r1.txt")
+    assert a.id == "enab-2018-1" and a.url == "https://example.org/r1"
+    assert a.outlet == "عنب بلدي" and a.title == "انفجار في إدلب"
+    assert a.published == dt.date(2018, 3, 5)
+    assert a.meta == {"category": "أمن"}
+    assert a.text == AR
+
+
+def test_broken_sidecar_reports_and_still_reads(tmp_path: Path) -> None:
+    (tmp_path / "r2.txt").write_text(AR, encoding="utf-8")
+    side = tmp_path / "r2.meta.json"
+    side.write_text('{\n  "id": "x",\n  "outlet": \n}\n', encoding="utf-8")
+    items = read(tmp_path)
+    [e] = errors(items)
+    [a] = articles(items)
+    assert e.path == str(side) and e.line == 4 and "invalid JSON" in e.message
+    assert a.id == "r2" and a.text == AR
+
+
+def test_sidecar_not_an_object(tmp_path: Path) -> None:
+    (tmp_path / "r3.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / "r3.meta.json").write_text("[1, 2]", encoding="utf-8")
+    items = read(tmp_path / "r3.txt")
+    assert len(errors(items)) == 1 and "not a JSON object" in errors(items)[0].message
+    assert articles(items)[0].id == "r3"
+
+
+def test_explicit_sidecar_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "r4.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / "r4.meta.json").write_text('{"id": "R4"}', encoding="utf-8")
+    items = read(tmp_path / "r4.meta.json", tmp_path / "r4.txt")
+    assert [x.id for x in items] == ["R4"]
+
+
+# --- JSON and JSONL --------------------------------------------------------------------------
+
+def test_json_object(tmp_path: Path) -> None:
+    p = tmp_path / "one.json"
+    p.write_text(json.dumps({"id": 17, "text": AR, "title": "إدلب", "url": "https://e.org/17",
+                             "outlet": "سمارت", "published": "2018-03-05T12:00:00Z",
+                             "category": "security"}, ensure_ascii=False), encoding="utf-8")
+    [a] = read(p)
+    assert a.id == "17" and a.text == AR and a.title == "إدلب" and a.outlet == "سمارت"
+    assert a.url == "https://e.org/17" and a.published == dt.date(2018, 3, 5)
+    assert a.meta == {"category": "security"} and a.path == str(p)
+
+
+def test_json_list_with_lines_and_bad_items(tmp_path: Path) -> None:
+    p = tmp_path / "batch.json"
+    p.write_text(
+        "[\n"
+        f'  {{"text": "{AR}"}},\n'
+        '  {"id": "no-text", "title": "x"},\n'
+        '  "just a string",\n'
+        f'  {{"id": "b", "text": "{AR2}", "published": "not a date"}}\n'
+        "]\n", encoding="utf-8")
+    items = read(p)
+    assert [type(x).__name__ for x in items] == ["Article", "ReadError", "ReadError", "Article"]
+    first, e1, e2, last = items
+    assert first.id == "batch:2"
+    assert (e1.line, e2.line) == (3, 4)
+    assert "text" in e1.message and "not a JSON object" in e2.message
+    # a malformed date keeps the article, without a date, and without an error
+    assert last.id == "b" and last.published is None and last.meta["published_raw"] == "not a date"
+
+
+def test_json_syntax_error_names_line(tmp_path: Path) -> None:
+    p = tmp_path / "broken.json"
+    p.write_text(f'[\n  {{"id": "a", "text": "{AR}"}},\n  {{"id": "b", "text": }}\n]\n',
+                 encoding="utf-8")
+    items = read(p)
+    assert [a.id for a in articles(items)] == ["a"]
+    [e] = errors(items)
+    assert e.line == 3 and str(e).startswith(f"{p}:3: invalid JSON")
+
+
+def test_jsonl_broken_line_in_the_middle(tmp_path: Path) -> None:
+    p = write_jsonl(tmp_path / "feed.jsonl", [
+        json.dumps({"id": "a", "text": AR}, ensure_ascii=False),
+        '{"id": "b", "text": "نص مقطوع',
+        "",
+        "[1, 2, 3]",
+        json.dumps({"id": "c", "text": "   "}),
+        json.dumps({"title": "بلا نص"}, ensure_ascii=False),
+        json.dumps({"text": AR2, "published": "2018-03-05"}, ensure_ascii=False),
+    ])
+    items = read(p)
+    assert [a.id for a in articles(items)] == ["a", "feed:7"]
+    assert [(e.line, e.path) for e in errors(items)] == [(2, str(p)), (4, str(p)), (5, str(p)),
+                                                       (6, str(p))]
+    msgs = [e.message for e in errors(items)]
+    assert "invalid JSON" in msgs[0] and "not a JSON object" in msgs[1]
+    assert "empty" in msgs[2] and "text" in msgs[3]
+    assert articles(items)[1].published == dt.date(2018, 3, 5)
+
+
+def test_jsonl_gz(tmp_path: Path) -> None:
+    p = tmp_path / "dump.jsonl.gz"
+    with gzip.open(p, "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"text": AR}, ensure_ascii=False) + "\n")
+        f.write("{oops\n")
+        f.write(json.dumps({"id": "z", "text": AR2}, ensure_ascii=False) + "\n")
+    items = read(p)
+    assert [x.id for x in articles(items)] == ["dump:1", "z"]
+    assert [e.line for e in errors(items)] == [2]
+
+
+def test_corrupt_gz_is_error(tmp_path: Path) -> None:
+    p = tmp_path / "bad.jsonl.gz"
+    p.write_bytes(b"this is not gzip at all")
+    [e] = read(p)
+    assert isinstance(e, ReadError) and e.path == str(p)
+
+
+def test_jsonl_is_lazy(tmp_path: Path) -> None:
+    p = tmp_path / "big.jsonl"
+    line = json.dumps({"text": AR}, ensure_ascii=False) + "\n"
+    p.write_text(line * 50_000, encoding="utf-8")
+    gen = iter_articles([str(p)])
+    assert isinstance(gen, types.GeneratorType)
+    first = next(gen)
+    assert isinstance(first, Article) and first.id == "big:1"
+    # cut the file after the first item: a lazy reader sees the cut, an eager one would not
+    with open(p, "r+b") as f:
+        f.truncate(len(line.encode("utf-8")) * 10)
+    rest = list(gen)
+    assert len(rest) < 1000
+    gen.close()
+
+
+# --- folders ---------------------------------------------------------------------------------
+
+def test_folder_recursion_order_and_filtering(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "z").mkdir(parents=True)
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "c.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / "b" / "two.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / "b" / "one.txt").write_text(AR2, encoding="utf-8")
+    (tmp_path / "a" / "z" / "deep.txt").write_text(AR, encoding="utf-8")
+    write_jsonl(tmp_path / "a" / "items.jsonl",
+                [json.dumps({"id": f"j{i}", "text": AR}, ensure_ascii=False) for i in (1, 2)])
+    (tmp_path / "a" / "notes.md").write_text("# ignored", encoding="utf-8")
+    (tmp_path / "a" / "image.png").write_bytes(b"\x89PNG\x00\x00")
+    (tmp_path / ".secret.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / ".hidden" / "x.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / "b" / "one.meta.json").write_text('{"outlet": "سانا"}', encoding="utf-8")
+    items = read(tmp_path)
+    assert errors(items) == []
+    ids = [a.id for a in items]
+    assert ids == ["j1", "j2", "deep", "one", "two", "c"]
+    assert items[3].outlet == "سانا"
+    assert read(tmp_path) == items  # stable
+
+
+def test_paths_keep_argument_order(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / "a.txt").write_text(AR, encoding="utf-8")
+    items = read(tmp_path / "x.txt", tmp_path / "missing.txt", tmp_path / "a.txt")
+    assert [type(x).__name__ for x in items] == ["Article", "ReadError", "Article"]
+    assert (items[0].id, items[2].id) == ("x", "a")
+
+
+# --- stdin -----------------------------------------------------------------------------------
+
+def test_stdin_jsonl_text_stream() -> None:
+    data = "\n\n" + json.dumps({"id": "s1", "text": AR}, ensure_ascii=False) + "\nnot json\n" \
+        + json.dumps({"text": AR2}, ensure_ascii=False) + "\n"
+    items = read("-", stdin=io.StringIO(data))
+    assert [x.id for x in articles(items)] == ["s1", "stdin:5"]
+    [e] = errors(items)
+    assert str(e).startswith("<stdin>:4: invalid JSON")
+
+
+def test_stdin_jsonl_binary_stream() -> None:
+    data = (json.dumps({"id": "s1", "text": AR}, ensure_ascii=False) + "\n").encode("utf-8")
+    [a] = read("-", stdin=io.BytesIO(data))
+    assert a.id == "s1" and a.text == AR
+
+
+def test_stdin_plain_text() -> None:
+    text = AR + "\n" + AR2 + "\n"
+    [a] = read("-", stdin=io.StringIO(text))
+    assert a.id == "stdin" and a.text == text
+
+
+def test_stdin_plain_text_cp1256_bytes() -> None:
+    [a] = read("-", stdin=io.BytesIO(AR.encode("cp1256")))
+    assert a.id == "stdin" and a.text == AR
+
+
+def test_stdin_empty() -> None:
+    [e] = read("-", stdin=io.StringIO("  \n"))
+    assert isinstance(e, ReadError) and e.path == "<stdin>" and "empty" in e.message
