@@ -78,7 +78,9 @@ class Doc:
         self.article = article
         self.norm, self._map = normalize_with_map(text)
         self.layers: dict[str, list[Any]] = {}
+        self.cache: dict[str, Any] = {}  # derived lookups shared by components (cue hits, ...)
         self.tokens: list[Token] = self._tokenize()
+        self._tok_starts: list[int] = []
         self.sentences: list[Span] = self._sentences()
 
     # --- offsets -------------------------------------------------------------
@@ -147,6 +149,17 @@ class Doc:
         for s in self.sentences:
             if s.start <= orig < s.end:
                 return s
+        return None
+
+    def token_at(self, n: int) -> int | None:
+        """Index of the token holding view offset `n`, or None."""
+        import bisect
+
+        if not self._tok_starts:
+            self._tok_starts = [t.nstart for t in self.tokens]
+        i = bisect.bisect_right(self._tok_starts, n) - 1
+        if i >= 0 and self.tokens[i].nstart <= n < self.tokens[i].nend:
+            return i
         return None
 
     def tokens_in(self, start: int, end: int) -> list[Token]:

@@ -60,13 +60,15 @@ CAPITALS = {
 # District seats whose name differs from the district's.
 DISTRICT_SEATS = {"sy-aleppo-mount-simeon": 170063, "sy-raqqa-al-thawrah": 172374,
                   "sy-aleppo-ayn-al-arab": 172256, "sy-hama-al-suqaylabiyah": 163921}
+SUBDISTRICT_SEATS = {"sy-aleppo-mount-simeon-jebel-saman": 170063, "sy-aleppo-ayn-al-arab-sarin": 164071,
+                     "sy-homs-al-mukharram-al-makhrim": 166719, "sy-rif-dimashq-al-tall-at-tall": 172349}
 # Aliases that name something else in the news, dropped from the source rows.
 DROP_ALIASES = {
     "الغوطة الشرقية", "ناحية الغوطة الشرقية", "الغوطة الغربية", "ناحية الغوطة الغربية",
     "السجن", "ناحية السجن", "ريف دمشق", "مركزها السقيلبية", "حيالين", "ايو", "د مشق",
     "مجدل شمس.\u200e", "حرمون", "ناحية حرمون",
 }
-DROP_GEONAMES_ALIASES = {172159: {"عين التينة"}}
+DROP_GEONAMES_ALIASES = {172159: {"عين التينة"}, 173797: {"الحول"}}
 EXTRA_GOV_ALIASES = {
     "Hama": ["حماه", "Hamah"], "Idleb": ["ادلب", "Idlib", "Edlib"],
     "Dar'a": ["Daraa", "Deraa"], "Deir ez Zor": ["ديرالزور", "دير الزور", "Deir al-Zour"],
@@ -75,13 +77,22 @@ EXTRA_GOV_ALIASES = {
     "Rural Damascus": ["Rif Dimashq", "ريف دمشق", "Damascus countryside"],
 }
 ADMIN_HEADS = ("ناحية ", "منطقة ", "محافظة ", "مدينة ", "مركز ")
+# English names as the press (and ACLED) writes them, where GeoNames' transliteration differs.
+NAME_EN = {172082: "Azaz", 174448: "Abu Kamal", 172256: "Ayn al Arab", 174186: "Afrin",
+           173377: "Al Qamishli", 172374: "At Tabqa", 173480: "Al Mayadin", 163808: "Tadmur",
+           174506: "Hajin", 170691: "Dhiban", 173927: "Al Busayrah", 173230: "Amuda",
+           170592: "Duma", 167611: "Maarrat an Numan", 168325: "Khan Shaykhun",
+           169023: "Jisr ash Shughur", 168661: "Kafr Nabl", 164816: "Saraqib", 174018: "Al Bab",
+           167357: "Manbij", 169179: "Jarabulus", 163476: "Tall Rifat", 163750: "Tall Abyad",
+           172134: "Ayn Issa", 173530: "Al Malikiyah", 165509: "Ras al Ayn", 172837: "Ash Shaddadi"}
 
 
 def ascii_name(s: str) -> str:
     """GeoNames-style 'Al Ḩasakah' / 'Dar‘ā' as plain 'Al Hasakah' / "Dar'a" (ACLED style)."""
     s = s.replace("\u2018", "'").replace("\u2019", "'").replace("`", "'")
     s = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in s if not unicodedata.combining(c)).replace("’", "'")
+    s = "".join(c for c in s if not unicodedata.combining(c)).replace("’", "'")
+    return re.sub(r"(^|\s)'", r"\1", s)  # "'Ayn al 'Arab" -> "Ayn al Arab"
 
 
 def is_arabic(s: str) -> bool:
@@ -91,7 +102,7 @@ def is_arabic(s: str) -> bool:
 def usable_alias(s: str) -> bool:
     """Arabic-letter or Latin names only: Persian, Kurdish and Cyrillic forms add noise."""
     if is_arabic(s):
-        return not re.search("[\u06a0-\u06ff\u0750-\u077f]", s) and len(place_key(s)) >= 3
+        return not re.search("[\u06a0-\u06ff\u0750-\u077f]", s) and len(place_key(s)) >= 2
     return bool(re.fullmatch(r"[A-Za-z][A-Za-z '\-.]+", ascii_name(s)))
 
 
@@ -195,7 +206,7 @@ def build(shared: Path, extra_path: Path) -> list[dict]:
         d = dist_by_id.get(r["districtId"])
         al = aliases_of(r, set())
         names = [r["name"]["ar"], *al]
-        seat = seat_of(a1, names)
+        seat = gn[SUBDISTRICT_SEATS[r["id"]]] if r["id"] in SUBDISTRICT_SEATS else seat_of(a1, names)
         pop = (r.get("population") or {}).get("value") or 0
         lat, lon = (seat["latitude"], seat["longitude"]) if seat else (
             r["centroid"]["latitude"], r["centroid"]["longitude"])
@@ -230,7 +241,7 @@ def build(shared: Path, extra_path: Path) -> list[dict]:
         a1 = GEONAMES_ADMIN1[g["admin1code"]]
         ar = gn_arabic(g)
         gid = g["geonameid"]
-        name_en = capital_ids.get(gid) or ascii_name(g["name"])
+        name_en = capital_ids.get(gid) or NAME_EN.get(gid) or ascii_name(g["name"])
         latin = [ascii_name(a) for a in g["alternatenames"] if not is_arabic(a) and usable_alias(a)]
         pop = int(g["population"] or 0)
         seat = seat_sub.get(gid)
@@ -239,11 +250,18 @@ def build(shared: Path, extra_path: Path) -> list[dict]:
         # rank: the population where GeoNames knows it; a subdistrict seat is at least a
         # sizeable town, so it borrows a third of its subdistrict's population.
         rank = max(pop, (seat["population"] // 3) if seat else 0, 500)
+        if seat:  # the seat's spelling is the standard one (not a Kurdish or old form)
+            std = strip_head(seat["name_ar"])
+            ar = sorted(ar, key=lambda a: place_key(a) != place_key(std))
         row = dict(
             id=f"gn:{gid}", kind=kind, name_en=name_en, name_ar=ar[0] if ar else "",
             admin1=a1, admin2=a2, admin3=a3, lat=g["latitude"], lon=g["longitude"], population=pop,
             rank=rank, source=f"GeoNames id {gid}",
             aliases=dedupe(ar[1:] + latin + [ascii_name(g["name"])], (ar[0] if ar else "", name_en)))
+        if seat:  # the subdistrict's other names are the seat town's too ("كوباني")
+            row["aliases"] = dedupe(row["aliases"] + [
+                a for a in [seat["name_ar"], *seat["aliases"]]
+                if is_arabic(a) and not a.startswith(("ناحية", "مركز"))], (row["name_ar"],))
         gn_rows[gid] = row
 
     # --- hand-curated extras -----------------------------------------------------------------------
@@ -255,6 +273,8 @@ def build(shared: Path, extra_path: Path) -> list[dict]:
         same = (r.get("same_as") or "").strip()
         if same:
             g = gn_rows[int(same.split(":")[-1])]
+            if not g["name_ar"]:
+                g["name_ar"] = r["name_ar"]
             g["aliases"] = dedupe(g["aliases"] + [r["name_ar"], *al], (g["name_ar"],))
             if r.get("kind"):
                 g["kind"] = r["kind"]

@@ -1,8 +1,9 @@
 """Quantity expressions in Arabic news: digits, number words, duals, qualifiers, vague counts.
 
 Everything is matched on the normalised view (`doc.norm`) and returned as `Span`s of the
-original text, so counts quote the article exactly. One compiled regex finds the few tokens
-that can start a quantity; a small grammar then reads the whole expression from there:
+original text, so counts quote the article exactly. A set of every inflected lexicon form
+picks the few tokens that can start a quantity; a small grammar then reads the whole
+expression from there:
 
 * digits in any script, thousands separators, decimals (value None, attr ``amount``);
 * number words in every gender and case, compounds ("خمسة وعشرون", "ألف ومئتان",
@@ -68,6 +69,8 @@ _VAGUE = _nset("vague")
 _VAGUE_PLURAL = _nset("vague_plural")
 _VAGUE_NEEDS_MIN = _nset("vague_needs_min")
 _VAGUE_ADJ = _nset("vague_adjectives")
+_VAGUE_ARTICLE_OK = _nset("vague_article_ok")
+_DAY_WORDS = _nset("day_words")
 _ORDINALS = _nset("ordinals")
 _YEAR_WORDS = _nset("year_words")
 _TIME_WORDS = _nset("time_words")
@@ -77,8 +80,6 @@ _ONE_IDIOM = _nset("one_idiom_before")
 _NOUN_STOP = _nset("noun_stop")
 _NOUN_W_INITIAL = _nset("noun_w_initial")
 _TWO_WORDS = frozenset(w for w, (r, v) in _NUM.items() if r == "unit" and v == 2)
-_ONE_WORDS = frozenset(w for w, (r, v) in _NUM.items() if r == "unit" and v == 1)
-_DAY_WORDS = frozenset({"يوم", "ليلة", "نهار"})  # "يوم اثنين" is Monday, not two
 
 _SINGULAR = frozenset(normalize(w) for w in _DATA["counted_nouns"]["singular"])
 _AN_ONLY = frozenset(normalize(w) for w in _DATA["counted_nouns"]["dual_an_only"])
@@ -98,25 +99,6 @@ def _duals() -> dict[str, str]:
 _DUAL = _duals()
 
 
-def _trie(words: Sequence[str]) -> str:
-    """A regex alternation factored as a trie: one branch per first letter, not per word."""
-    root: dict[str, Any] = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(root)
-
-
 def _phrases(words: Sequence[str]) -> str:
     """Alternation of multi-word phrases, longest first, any whitespace between words."""
     forms = sorted({normalize(w) for w in words}, key=len, reverse=True)
@@ -124,12 +106,6 @@ def _phrases(words: Sequence[str]) -> str:
 
 
 _L = LETTER
-_CLITIC = r"[وف]?(?:[بلك]|بال|كال|ال|لل)?"
-# Tokens that can start (or be) a quantity: lexicon words with clitics, and digit runs.
-_CAND = re.compile(
-    rf"(?<![{_L}A-Za-z0-9_]){_CLITIC}(?:{_trie(sorted(set(_NUM) | _VAGUE | set(_DUAL)))})(?![{_L}])"
-    r"|(?<![0-9])[0-9]+(?:[.,][0-9]+)*"
-)
 
 
 def _qual_map(section: str) -> dict[str, str]:
@@ -152,14 +128,21 @@ _IS_LETTER = re.compile(f"[{_L}]")
 _DIGIT_CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "ال", "وال", "فال", "بال", "كال", "لل", "وب", "ول",
                             "فب", "فل", "وبال", "ولل", "فلل", "فبال"})
 _LATIN_ETC = re.compile(r"[A-Za-z_#@]")
+_PREP_DEF = re.compile(r"[وف]?(?:[بك]ال|لل)")
 
 # (conjunction+preposition length to leave out of the span, has article, prefix)
 _PREFIXES: list[tuple[int, bool, str]] = sorted(
     {(len(c + p), False, c + p) for c in ("", "و", "ف") for p in ("", "ب", "ل", "ك")}
     | {(len(c + p), True, c + p + "ال") for c in ("", "و", "ف") for p in ("", "ب", "ك")}
     | {(len(c) + 2, True, c + "لل") for c in ("", "و", "ف")},
-    key=lambda t: len(t[2]),
+    key=lambda t: (len(t[2]), t[2]),
 )
+
+
+# Every written form that can start a quantity: each lexicon word under each proclitic
+# combination (about 5k strings). The view is already tokenised by Doc, so finding candidates
+# is one set lookup per token; measured 8x faster than an alternation regex over doc.norm.
+_FORMS = frozenset(p + w for w in set(_NUM) | _VAGUE | set(_DUAL) for _s, _a, p in _PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -222,7 +205,7 @@ _SEP = re.compile(r"[.,]")
 
 def _digits_value(s: str) -> float | None:
     """"1,200" -> 1200, "1.200.000" -> 1200000, "2.5" -> 2.5; None when unreadable."""
-    if s.isdigit():
+    if s.isascii() and s.isdigit():
         return int(s)
     groups = _SEP.split(s)
     seps = _SEP.findall(s)
@@ -237,7 +220,7 @@ def _digits_value(s: str) -> float | None:
 
 
 def _is_digits(word: str) -> bool:
-    return word[:1].isdigit()
+    return "0" <= word[:1] <= "9"
 
 
 def _digits_ok(norm: str, s: int, e: int) -> bool:
@@ -281,13 +264,15 @@ def _next_num(words: Sequence[str], j: int) -> tuple[bool, str, float, int] | No
             return None if v is None else (True, "digits", v, j + 2)
         e = _NUM.get(w2)
         return None if e is None else (True, e[0], e[1], j + 2)
-    e = _NUM.get(w)
-    if e is not None:
-        return False, e[0], e[1], j + 1
+    # inside an expression و+word beats a whole-word reading ("وأحد" is و + أحد, not واحد):
+    # a bare unit never continues a number
     if w.startswith("و"):
         e = _NUM.get(w[1:])
         if e is not None:
             return True, e[0], e[1], j + 1
+    e = _NUM.get(w)
+    if e is not None:
+        return False, e[0], e[1], j + 1
     return None
 
 
@@ -350,7 +335,7 @@ def _parse(words: Sequence[str], i: int) -> tuple[int, float, str] | None:
                 total += last_scale / 2
                 last = "half"
             elif last == "scale" and role not in ("scale", "scale_dual", "scale_plural", "half") \
-                    and v < last_scale:
+                    and v < last_scale and (role != "digits" or first_role == "digits"):
                 group_best = best
                 cur, last = v, role
             elif last in ("hundred", "hundreds") and role in ("unit", "head", "ten", "tens"):
@@ -388,11 +373,11 @@ def parse_number_words(text: str) -> int | None:
 class _Reader:
     """Per-document state: the view, its tokens, and where the last expression ended."""
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, words: list[str]) -> None:
         self.doc = doc
         self.norm = doc.norm
         self.toks = doc.tokens
-        self.words = [t.norm for t in self.toks]
+        self.words = words
         self.starts = [t.nstart for t in self.toks]
         self.free = 0  # first token not yet inside an expression
         self.prev_end = 0  # view end of the last expression
@@ -423,8 +408,10 @@ class _Reader:
                 return None, None
         if len(w) < 2 or w in _NOUN_STOP or _num_first(w) is not None or w in _VAGUE:
             return None, None
-        if w.startswith("و") and len(w) > 3 and w not in _NOUN_W_INITIAL:
-            return None, None  # "مقتل 3 وإصابة 5": و starts the next clause
+        if w in _DIGIT_CLITICS or (w.startswith("و") and w not in _NOUN_W_INITIAL) or _PREP_DEF.match(w):
+            # "مقتل 3 وإصابة 5": و starts the next clause; "الـ40": a bare clitic;
+            # "خمسة بالقصف": a counted noun never carries a preposition
+            return None, None
         if w.startswith("ال") and len(w) >= 4:
             w = w[2:]
         return w, j
@@ -470,7 +457,8 @@ class _Reader:
             hit = _num_first(w)
             assert hit is not None
             ns = tok.nstart + hit[0].skip
-            if w[1:] in _NUM and _NUM[w[1:]][0] == "head" and j > i + 1 and hit[0].skip == 0:
+            if w[1:] in _NUM and _NUM[w[1:]][0] == "head" and hit[0].skip == 0 \
+                    and _NUM.get(self.word(i + 1), ("",))[0] == "ten":
                 ns += 1  # "وأحد عشر" is و + أحد عشر, not واحد
             if hit[0].article and prev.startswith("ال") and len(prev) > 3:
                 noun = prev[2:]  # "العناصر الثلاثة": the number follows its noun
@@ -527,12 +515,17 @@ class _Reader:
             return None
         tok = self.toks[i]
         j = i + 1
+        nxt = _dual_hit(self.word(j))
+        if nxt is not None and nxt.skip == 0 and not nxt.article:
+            j += 1  # an agreeing dual adjective: طائرتين مسيرتين
         if self.word(j) in _TWO_WORDS:  # عنصرين اثنين
             j += 1
         return self.finish(tok.nstart + hit.skip, self.toks[j - 1].nend, j, 2, noun=_DUAL[hit.stem])
 
     def read_vague(self, i: int, hit: _Hit) -> tuple[Span, int] | None:
         """عشرات / عدد من / بضعة ...: value None, kind vague."""
+        if hit.article and hit.stem not in _VAGUE_ARTICLE_OK:
+            return None
         tok = self.toks[i]
         j = i + 1
         if hit.stem in _VAGUE_NEEDS_MIN:
@@ -608,14 +601,15 @@ class _Reader:
 
 def find_numbers(doc: Doc) -> list[Span]:
     """Every quantity expression of `doc`, in text order (see the module docstring)."""
-    matches = list(_CAND.finditer(doc.norm))
-    if not matches:
+    words = [t.norm for t in doc.tokens]
+    forms = _FORMS
+    cands = [i for i, w in enumerate(words) if w in forms or "0" <= w[0] <= "9"]
+    if not cands:
         return []
-    r = _Reader(doc)
+    r = _Reader(doc, words)
     out: list[Span] = []
-    for m in matches:
-        i = bisect.bisect_left(r.starts, m.start())
-        if i >= len(r.starts) or r.starts[i] != m.start() or i < r.free:
+    for i in cands:
+        if i < r.free:
             continue
         res = r.read(i)
         if res is None:

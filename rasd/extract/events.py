@@ -14,6 +14,8 @@ from typing import Any
 
 from rasd.doc import Doc, Span
 from rasd.extract import quantities, sides
+from rasd.extract.cues import cue_matches
+from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident
 from rasd.extract.notes import make_notes
 from rasd.extract.triggers import offtopic_score
@@ -22,9 +24,6 @@ from rasd.geo.resolve import resolve
 OFFTOPIC_LIMIT = 0.5  # offtopic_score above which an article (sport, economy, ...) yields nothing
 
 
-@cache
-def _types() -> dict[str, Any]:
-    return json.loads(resources.files("rasd.data").joinpath("types.json").read_text("utf-8"))
 
 
 def event_id(article_id: str, start: int) -> str:
@@ -32,18 +31,28 @@ def event_id(article_id: str, start: int) -> str:
     return "rasd-" + hashlib.sha1(f"{article_id}:{start}".encode()).hexdigest()[:12]
 
 
-def _live_triggers(inc: Incident) -> list[Span]:
-    """Realis triggers, less explosive words that name seized items ("ضبط عبوات ناسفة")."""
+_WEAPON_CLASSES = {"ied", "car_bomb", "suicide", "shelling", "grenade", "airstrike"}
+_OPERATION_CLASSES = {"seizure", "dismantle"}
+_VIOLENT_CLASSES = {"explosion", "kill", "injure", "attack", "suicide", "assassination"}
+
+
+def _live_triggers(doc: Doc, inc: Incident) -> list[Span]:
+    """Realis triggers, less weapon words that only name what was seized ("ضبط عبوات ناسفة").
+
+    A weapon noun is an explosion only next to a blast, a death, an injury or an attack, and
+    never inside a seizure or dismantling clause.
+    """
+    seized = doc.get("seized")
     out = []
-    exp = set(_types()["explosive_classes"])
     for u in inc.units:
         trig = u.realis_triggers
-        has_blast = any(t.label in ("explosion", "suicide") for t in trig)
-        seizing = any(t.label in ("seizure", "dismantle") for t in trig)
         for t in trig:
-            if t.label in exp and t.label != "explosion":
-                inside_seized = any(s.start <= t.start < s.end or t.start <= s.start < t.end for s in u.seized)
-                if (inside_seized or seizing) and not has_blast:
+            if t.label in _WEAPON_CLASSES and any(s.start < t.end and t.start < s.end for s in seized):
+                others = [o for o in trig if o is not t and not any(
+                    s.start < o.end and o.start < s.end for s in seized)]
+                violent = any(o.label in _VIOLENT_CLASSES for o in others)
+                operation = any(o.label in _OPERATION_CLASSES for o in others)
+                if operation or not violent:
                     continue
             out.append(t)
     return out
@@ -56,9 +65,14 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
         return "Strategic developments", "Arrests", classes.get("arrest") or classes.get("raid") or (
             trig[0] if trig else None)
     has_arrests = any(c.role == "arrested" for c in counts) or "arrest" in classes
+    operation = bool(classes.keys() & {"raid", "arrest", "dismantle", "seizure"})
+    violence = bool(classes.keys() & {"kill", "injure", "clash", "neutralise", "explosion"}) or any(
+        c.role in ("killed", "injured") and c.value for c in counts)
     for cls, etype, sub in _types()["precedence"]:
         if cls not in classes:
             continue
+        if cls == "attack" and operation and not violence:
+            continue  # "استهدفت العملية خلية": an operation's target, not an attack
         if cls in _types()["attack_classes"]:
             if armed_victims and not civilian_victims:
                 etype, sub = _types()["armed_victim"]
@@ -93,7 +107,7 @@ def mentions_of(doc: Doc, include_background: bool = False) -> list[dict[str, An
 
 
 def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
-    trig = _live_triggers(inc)
+    trig = _live_triggers(doc, inc)
     if not trig:
         return None
     date_span = inc.date
@@ -165,9 +179,8 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
 def _apply_geo(rec: dict, geo: Any, inc: Incident, ev: list, aid: str) -> None:
     if rec["country"] != "Syria":
         return
-    multi = inc.kind == "aggregate" and len(inc.admin1s()) > 1
-    if multi:
-        return  # a tally over several governorates has no single place
+    if inc.kind == "aggregate" and (len(inc.admin1s()) > 1 or not inc.units[0].places):
+        return  # a tally over several governorates, or over unnamed ones, has no single place
     for f in ("admin1", "admin2", "admin3", "location", "location_ar", "latitude", "longitude", "geo_precision"):
         rec[f] = getattr(geo, f, None)
     for sp in getattr(geo, "evidence", None) or []:
@@ -202,11 +215,9 @@ def _seized(doc: Doc, inc: Incident) -> tuple[list[str], list[Span]]:
 
 
 def _syrian(doc: Doc, actors: list[dict]) -> bool:
-    from rasd.extract.cues import cue_regex
-
     if any(a["key"] not in ("civilians", "unidentified") for a in actors):
         return True
-    return cue_regex("syria_words").search(doc.norm) is not None
+    return bool(cue_matches(doc, "syria_words"))
 
 
 def _source(doc: Doc) -> dict[str, Any]:

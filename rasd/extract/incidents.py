@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasd.doc import Doc, Span
-from rasd.extract.cues import cue_regex, match_span
+from rasd.extract.cues import cue_matches
 
 # trigger classes that describe an event on their own; the others (kill, injure) only
 # describe one when no other trigger is near, and then count as attacks.
@@ -24,7 +24,9 @@ EVENT_CLASSES = {
     "car_bomb", "suicide", "explosion", "airstrike", "shelling", "attack", "grenade", "control",
     "protest", "kill", "injure",
 }
-BACKGROUND_DAYS = 30  # an incident that ended this long before publication is recalled context
+BACKGROUND_DAYS = 30
+_PENDING_SENTENCES = 2  # a date in a clause without a trigger still governs the next two sentences
+_NARROW_DAYS = 10  # a date this narrow inside a tally's period is an incident of its own  # an incident that ended this long before publication is recalled context
 
 
 @dataclass
@@ -100,7 +102,7 @@ _CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "backgr
 
 
 def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
-    return {name: [match_span(m) for m in cue_regex(name).finditer(doc.norm)] for name in _CUE_NAMES}
+    return {name: [(m.nstart, m.nend) for m in cue_matches(doc, name)] for name in _CUE_NAMES}
 
 
 def _units(doc: Doc, hits: dict[str, list[tuple[int, int]]]) -> list[Unit]:
@@ -136,19 +138,38 @@ def _assign_cues(units: list[Unit], hits: dict[str, list[tuple[int, int]]]) -> N
                 units[i].cues.setdefault(name, []).append((s, e))
 
 
+_DESCRIPTIVE_PRESENT = frozenset({"attack", "raid", "arrest", "control", "shelling", "airstrike"})
+_RESULT_VERBS = frozenset({"ادي", "ادت", "يؤدي", "اسفر", "اسفرت", "تسبب", "تسببت", "افضي", "افضت", "جاء"})
+
+
 def _mark_irrealis(doc: Doc, unit: Unit) -> None:
-    """Triggers under a modal, purpose or habitual word describe no event that happened."""
+    """Triggers that describe no event that happened: under a modal, purpose or habitual word,
+    or a verbal noun of purpose ("للقضاء على", "لتفكيك") unless it is a result ("أدى لمقتل")."""
     irr = unit.cues.get("irrealis", [])
-    if not irr:
-        return
     marked = []
     for t in unit.triggers:
         tn = doc.view_index(t.start)
         realis = not any(0 <= tn - e <= 12 or s <= tn < e for s, e in irr)
+        if realis and t.get("present") and t.label in _DESCRIPTIVE_PRESENT:
+            realis = False  # "الحملة تستهدف أوكار التنظيم" describes, it does not report
+        if realis and _purpose(doc, tn):
+            realis = False
         if not realis:
             t = Span(t.start, t.end, t.text, t.label, {**t.attrs, "realis": False})
         marked.append(t)
     unit.triggers = marked
+
+
+def _purpose(doc: Doc, tn: int) -> bool:
+    tok_i = doc.token_at(tn)
+    if tok_i is None:
+        return False
+    tok = doc.tokens[tok_i]
+    prefix = doc.norm[tok.nstart:tn]
+    if not prefix.replace("و", "").replace("ف", "").startswith("ل"):
+        return False
+    prev = doc.tokens[tok_i - 1].norm if tok_i > 0 else ""
+    return prev not in _RESULT_VERBS and not prev.startswith("ما")
 
 
 def _unit_date(unit: Unit, published: dt.date | None) -> Span | None:
@@ -190,6 +211,8 @@ def segment(doc: Doc) -> list[Incident]:
     incidents: list[Incident] = []
     current: Incident | None = None
     pending_date: Span | None = None
+    pending_sentence = -1
+    pending_aggregate = False
     for u in units:
         _mark_irrealis(doc, u)
         udate = _unit_date(u, published)
@@ -200,9 +223,15 @@ def segment(doc: Doc) -> list[Incident]:
                     current.date = udate
             elif udate is not None:
                 pending_date = udate
+                pending_sentence = u.sentence
+                pending_aggregate = u.has("aggregate_cues")
             continue
-        if udate is None and pending_date is not None and u.first_in_sentence is False:
+        if udate is None and pending_date is not None and u.sentence - pending_sentence <= _PENDING_SENTENCES:
+            # "أعلنت قسد نتائج عملياتها خلال شهري تموز وآب" then the figures in the next sentence
             udate = pending_date
+            if pending_aggregate and not u.has("aggregate_cues"):
+                u.cues.setdefault("aggregate_cues", []).append(
+                    (doc.view_index(pending_date.start), doc.view_index(pending_date.end)))
         pending_date = None
         if current is None or _starts_new(u, udate, current):
             if u.has("aggregate_cues") and udate is None:
@@ -229,6 +258,11 @@ def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> bool:
         urange = (udate.get("date_start"), udate.get("date_end") or udate.get("date_start"))
         if not _overlap(urange, cur_range):
             return True
+        if (cur.kind == "aggregate" and not u.has("aggregate_cues")
+                and (urange[1] - urange[0]).days <= _NARROW_DAYS < (cur_range[1] - cur_range[0]).days):
+            return True
+    if u.has("aggregate_cues") and cur.kind != "aggregate":
+        return True  # a tally after an incident ("... في عدة محافظات") is not that incident
     ua, ca = u.admin1s(), cur.admin1s()
     if u.has("new_incident_markers") and (u.places or udate is not None):
         return not (ua and ca and ua <= ca and udate is None)
@@ -246,11 +280,9 @@ def _kind_of_unit(u: Unit, udate: Span | None, published: dt.date | None) -> str
 def _classify(inc: Incident, published: dt.date | None) -> None:
     """incident / aggregate / background from cues and the distance of the date."""
     first = inc.units[0]
-    for u in inc.units:
-        if u.realis_triggers and u.has("aggregate_cues"):
-            inc.kind = "aggregate"
-            inc.kind_evidence = u.cues["aggregate_cues"][0]
-            break
+    if first.has("aggregate_cues"):
+        inc.kind = "aggregate"
+        inc.kind_evidence = first.cues["aggregate_cues"][0]
     rng = inc.date_range()
     if inc.kind != "aggregate" and rng is not None and (rng[1] - rng[0]).days > 20:
         inc.kind = "aggregate"

@@ -2,10 +2,12 @@
 
 Why a token n-gram dictionary rather than a regex: every surface form a lexicon word can take
 (proclitics و ف ب ل ك ال لل in front, light suffixes behind where the lexicon allows them) is
-expanded once at build time, so matching a document is one dict lookup per token of the
-normalised view. Phrases are tokenised with the same TOKEN_RE as `Doc`, so word boundaries are
-the tokenizer's (LETTER-based: ، ؛ ؟ and quotes end a word) and "C4" or "آر بي جي" work as
-multi-token phrases.
+expanded once at build time, so matching a document is a set intersection of the doc's token
+strings with the lexicon's first-word forms, then a few dict lookups per hit. Phrases are
+tokenised with the same TOKEN_RE as `Doc`, so word boundaries are the tokenizer's (LETTER-based:
+، ؛ ؟ end a word; quotes between the words of a phrase are skipped; a line break ends a
+phrase) and "C4" or "آر بي جي" work as multi-token phrases. Greedy selection keeps the
+longest hit (most tokens, then most characters) and drops what it overlaps.
 
 Inflection codes (per word: `word~code` in the phrase, or a default for the last word):
 
@@ -18,8 +20,11 @@ Inflection codes (per word: `word~code` in the phrase, or a default for the last
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from rasd.arabic.normalize import normalize
@@ -40,12 +45,13 @@ def _is_arabic(word: str) -> bool:
     return _ARABIC_FIRST <= word[0] <= _ARABIC_LAST
 
 
-def _prefixed(word: str) -> list[tuple[str, int]]:
+def _prefixed(word: str, article: bool = True) -> list[tuple[str, int]]:
     """(surface, stripped) pairs: the word behind each proclitic combination.
 
     `stripped` is how many leading characters are clitics rather than the word proper. A word
     the lexicon writes with ال keeps it; ل + ال fuses to لل and then only the conjunction is
-    stripped, so the span still starts on a letter of the word.
+    stripped, so the span still starts on a letter of the word. With `article` False a word
+    the lexicon writes without ال never gets one (names: "مدني" must not match "المدني").
     """
     out: list[tuple[str, int]] = []
     if word.startswith("ال") and len(word) > 3:
@@ -59,6 +65,8 @@ def _prefixed(word: str) -> list[tuple[str, int]]:
     for c in _CONJ:
         for p in _PREP:
             out.append((c + p + word, len(c) + len(p)))
+        if not article:
+            continue
         for p in ("", "ب", "ك"):
             out.append((c + p + "ال" + word, len(c) + len(p) + 2))
         out.append((c + "لل" + word, len(c) + 2))
@@ -122,7 +130,7 @@ def split_phrase(phrase: str, default_infl: str = "") -> list[tuple[str, str]]:
     return words
 
 
-def word_forms(word: str, infl: str = "") -> dict[str, int]:
+def word_forms(word: str, infl: str = "", article: bool = True) -> dict[str, int]:
     """Every surface form of a lexicon word -> how many leading characters are clitics."""
     forms: dict[str, int] = {}
     if not _is_arabic(word):
@@ -130,7 +138,7 @@ def word_forms(word: str, infl: str = "") -> dict[str, int]:
             forms[f] = 0
         return forms
     for suffixed in _suffixed(word, infl):
-        for surface, stripped in _prefixed(suffixed):
+        for surface, stripped in _prefixed(suffixed, article):
             for s in _ta_variants(surface):
                 if s not in forms or stripped < forms[s]:
                     forms[s] = stripped
@@ -152,25 +160,41 @@ class Match(Generic[P]):
 
 @dataclass(frozen=True, slots=True)
 class _Cand:
-    nwords: int
-    rest: tuple[frozenset[str], ...]
-    stripped: int
+    """A phrase of two or more words, found under its first and second word."""
+
+    rest: tuple[frozenset[str], ...]  # surface forms of the third and later words
     phrase: str
     payload: Any
     index: int
+
+
+@dataclass(slots=True)
+class _Group:
+    """Every phrase starting with one lexicon word: one-word phrases, and the longer ones
+    indexed by the surface form of their second word (so a common first word such as
+    "قوات" costs one lookup, not one check per phrase)."""
+
+    singles: list[tuple[str, Any, int]]
+    by_second: dict[str, list[_Cand]]
 
 
 class Lexicon(Generic[P]):
     """Phrases -> payloads, matched on `doc.norm` tokens with clitics; build once, reuse.
 
     Entries are ``(phrase, payload)`` or ``(phrase, payload, infl)``; ``infl`` is the
-    inflection code of the phrase's last word (see the module docstring).
+    inflection code of the phrase's last word (see the module docstring). ``article=False``
+    stops the matcher from adding ال to words the lexicon writes without it (name registries).
     """
 
-    def __init__(self, entries: Iterable[tuple[str, P] | tuple[str, P, str]]) -> None:
-        self._first: dict[str, list[_Cand]] = {}
-        form_cache: dict[tuple[str, str], dict[str, int]] = {}
-        set_cache: dict[tuple[str, str], frozenset[str]] = {}
+    def __init__(self, entries: Iterable[tuple[str, P] | tuple[str, P, str]], article: bool = True) -> None:
+        forms: dict[tuple[str, str], dict[str, int]] = {}
+        groups: dict[tuple[str, str], _Group] = {}
+
+        def forms_of(w: tuple[str, str]) -> dict[str, int]:
+            if w not in forms:
+                forms[w] = word_forms(*w, article=article)
+            return forms[w]
+
         self.size = 0
         for index, entry in enumerate(entries):
             phrase, payload = entry[0], entry[1]
@@ -179,18 +203,19 @@ class Lexicon(Generic[P]):
             if not words:
                 continue
             self.size += 1
-            rest = []
-            for w in words[1:]:
-                if w not in set_cache:
-                    set_cache[w] = frozenset(form_cache.get(w) or word_forms(*w))
-                rest.append(set_cache[w])
             norm_phrase = " ".join(w for w, _ in words)
-            key = words[0]
-            if key not in form_cache:
-                form_cache[key] = word_forms(*key)
-            for surface, stripped in form_cache[key].items():
-                self._first.setdefault(surface, []).append(
-                    _Cand(len(words), tuple(rest), stripped, norm_phrase, payload, index))
+            group = groups.setdefault(words[0], _Group([], {}))
+            if len(words) == 1:
+                group.singles.append((norm_phrase, payload, index))
+                continue
+            cand = _Cand(tuple(frozenset(forms_of(w)) for w in words[2:]), norm_phrase, payload, index)
+            for surface in forms_of(words[1]):
+                group.by_second.setdefault(surface, []).append(cand)
+        # surface form of a first word -> (clitic chars to skip, group)
+        self._first: dict[str, list[tuple[int, _Group]]] = {}
+        for key, group in groups.items():
+            for surface, stripped in forms_of(key).items():
+                self._first.setdefault(surface, []).append((stripped, group))
 
     def __len__(self) -> int:
         return self.size
@@ -198,32 +223,39 @@ class Lexicon(Generic[P]):
     def find_all(self, doc: Any) -> list[Match[P]]:
         """Every hit at every token, overlapping ones included (for negatives and scoring)."""
         tokens = doc.tokens
-        norms = [t.norm for t in tokens]
+        norms = token_norms(doc)
+        positions = token_index(doc)
         n = len(norms)
         first = self._first
         text = doc.norm
         out: list[Match[P]] = []
-        for i, w in enumerate(norms):
-            cands = first.get(w)
-            if cands is None:
-                continue
-            for c in cands:
+        # only the doc's words this lexicon knows: a C-level intersection of two key views
+        for i in sorted(i for w in positions.keys() & first.keys() for i in positions[w]):
+            for stripped, group in first[norms[i]]:
+                nstart = tokens[i].nstart + stripped
+                for phrase, payload, index in group.singles:
+                    out.append(Match(i, i + 1, nstart, tokens[i].nend, phrase, payload, index))
+                if not group.by_second:
+                    continue
                 j = i + 1
-                if c.nwords > 1:
-                    ok = True
-                    prev = i
+                while j < n and norms[j] in _TRANSPARENT:
+                    j += 1
+                if j >= n:
+                    continue
+                cands = group.by_second.get(norms[j])
+                if cands is None or "\n" in text[tokens[i].nend:tokens[j].nstart]:
+                    continue
+                for c in cands:
+                    prev, k, ok = j, j + 1, True
                     for wset in c.rest:
-                        while j < n and norms[j] in _TRANSPARENT:
-                            j += 1
-                        if j >= n or norms[j] not in wset or "\n" in text[tokens[prev].nend:tokens[j].nstart]:
+                        while k < n and norms[k] in _TRANSPARENT:
+                            k += 1
+                        if k >= n or norms[k] not in wset or "\n" in text[tokens[prev].nend:tokens[k].nstart]:
                             ok = False
                             break
-                        prev = j
-                        j += 1
-                    if not ok:
-                        continue
-                out.append(Match(i, j, tokens[i].nstart + c.stripped, tokens[j - 1].nend,
-                                 c.phrase, c.payload, c.index))
+                        prev, k = k, k + 1
+                    if ok:
+                        out.append(Match(i, k, nstart, tokens[k - 1].nend, c.phrase, c.payload, c.index))
         return out
 
     def find(self, doc: Any) -> list[Match[P]]:
@@ -234,6 +266,34 @@ class Lexicon(Generic[P]):
         """Convenience: `find` turned into Spans with the payload under ``payload``."""
         return [doc.span(m.nstart, m.nend, label, payload=m.payload, phrase=m.phrase, **attrs)
                 for m in self.find(doc)]
+
+
+def token_norms(doc: Any) -> list[str]:
+    """The doc's token strings, computed once per doc when it has a `cache` (shared by lexicons)."""
+    cache = getattr(doc, "cache", None)
+    if cache is None:
+        return [t.norm for t in doc.tokens]
+    norms = cache.get("token_norms")
+    if norms is None:
+        norms = cache["token_norms"] = [t.norm for t in doc.tokens]
+    return norms
+
+
+def token_index(doc: Any) -> dict[str, list[int]]:
+    """Token string -> its positions in the doc, built once per doc and shared by lexicons."""
+    cache = getattr(doc, "cache", None)
+    index = cache.get("token_index") if cache is not None else None
+    if index is None:
+        index = {}
+        for i, w in enumerate(token_norms(doc)):
+            pos = index.get(w)
+            if pos is None:
+                index[w] = [i]
+            else:
+                pos.append(i)
+        if cache is not None:
+            cache["token_index"] = index
+    return index
 
 
 def select(matches: Sequence[Match[P]]) -> list[Match[P]]:
@@ -256,3 +316,16 @@ def select(matches: Sequence[Match[P]]) -> list[Match[P]]:
 def overlaps(a: Match[Any], b: Match[Any]) -> bool:
     """True when two hits share a token."""
     return a.i < b.j and b.i < a.j
+
+
+def data_path(name: str) -> Path:
+    """A file of the packaged `rasd/data` directory."""
+    return Path(str(resources.files("rasd") / "data" / name))
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    """Rows of a lexicon TSV as stripped strings; blank lines and # comments skipped."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        lines = (line for line in fh if line.strip() and not line.startswith("#"))
+        rows = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [{k: (v or "").strip() for k, v in row.items()} for row in rows]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rasd.arabic.tokens import proclitic_splits
 from rasd.doc import Doc, Span, Token
-from rasd.extract.cues import cue_regex, cue_set, match_span
+from rasd.extract.cues import cue_matches, cue_set
 from rasd.extract.incidents import Incident
 
 ROLES = ("killed", "injured", "arrested")
@@ -40,16 +40,7 @@ def _peeled(tok: Token) -> set[str]:
 
 def _role_hits(doc: Doc) -> list[tuple[int, int, str]]:
     """(token index of the cue start, token index after the cue end, role), sorted."""
-    tstarts = [t.nstart for t in doc.tokens]
-    out = []
-    for role in ROLES:
-        for m in cue_regex(role).finditer(doc.norm):
-            s, e = match_span(m)
-            i = bisect.bisect_left(tstarts, s)
-            j = bisect.bisect_left(tstarts, e)
-            out.append((i, j, role))
-    out.sort()
-    return out
+    return sorted((m.i, m.j, role) for role in ROLES for m in cue_matches(doc, role))
 
 
 def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count]:
@@ -58,10 +49,7 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
     if not toks:
         return []
     tstarts = [t.start for t in toks]
-    role_hits = doc.layers.get("_role_hits")
-    if role_hits is None:
-        role_hits = _role_hits(doc)
-        doc.layers["_role_hits"] = role_hits
+    role_hits = _role_hits(doc)
     persons = cue_set("person_nouns")
     civil = cue_set("civilian_nouns")
     counts: list[Count] = []

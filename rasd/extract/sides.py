@@ -17,6 +17,7 @@ from rasd.arabic.tokens import proclitic_splits
 from rasd.doc import Doc, Span
 from rasd.extract.actors import registry_entry, resolve_key
 from rasd.extract.cues import cue_set
+from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident
 
 _TARGET_WINDOW = 3  # tokens between a target word and the group it marks
@@ -108,6 +109,16 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
         for k in nonstate:
             if votes[k][0] <= votes[k][1] + 1:
                 side[k] = 2
+    targets = set(_types()["usual_targets"])
+    if sub_event_type in TARGETED_TYPES and any(k not in targets and k != "civilians" for k in side):
+        # who arrests whom: cells of these groups are the target whenever another force is named
+        for k in side:
+            if k in targets:
+                side[k] = 2
+            elif k != "civilians" and votes[k][1] <= votes[k][0] + 2:
+                side[k] = 1
+    if sub_event_type not in PERPETRATED_TYPES:
+        side.pop("civilians", None)  # civilians are an actor only as the victims of violence
     if sub_event_type in PERPETRATED_TYPES and "civilians" in side:
         side["civilians"] = 2
     if civilian_victims and sub_event_type in PERPETRATED_TYPES and "civilians" not in side:

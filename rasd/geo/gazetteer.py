@@ -16,7 +16,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rasd.arabic.normalize import fold_key
@@ -62,15 +62,16 @@ def place_key(text: str) -> str:
 
 
 def key_variants(key: str) -> set[str]:
-    """Spelling variants a key also stands for: written as one word ("ديرالزور"), final ا/ه."""
+    """Spelling variants a key also stands for: the name written as one word ("ديرالزور").
+
+    Final ا/ة swaps (عامودا/عامودة) are left to the aliases: as a rule they would turn common
+    words into places (طبقا ~ الطبقة, حلفائه ~ حلفايا).
+    """
     out = {key}
     words = key.split()
     if len(words) > 1:
         out.add(_strip_article("".join(words)))
         out.add(_strip_article(words[0]) + "".join("ال" + w for w in words[1:]))
-    for k in list(out):
-        if len(k) >= 4 and k[-1] in "اه":
-            out.add(k[:-1] + ("ه" if k[-1] == "ا" else "ا"))
     return {k for k in out if k}
 
 
@@ -78,6 +79,12 @@ def latin_key(text: str) -> str:
     s = unicodedata.normalize("NFKD", text)
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", s).split())
+
+
+def _first_word_has_article(name: str) -> bool:
+    words = [w for w in _NON_LETTER.sub(" ", fold_key(name)).split()
+             if w not in _ADMIN_HEADS]
+    return bool(words) and words[0].startswith("ال") and len(words[0]) >= 4
 
 
 def _has_arabic(s: str) -> bool:
@@ -102,7 +109,6 @@ class Place:
     source: str = ""
     rank: int = 0
     country: str = "Syria"
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def is_foreign(self) -> bool:
@@ -124,6 +130,8 @@ class Gazetteer:
         self.index: dict[str, list[int]] = {}
         self.latin: dict[str, list[int]] = {}
         self.max_words: dict[str, int] = {}  # first word of a key -> longest key it opens
+        self.bare: set[str] = set()  # keys some name writes without the article ("دوما")
+        self.articled: set[str] = set()  # keys some name writes with it ("الرقة")
         self._sorted_keys: list[str] | None = None
         for p in places:
             self.add_place(p)
@@ -134,8 +142,13 @@ class Gazetteer:
         self.places.append(place)
         for name in (place.name_ar, *place.aliases):
             if _has_arabic(name):
-                for k in self.keys_of(name):
+                keys = self.keys_of(name)
+                for k in keys:
                     self._index(k, i)
+                if _first_word_has_article(name):
+                    self.articled |= keys
+                else:
+                    self.bare |= keys
         for name in (place.name_en, *place.aliases):
             if name and not _has_arabic(name):
                 lk = latin_key(name)
@@ -149,11 +162,11 @@ class Gazetteer:
     @staticmethod
     def keys_of(name: str) -> set[str]:
         key = place_key(name)
-        keys = key_variants(key)
         words = key.split()
         if len(words) > 1 and words[0] in _ADMIN_HEADS:
-            keys |= key_variants(" ".join(words[1:]))
-        return keys
+            # "ناحية صوران": the recogniser reads the head word itself and keeps it as `head`
+            return key_variants(" ".join(words[1:]))
+        return key_variants(key)
 
     def _index(self, key: str, i: int) -> None:
         ids = self.index.setdefault(key, [])

@@ -1,0 +1,345 @@
+"""Geocoding one incident: from its place mentions to one location with ACLED's geo_precision.
+
+The extractor passes the place spans of the incident's sentences, in order. Each mention is
+resolved on its own first (its container in the nesting, then the governorates the incident and
+the article name, then population), and the most specific well-supported one wins:
+
+  1  the town, village, neighbourhood, camp, base ... itself
+  2  "ريف X", "قرب X", "شرق X", a region, or a village/neighbourhood the gazetteer does not know
+     inside a known place (placed at that place, its Arabic name kept in location_ar)
+  3  only a governorate or district (placed at the governorate's capital)
+
+A name that stays ambiguous between governorates is never guessed: the result then says less
+(the governorate when all readings share it, else no governorate at all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasd.doc import Doc, Span
+from rasd.geo.gazetteer import Place, get_gazetteer
+from rasd.geo.romanize import romanize
+
+# Kind classes: a head word asks for a class; within a class the governorate must be clear.
+_CLASS = {"city": "settlement", "town": "settlement", "village": "settlement",
+          "neighbourhood": "neighbourhood", "camp": "facility", "prison": "facility",
+          "airport": "facility", "base": "facility", "crossing": "facility", "landmark": "facility",
+          "region": "area", "mountain": "area", "subdistrict": "subdistrict", "district": "district",
+          "governorate": "governorate", "country": "country"}
+_POINT = frozenset({"settlement", "neighbourhood", "facility"})
+_ADMIN_TAIL = (frozenset({"subdistrict"}), frozenset({"district"}), frozenset({"governorate"}))
+# Which classes a head word asks for, best group first (classes in one group rank alike).
+_PREF: dict[str | None, tuple[frozenset[str], ...]] = {
+    None: (_POINT, frozenset({"area"}), *_ADMIN_TAIL),
+    "city": (frozenset({"settlement"}), frozenset({"neighbourhood"}), *_ADMIN_TAIL),
+    "neighbourhood": (frozenset({"neighbourhood"}), frozenset({"settlement", "facility"}), *_ADMIN_TAIL),
+    "area": (frozenset({"area", "neighbourhood"}), frozenset({"district"}), frozenset({"subdistrict"}),
+             frozenset({"settlement", "facility"}), frozenset({"governorate"})),
+    "subdistrict": (frozenset({"subdistrict"}), frozenset({"settlement"}), frozenset({"district"})),
+    "governorate": (frozenset({"governorate"}), frozenset({"district"}), frozenset({"settlement"})),
+    "facility": (frozenset({"facility"}), frozenset({"settlement", "neighbourhood"}), *_ADMIN_TAIL),
+    "area_head": (frozenset({"area"}), frozenset({"neighbourhood", "settlement"}), *_ADMIN_TAIL),
+}
+_HEAD_PREF = {"town": "city", "village": "city", "camp": "facility", "prison": "facility",
+              "airport": "facility", "base": "facility", "crossing": "facility",
+              "mountain": "area_head", "region": "area_head"}
+# Head words that place the event beside the named place, not in it.
+_BESIDE = ("road", "post", "checkpoint")
+ORIGIN = ("من", "الى", "نحو", "باتجاه")
+DECISIVE_RATIO = 5  # population rank must beat the next governorate's by this much
+DECISIVE_MIN = 10000
+
+
+@dataclass
+class GeoResult:
+    """Where one incident happened, in the event record's terms (EVENTS.md)."""
+
+    country: str = "Syria"
+    admin1: str | None = None
+    admin2: str | None = None
+    admin3: str | None = None
+    location: str | None = None
+    location_ar: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    geo_precision: int | None = None
+    evidence: list[Span] = field(default_factory=list)
+    place_id: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"country": self.country, "admin1": self.admin1, "admin2": self.admin2,
+                "admin3": self.admin3, "location": self.location, "location_ar": self.location_ar,
+                "latitude": self.latitude, "longitude": self.longitude,
+                "geo_precision": self.geo_precision}
+
+
+@dataclass
+class _R:
+    """One mention resolved: the place, or the governorates it could be in."""
+
+    place: Place | None = None
+    precision: int | None = None
+    admin1s: frozenset[str] = frozenset()
+    container: Span | None = None  # the mention that placed an unknown name or anaphor
+    ambiguous: bool = False
+
+
+_CAPITALS: dict[str, Place] = {}
+
+
+def _capital(gov: Place) -> Place:
+    """The capital city entry of a governorate (same coordinates), for its English name."""
+    if not _CAPITALS:
+        gaz = get_gazetteer()
+        points = {(p.lat, p.lon): p for p in gaz.places if p.kind in ("city", "town")}
+        for p in gaz.places:
+            if p.kind == "governorate" and p.admin1:
+                _CAPITALS[p.admin1] = points.get((p.lat, p.lon), p)
+    return _CAPITALS.get(gov.admin1 or "", gov)
+
+
+class _Resolver:
+    def __init__(self, doc: Doc, mentions: list[Span]) -> None:
+        self.doc = doc
+        self.layer: list[Span] = doc.get("places")
+        self.mentions = mentions
+        self.memo: dict[int, _R] = {}
+        self.local_votes = self._votes(mentions)
+        self.doc_votes = self._votes(self.layer)
+        self.local_countries = self._country_votes(mentions)
+        self.doc_countries = self._country_votes(self.layer)
+
+    @staticmethod
+    def _country_votes(spans: list[Span]) -> dict[str, int]:
+        votes: dict[str, int] = {}
+        for s in spans:
+            cs = {c.country for c in s.get("candidates") or []}
+            if len(cs) == 1:
+                k = cs.pop()
+                votes[k] = votes.get(k, 0) + 1
+        return votes
+
+    @staticmethod
+    def _votes(spans: list[Span]) -> dict[str, int]:
+        votes: dict[str, int] = {}
+        for s in spans:
+            a1 = {c.admin1 for c in s.get("candidates") or [] if c.admin1}
+            if len(a1) == 1:
+                a = a1.pop()
+                votes[a] = votes.get(a, 0) + 1
+        return votes
+
+    def span_at(self, idx: int | None) -> Span | None:
+        if idx is None or not (0 <= idx < len(self.layer)):
+            return None
+        return self.layer[idx]
+
+    def resolve(self, m: Span, depth: int = 0) -> _R:
+        idx = m.get("index")
+        if idx is not None and idx in self.memo:
+            return self.memo[idx]
+        r = self._resolve(m, depth)
+        if idx is not None:
+            self.memo[idx] = r
+        return r
+
+    def _resolve(self, m: Span, depth: int) -> _R:
+        cands: list[Place] = list(m.get("candidates") or [])
+        parent = self.span_at(m.get("parent_ref")) if depth < 6 else None
+        pr = self.resolve(parent, depth + 1) if parent is not None else None
+        if m.get("unknown") or (m.get("anaphor") and not cands):
+            # a name the gazetteer lacks: placed at its container, if any
+            c = parent
+            while c is not None and pr is not None and pr.place is None and depth < 6:
+                c = self.span_at(c.get("parent_ref"))
+                pr = self.resolve(c, depth + 1) if c is not None else None
+            if pr is not None and pr.place is not None and not pr.place.kind == "country":
+                return _R(pr.place, 2, frozenset({pr.place.admin1} if pr.place.admin1 else ()),
+                          container=c)
+            return _R()
+        if not cands:
+            return _R()
+        # 1. the container decides the country and the governorate
+        if pr is not None and pr.place is not None:
+            p = pr.place
+            if p.kind == "country" or p.is_foreign:
+                same = [c for c in cands if c.country == p.country]
+            else:
+                same = [c for c in cands if c.admin1 == p.admin1]
+            cands = same or cands
+        elif pr is not None and pr.admin1s:
+            cands = [c for c in cands if c.admin1 in pr.admin1s] or cands
+        countries = {c.country for c in cands}
+        if len(countries) > 1:
+            # a Syrian name that is also a foreign one: the countries named around it decide
+            for votes in (self.local_countries, self.doc_countries):
+                scored = {k: votes.get(k, 0) for k in countries}
+                top = max(scored.values())
+                if top and sum(1 for v in scored.values() if v == top) == 1:
+                    cands = [c for c in cands if scored[c.country] == top]
+                    break
+            else:
+                return _R(ambiguous=True)
+        # 2. the governorates the incident, then the article, names
+        if len({c.admin1 for c in cands}) > 1:
+            for votes in (self.local_votes, self.doc_votes):
+                own = {c.admin1 for c in cands}
+                scored = {a: votes.get(a, 0) for a in own if a}
+                top = max(scored.values(), default=0)
+                if top and sum(1 for v in scored.values() if v == top) == 1:
+                    cands = [c for c in cands if scored.get(c.admin1 or "", -1) == top]
+                    break
+        # 3. the kind the head word asks for
+        hk = m.get("head_kind")
+        pref = _PREF.get(_HEAD_PREF.get(hk, hk), _PREF[None])
+        if m.get("anaphor") == "governorate":
+            pref = (frozenset({"governorate"}),)
+
+        def order(c: Place) -> int:
+            cls = _CLASS.get(c.kind, "settlement")
+            return next((k for k, group in enumerate(pref) if cls in group), len(pref))
+
+        best = min(order(c) for c in cands)
+        cands = [c for c in cands if order(c) == best]
+        # 4. still in several governorates: population decides only when it is decisive
+        a1s = {c.admin1 for c in cands}
+        if len(a1s) > 1:
+            by_a1: dict[str | None, int] = {}
+            for c in cands:
+                by_a1[c.admin1] = max(by_a1.get(c.admin1, 0), c.rank)
+            ranks = sorted(by_a1.values(), reverse=True)
+            if ranks[0] >= DECISIVE_MIN and ranks[0] >= DECISIVE_RATIO * ranks[1]:
+                top = max(by_a1, key=lambda a: by_a1[a])
+                cands = [c for c in cands if c.admin1 == top]
+            else:
+                return _R(admin1s=frozenset(a for a in a1s if a), ambiguous=True)
+        place = max(cands, key=lambda c: c.rank)
+        return _R(place, self._precision(m, place), frozenset({place.admin1} if place.admin1 else ()),
+                  container=self.span_at(m.get("antecedent")))
+
+    @staticmethod
+    def _precision(m: Span, p: Place) -> int | None:
+        if p.kind == "country":
+            return None
+        if p.is_foreign:
+            return 3 if p.kind in ("region",) else 1
+        beside = m.get("direction") or m.get("head_kind") in _BESIDE
+        if p.kind in ("governorate", "district"):
+            return 2 if (beside and p.kind == "governorate") or m.get("anaphor") and beside else 3
+        if beside or _CLASS.get(p.kind) == "area" or p.kind == "subdistrict":
+            return 2
+        return 1
+
+
+def _specificity(m: Span, r: _R) -> int:
+    if m.get("unknown"):
+        return 4
+    p = r.place
+    if p is None:
+        return 0
+    if m.get("direction"):
+        return 1  # "شرق إدلب" says less than a region or town named outright
+    return {"neighbourhood": 5, "camp": 5, "prison": 5, "airport": 5, "base": 5, "crossing": 5,
+            "landmark": 5, "village": 5, "town": 4, "city": 3, "region": 2, "mountain": 2,
+            "subdistrict": 2, "district": 1}.get(p.kind, 0)
+
+
+def _result(m: Span, r: _R) -> GeoResult:
+    p = r.place
+    assert p is not None
+    ev = [m] + ([r.container] if r.container is not None and r.container is not m else [])
+    surface = m.get("name_text") or m.get("name")
+    if p.is_foreign:
+        return GeoResult(country=p.country, location=p.name_en if p.kind != "country" else None,
+                         location_ar=surface, latitude=p.lat, longitude=p.lon,
+                         geo_precision=r.precision if p.kind != "country" else None, evidence=ev,
+                         place_id=p.id)
+    loc_place = _capital(p) if p.kind == "governorate" else p
+    admin2 = p.admin2 if p.kind != "governorate" else None
+    admin3 = p.admin3 if p.kind not in ("governorate", "district") else None
+    location = loc_place.name_en
+    location_ar = surface
+    if m.get("unknown"):
+        c = r.container
+        where = location + (" countryside" if c is not None and c.get("direction") == "countryside" else "")
+        location = f"{romanize(m.get('name') or '')} ({where})"
+    elif m.get("anaphor"):
+        a = r.container
+        location_ar = (a.get("name_text") or a.get("name")) if a is not None else surface
+    return GeoResult(admin1=p.admin1, admin2=admin2, admin3=admin3, location=location,
+                     location_ar=location_ar, latitude=loc_place.lat, longitude=loc_place.lon,
+                     geo_precision=r.precision, evidence=ev, place_id=loc_place.id)
+
+
+def resolve(doc: Doc, mentions: list[Span]) -> GeoResult | None:
+    """The location of ONE incident from the place spans of its sentences (in text order)."""
+    if not mentions:
+        return None
+    res = _Resolver(doc, mentions)
+    scored = []
+    ambiguous: list[tuple[Span, _R]] = []
+    foreign: list[tuple[Span, _R]] = []
+    results = [res.resolve(m) for m in mentions]
+    # a place that only contains a name the gazetteer lacks is not where the incident was
+    covered: set[int] = set()
+    for m, r in zip(mentions, results, strict=True):
+        if m.get("unknown") and r.place is not None:
+            c = res.span_at(m.get("parent_ref"))
+            while c is not None and c.get("index") not in covered:
+                covered.add(c.get("index"))
+                c = res.span_at(c.get("parent_ref"))
+    # the container of another resolved mention ranks after it at the same precision
+    containers: set[int] = set()
+    for m, r in zip(mentions, results, strict=True):
+        if r.place is not None and m.get("parent_ref") is not None:
+            containers.add(m.get("parent_ref"))
+    for pos, (m, r) in enumerate(zip(mentions, results, strict=True)):
+        if m.get("index") in covered:
+            continue
+        if r.place is None:
+            if r.ambiguous:
+                ambiguous.append((m, r))
+            continue
+        if r.place.kind == "country" and not r.place.is_foreign:
+            continue
+        if r.place.is_foreign:
+            foreign.append((m, r))
+            continue
+        penalty = 1 if m.get("prep") in ORIGIN else 0
+        prec = r.precision or 9
+        scored.append(((penalty, prec, m.get("index") in containers, -_specificity(m, r), pos), m, r))
+    if scored:
+        _key, m, r = min(scored, key=lambda t: t[0])
+        return _result(m, r)
+    foreign = [(m, r) for m, r in foreign if m.get("prep") not in ORIGIN]
+    if foreign:
+        m, r = min(foreign, key=lambda t: (t[1].place.kind == "country" if t[1].place else True))
+        in_syria = any(c.kind == "country" and not c.is_foreign and mm.get("prep") not in ORIGIN
+                       for mm in mentions for c in mm.get("candidates") or [])
+        if not (r.place and r.place.kind == "country" and in_syria):
+            return _result(m, r)  # abroad, unless only a country is named beside "في سوريا"
+    if ambiguous:
+        m, r = ambiguous[0]
+        name = m.get("name_text") or m.get("name")
+        note = f"ambiguous place name: {name} ({', '.join(sorted(r.admin1s)) or 'several countries'})"
+        if len(r.admin1s) == 1:
+            gov = get_gazetteer().governorate(next(iter(r.admin1s)))
+            if gov is not None:
+                cap = _capital(gov)
+                return GeoResult(admin1=gov.admin1, location=cap.name_en, location_ar=name,
+                                 latitude=cap.lat, longitude=cap.lon, geo_precision=3,
+                                 evidence=[m], place_id=cap.id, note=note)
+        return GeoResult(location_ar=name, evidence=[m], note=note)
+    return None
+
+
+def geocode(doc: Doc, mentions: list[Span] | None = None) -> GeoResult | None:
+    """Convenience: resolve the document's own place layer (all of it when `mentions` is None)."""
+    if "places" not in doc.layers:
+        from rasd.geo.toponyms import places
+
+        places(doc)
+    return resolve(doc, doc.get("places") if mentions is None else mentions)

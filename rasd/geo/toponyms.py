@@ -1,0 +1,546 @@
+"""Arabic toponym recognition: the `places` pipeline component.
+
+Reads the normalised view token by token. Each distinct token spelling is analysed once
+(cached): can it open a gazetteer name (1-4 tokens; proclitics و ف ب ل ك and the article
+peeled from the first token), a place-type head (مدينة, حي, مخيم ...), a direction (ريف, شرق,
+قرب ...) or an anaphor (المحافظة)? Only such tokens run the small parser below, so the cost is
+one dict probe per token, not a regex per place.
+
+Each mention is a Span labelled "place" in layer "places"; attrs:
+  name        normalised surface of the name words; name_text the same words as written
+  head        the type word before it ("مدينة") or None; head_kind its kind ("city")
+  direction   "countryside", "east", "northwest", "near", "outskirts", "desert" ... or None
+  bearing     "north", "northwest" ... for "ريف حلب الشمالي"
+  candidates  list[Place] the name can mean ([] for an unknown name or an unresolved anaphor)
+  parent_ref  layer index of the mention that contains this one ("حي X في مدينة Y"), or None
+  anaphor     the kind an anaphor points back to ("governorate" for المحافظة), else None
+  antecedent  layer index of the mention an anaphor stands for, or None
+  unknown     True for a name after a head word that the gazetteer does not know
+  prep        the preposition before the mention ("في", "ب", "من" ...), or None
+  index, sentence, key
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rasd.arabic.normalize import LETTER, normalize
+from rasd.arabic.tokens import proclitic_splits
+from rasd.doc import Doc, Span
+from rasd.geo.gazetteer import HEADS_JSON, Gazetteer, Place, get_gazetteer, key_variants, place_key
+
+MAX_GAP = 4  # tokens between two mentions that can still nest or list them
+_WORD = re.compile(f"[{LETTER}]+")
+# Head words that other words fold into, and the letters of the original that betray those.
+_CONFUSABLE = {"وادي": "ىأ", "احياء": "إ"}
+_LINKERS = frozenset({"ابو", "ام", "بني", "شيخ"})
+_CLITIC_OK = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "فك")
+
+
+def _is_word(tok: str) -> bool:
+    return _WORD.fullmatch(tok) is not None
+
+
+@lru_cache(maxsize=200_000)
+def _tkey(tok: str) -> str:
+    return place_key(tok)
+
+
+@dataclass(frozen=True)
+class _Head:
+    word: str
+    kind: str
+    unknown: bool
+    plural: bool
+
+
+@dataclass
+class _Lex:
+    """The toponym lexicon, folded for lookup (built once, on first use)."""
+
+    gaz: Gazetteer
+    heads: dict[str, _Head]
+    anaphors: dict[str, str]
+    directions: dict[tuple[str, ...], str]
+    dir_first: set[str]
+    bearings: dict[str, str]
+    nest: set[str]
+    nest_strong: set[str]
+    listc: set[str]
+    locative: set[str]
+    origin: set[str]
+    prefixes: set[str]
+    not_names: set[str]
+    strong: set[str]
+    weak: set[str]
+    blocked: set[str]  # one-word keys that are really head/direction words ("قرية" ~ "القريا")
+    cache: dict[str, tuple] = field(default_factory=dict)
+    boring: set[str] = field(default_factory=set)  # spellings that open nothing
+
+
+_LEX: _Lex | None = None
+
+
+def _lex() -> _Lex:
+    global _LEX
+    if _LEX is None:
+        d = json.loads(HEADS_JSON.read_text(encoding="utf-8"))
+        heads = {normalize(w): _Head(normalize(w), h["kind"], bool(h.get("unknown")), bool(h.get("plural")))
+                 for w, h in d["heads"].items() if " " not in w}
+        directions = {tuple(normalize(k).split()): v for k, v in d["directions"].items()}
+        _LEX = _Lex(
+            gaz=get_gazetteer(), heads=heads,
+            anaphors={normalize(k): v for k, v in d["anaphors"].items()},
+            directions=directions, dir_first={k[0] for k in directions},
+            bearings={normalize(k): v for k, v in d["bearings"].items()},
+            nest={normalize(w) for w in d["nest"]},
+            nest_strong={normalize(w) for w in d["nest_strong"]}, listc={normalize(w) for w in d["list"]},
+            locative={normalize(w) for w in d["locative"]},
+            origin={normalize(w) for w in d["origin"] if " " not in w},
+            prefixes={place_key(w) for w in d["name_prefixes"]},
+            not_names={normalize(w) for w in d["not_names"]},
+            strong={v for w in d["ambiguous"] for v in key_variants(place_key(w))},
+            weak={v for w in [*d["weak"], *d["syria"]] for v in key_variants(place_key(w))},
+            blocked={place_key(w) for w in [*d["heads"], *d["anaphors"], *d["bearings"], *d["not_names"]]}
+            | {place_key(w) for w in d["directions"] if " " not in w},
+        )
+    return _LEX
+
+
+def reset_lexicon() -> None:
+    """Forget the lexicon and its gazetteer (tests; after user places changed)."""
+    global _LEX
+    _LEX = None
+    _tkey.cache_clear()
+
+
+def _readings(lex: _Lex, tok: str) -> tuple:
+    """What one token spelling can open, cached: (places, head, directions, anaphor).
+
+    places: ((clitic_len, key), ...) whose key opens a gazetteer key; head and anaphor:
+    (clitic_len, word) or None; directions: ((clitic_len, word), ...). clitic_len counts the
+    letters before the mention proper (the article stays in the mention).
+    """
+    r = lex.cache.get(tok)
+    if r is not None:
+        return r
+    places: list[tuple[int, str]] = []
+    head = None
+    dirs: list[tuple[int, str]] = []
+    ana = None
+    if _is_word(tok):
+        seen: set[str] = set()
+        for prefix, stem in proclitic_splits(tok):
+            plen = len(prefix)
+            if prefix.endswith("ال"):
+                plen -= 2
+            k = _tkey(stem)
+            if k and k not in seen and k in lex.gaz.max_words:
+                seen.add(k)
+                places.append((plen, k))
+            clit_ok = prefix in _CLITIC_OK
+            if clit_ok and head is None and stem in lex.heads:
+                head = (plen, stem)
+            if clit_ok and stem in lex.dir_first:
+                dirs.append((plen, stem))
+            if ana is None and stem in lex.anaphors and (clit_ok or prefix[:-2] in _CLITIC_OK):
+                ana = (plen - 1 if prefix.endswith("لل") else plen, stem)
+    r = (tuple(places), head, tuple(dirs), ana)
+    if not (places or head or dirs or ana):
+        if len(lex.boring) < 1_000_000:
+            lex.boring.add(tok)
+    elif len(lex.cache) < 300_000:
+        lex.cache[tok] = r
+    return r
+
+
+@dataclass
+class _M:
+    """A mention while the sentence is parsed (token indices into doc.tokens)."""
+
+    t0: int  # first token
+    p0: int  # clitic letters of the first token left out of the mention
+    t1: int  # end token (exclusive)
+    n0: int  # name tokens [n0, n1); the name starts name_p letters into token n0
+    n1: int
+    sent: int
+    name_p: int = 0
+    key: str = ""
+    candidates: list[Place] = field(default_factory=list)
+    head: _Head | None = None
+    direction: str | None = None
+    bearing: str | None = None
+    anaphor: str | None = None
+    unknown: bool = False
+    gate: str | None = None  # "strong" / "weak" when the name is also a common word
+    clitics: str = ""
+    prep: str | None = None
+    parent: int | None = None
+    nest_next: bool = False
+    list_next: bool = False
+    antecedent: int | None = None
+
+
+class _Parser:
+    def __init__(self, doc: Doc, lex: _Lex) -> None:
+        self.lex = lex
+        self.doc = doc
+        self.norms = [t.norm for t in doc.tokens]
+
+    def orig(self, j: int) -> str:
+        t = self.doc.tokens[j]
+        return self.doc.text[t.start:t.end]
+
+    def gaz_at(self, j: int, end: int, clitics: bool = True) -> tuple[int, int, str] | None:
+        """Longest gazetteer key starting at token j: (clitic_len, end_token, key)."""
+        if j >= end:
+            return None
+        lex = self.lex
+        best: tuple[int, int, str] | None = None
+        tok = self.norms[j]
+        for plen, k0 in _readings(lex, tok)[0]:
+            if plen and not clitics:
+                continue
+            # written without the article, a name that always has one is not it: "فرقة" ≠ الرقة
+            bare = not (tok.startswith("ال", plen) or (plen >= 2 and tok[plen - 2:plen] == "لل"))
+            parts = [k0]
+            keys = [k0]
+            for m in range(1, min(lex.gaz.max_words.get(k0, 1), end - j)):
+                t = self.norms[j + m]
+                if not _is_word(t):
+                    break
+                parts.append(_tkey(t))
+                keys.append(" ".join(parts))
+            for m in range(len(keys), 0, -1):
+                # the article must agree: "فرقة" is no الرقة, "البصري" (a nisba) no بصرى
+                if (keys[m - 1] not in lex.gaz.bare) if bare else (keys[m - 1] not in lex.gaz.articled):
+                    continue
+                if m == 1 and (k0 in lex.blocked or (
+                        k0 in lex.prefixes and not self.norms[j][plen:].startswith("ال"))):
+                    break  # "قرية" is not القريا; "تل شعير" is not التل
+                if keys[m - 1] in lex.gaz.index:
+                    if best is None or j + m > best[1]:
+                        best = (plen, j + m, keys[m - 1])
+                    break
+        return best
+
+    def direction_at(self, j: int, end: int) -> tuple[int, int, str] | None:
+        """A direction phrase at token j: (clitic_len, end_token, value)."""
+        lex = self.lex
+        for plen, w in _readings(lex, self.norms[j])[2]:
+            for m in (3, 2, 1):
+                if j + m > end:
+                    continue
+                key = (w, *self.norms[j + 1:j + m])
+                if key in lex.directions:
+                    e = j + m
+                    val = lex.directions[key]
+                    if e < end and self.norms[e] == "من" and val != "countryside":
+                        e += 1  # "الى الشرق من" / "جنوب غرب من"
+                    return plen, e, val
+        return None
+
+    def _ok_name_word(self, t: str) -> bool:
+        """Can t be part of an unknown name? Not a function word, head, direction ("وبلدات")."""
+        lex = self.lex
+        if not _is_word(t) or len(t) < 2 or t in lex.locative or t in lex.listc:
+            return False
+        r = _readings(lex, t)
+        if r[1] or r[2] or r[3]:
+            return False
+        return not any(w in lex.not_names or w in lex.bearings
+                       for p, w in proclitic_splits(t) if p in _CLITIC_OK)
+
+    def unknown_at(self, k: int, end: int, head: _Head, first: str | None = None) -> int:
+        """End token of an unknown name after a head word (k itself when there is none)."""
+        t1 = first if first is not None else (self.norms[k] if k < end else "")
+        if k >= end or not self._ok_name_word(t1):
+            return k
+        if head.kind == "area" and not t1.startswith("ال") and (
+                t1.endswith(("ية", "يه")) or (t1[0] in "تي" and len(t1) >= 5)):
+            return k  # "منطقة عسكرية", "منطقة تعاني": an adjective or a verb, not a name
+        e = k + 1
+        nxt = self.norms[e] if e < end else ""
+        if _tkey(t1) in self.lex.prefixes:  # "تل شعير", "عين الزرقا", "أبو حمام"
+            if self._ok_name_word(nxt):
+                e += 1
+                if _tkey(nxt) in _LINKERS and e < end and self._ok_name_word(self.norms[e]):
+                    e += 1  # "تل أبو حمام"
+        elif (not t1.startswith("ال") and nxt.startswith("ال") and self._ok_name_word(nxt)
+              and not self.gaz_at(e, end, clitics=False)):
+            e += 1  # construct state: "نبع الطيب", "بستان الباشا"
+        return e
+
+    def bearings(self, j: int, end: int) -> tuple[str | None, int]:
+        out = []
+        while j < end and self.norms[j] in self.lex.bearings and len(out) < 2:
+            out.append(self.lex.bearings[self.norms[j]])
+            j += 1
+        if not out:
+            return None, j
+        return ("".join(out) if len(out) == 2 and out[0] in ("north", "south") else out[0]), j
+
+    # one mention --------------------------------------------------------------------------------
+    def parse(self, i: int, end: int, sent: int, list_head: _Head | None) -> _M | None:
+        lex = self.lex
+        places, head_r, dirs, ana_r = _readings(lex, self.norms[i])
+        if not (places or head_r or dirs or ana_r or list_head):
+            return None
+        if places:
+            g = self.gaz_at(i, end)
+            if g:
+                return self.named(i, g[0], i, g[1], g[2], sent, end, None, None, g[0])
+        p0, j, direction, bearing = 0, i, None, None
+        d = self.direction_at(i, end) if dirs else None
+        if d:
+            p0, j, direction = d
+            if direction == "countryside":  # "الريف الشرقي لدير الزور"
+                bearing, j = self.bearings(j, end)
+            if j >= end:
+                return None
+            g = self.gaz_at(j, end)
+            if g:
+                m = self.named(i, p0, j, g[1], g[2], sent, end, None, direction, g[0])
+                m.bearing = m.bearing or bearing
+                return m
+            _pl, head_r, _d, ana_r = _readings(lex, self.norms[j])
+            if ana_r and ana_r[0] == 0 or (ana_r and direction == "countryside"):
+                return self.anaphor(i, p0, j, sent, end, direction)
+        elif ana_r and not head_r:
+            return self.anaphor(i, ana_r[0], i, sent, end, None)
+        if head_r and head_r[1] in _CONFUSABLE and any(c in self.orig(j) for c in _CONFUSABLE[head_r[1]]):
+            head_r = None  # "وأدى" (and it led to) folds to وادي, "إحياء" (reviving) to أحياء
+        if head_r and (j == i or head_r[0] == 0):
+            if j == i:
+                p0 = head_r[0]
+            head = lex.heads[head_r[1]]
+            k = j + 1
+            g = self.gaz_at(k, end, clitics=False)
+            if g:
+                m = self.named(i, p0, k, g[1], g[2], sent, end, head, direction)
+                if head.kind == "road":  # "طريق حلب دمشق": the second town is the road's end
+                    g2 = self.gaz_at(m.t1, end, clitics=False)
+                    if g2:
+                        m.t1 = g2[1]
+                return m
+            if head.unknown:
+                e = self.unknown_at(k, end, head)
+                if e > k:
+                    return self.unknown(i, p0, k, e, sent, head, direction)
+            return None
+        if list_head and not d:
+            # "بلدات الشحيل وذيبان والسمرا": a later item of a list under a plural head
+            tok = self.norms[i]
+            plen = 1 if tok.startswith("و") and len(tok) > 3 else 0
+            e = self.unknown_at(i, end, list_head, first=tok[plen:])
+            if e > i:
+                return self.unknown(i, plen, i, e, sent, list_head, None, name_p=plen)
+        return None
+
+    def named(self, i: int, p0: int, n0: int, n1: int, key: str, sent: int, end: int,
+              head: _Head | None, direction: str | None, name_p: int = 0) -> _M:
+        lex = self.lex
+        cands = [lex.gaz.places[x] for x in lex.gaz.index[key]]
+        m = _M(i, p0, n1, n0, n1, sent, name_p=name_p, key=key, candidates=cands, head=head,
+               direction=direction, clitics=self.norms[i][:p0])
+        if direction in ("countryside", "desert"):
+            m.bearing, m.t1 = self.bearings(n1, end)
+            m.t1 = max(m.t1, n1)
+        if key in lex.strong:
+            m.gate = "strong"
+        elif key in lex.weak or any(c.kind == "country" or c.is_foreign for c in cands):
+            m.gate = "weak"
+        return m
+
+    def anaphor(self, i: int, p0: int, j: int, sent: int, end: int, direction: str | None) -> _M:
+        plen, w = _readings(self.lex, self.norms[j])[3]
+        m = _M(i, p0, j + 1, j, j + 1, sent, name_p=plen if j != i else p0, key=w,
+               anaphor=self.lex.anaphors[w], direction=direction, clitics=self.norms[i][:p0])
+        b, e = self.bearings(j + 1, end)
+        if b:
+            m.bearing, m.t1 = b, e
+        return m
+
+    def unknown(self, i: int, p0: int, k: int, e: int, sent: int, head: _Head,
+                direction: str | None, name_p: int = 0) -> _M:
+        name = " ".join(self.norms[k:e])[name_p:]
+        return _M(i, p0, e, k, e, sent, name_p=name_p, key=name, head=head, direction=direction,
+                  unknown=True, clitics=self.norms[i][:p0])
+
+
+def _relate(p: _Parser, ms: list[_M]) -> None:
+    """Nesting ("حي X في مدينة Y", "X، شرق Y") and list ("X، Y وZ") links within a sentence."""
+    lex = p.lex
+    for m in ms:
+        m.parent, m.nest_next, m.list_next = None, False, False
+    for k in range(len(ms) - 1):
+        a, b = ms[k], ms[k + 1]
+        gap = p.norms[a.t1:b.t0]
+        if len(gap) > MAX_GAP:
+            continue
+        words = gap + [c for c in b.clitics if c in "وبل"]
+        if not all(w in lex.nest or w in lex.listc for w in words):
+            continue
+        has_list = any(w in lex.listc for w in words)
+        if b.direction:
+            nest = "و" not in words
+        elif has_list:
+            nest = False
+        else:
+            nest = any(w in lex.nest_strong for w in words) or bool(b.head or b.anaphor)
+        if nest:
+            a.parent, a.nest_next = k + 1, True
+        elif has_list:
+            a.list_next = True
+    for k in range(len(ms) - 2, -1, -1):  # the items of a list share the container of the last
+        if ms[k].list_next and ms[k].parent is None and ms[k + 1].parent is not None:
+            ms[k].parent = ms[k + 1].parent
+
+
+def _gate(p: _Parser, ms: list[_M]) -> list[_M]:
+    """Drop names that are also common words unless their context makes them places."""
+    lex = p.lex
+    ok = []
+    for m in ms:
+        prev = p.norms[m.t0 - 1] if m.t0 > 0 else ""
+        clit = "ب" if "ب" in m.clitics else ("ل" if "ل" in m.clitics else None)
+        if prev == "من" and m.t0 > 1 and p.norms[m.t0 - 2] == "كل":  # "في كل من X، Y"
+            prev = p.norms[m.t0 - 3] if m.t0 > 2 else "في"
+        m.prep = clit or (prev if prev in lex.locative or prev in lex.origin else None)
+        ok.append(m.gate is None or bool(m.head or m.direction)
+                  or (m.gate == "weak" and m.prep in lex.locative))
+    # a common word becomes a place inside another ("الكرامة بريف الرقة"), around one
+    # ("في حي X في الباب"), or inside a list of them ("الرقة، الكرامة، دير الزور"; "والكرامة")
+    for _ in range(3):
+        changed = False
+        for k, m in enumerate(ms):
+            if ok[k]:
+                continue
+            after = k + 1 < len(ms) and ok[k + 1]
+            before = k > 0 and ok[k - 1]
+            listed = (m.list_next and after and (k > 0 and ms[k - 1].list_next or "و" in m.clitics)) or (
+                k > 0 and ms[k - 1].list_next and before and ("و" in m.clitics or m.list_next))
+            if (m.nest_next and after) or (k > 0 and ms[k - 1].nest_next and before) or listed:
+                ok[k] = changed = True
+        if not changed:
+            break
+    return [m for m, keep in zip(ms, ok, strict=True) if keep]
+
+
+_ANAPHOR_KINDS = {"city": ("city", "town"), "town": ("town", "city", "village"),
+                  "village": ("village", "town"), "subdistrict": ("subdistrict", "town"),
+                  "camp": ("camp",)}
+
+
+def _resolve_anaphors(lex: _Lex, ms: list[_M]) -> None:
+    """Point المحافظة / المدينة at the place they stand for, named earlier in the article."""
+    for k, m in enumerate(ms):
+        if not m.anaphor:
+            continue
+        for j in range(k - 1, -1, -1):
+            a = ms[j]
+            if a.anaphor or not a.candidates:
+                continue
+            if m.anaphor == "governorate":
+                hit = [c for c in a.candidates if c.kind == "governorate"]
+            else:
+                hit = [c for c in a.candidates if c.kind in _ANAPHOR_KINDS.get(m.anaphor, ())]
+            if hit:
+                m.candidates, m.antecedent = hit, j
+                break
+        if m.antecedent is None and m.anaphor == "governorate":
+            # no governorate named: the last unambiguous place says which one is meant
+            for j in range(k - 1, -1, -1):
+                a = ms[j]
+                a1 = {c.admin1 for c in a.candidates if c.admin1}
+                if not a.anaphor and len(a1) == 1:
+                    g = lex.gaz.governorate(a1.pop())
+                    if g:
+                        m.candidates, m.antecedent = [g], j
+                    break
+
+
+def find_mentions(doc: Doc) -> list[Span]:
+    """The place mentions of a document, in order (see the module docstring for attrs)."""
+    lex = _lex()
+    p = _Parser(doc, lex)
+    norms = p.norms
+    listc = lex.listc
+    boring = lex.boring
+    toks = doc.tokens
+    # sentence of each candidate token, and the token that ends it (a mention never crosses it)
+    sent_starts = [s.start for s in doc.sentences]
+    tok_starts = [t.start for t in toks]
+    all_ms: list[_M] = []
+    ms: list[_M] = []
+    cur_sent = -1
+    sent_end = 0
+
+    def close_sentence() -> None:
+        if not ms:
+            return
+        _relate(p, ms)
+        kept = _gate(p, ms)
+        if len(kept) != len(ms):
+            _relate(p, kept)
+        base = len(all_ms)
+        for m in kept:
+            if m.parent is not None:
+                m.parent += base
+        all_ms.extend(kept)
+        ms.clear()
+
+    nxt = 0
+    fresh = set(norms).difference(boring)  # hashes every token once, in C
+    good = {t for t in fresh if any(_readings(lex, t))}
+    for i in [i for i, t in enumerate(norms) if t in good]:
+        if i < nxt:
+            continue
+        si = max(bisect.bisect_right(sent_starts, toks[i].start) - 1, 0)
+        if si != cur_sent:
+            close_sentence()
+            cur_sent = si
+            s_end = doc.sentences[si].end if doc.sentences else len(doc.text)
+            sent_end = bisect.bisect_left(tok_starts, s_end)
+        m = p.parse(i, sent_end, si, None)
+        if m is None:
+            continue
+        ms.append(m)
+        nxt = max(m.t1, i + 1)
+        # "بلدات الشحيل وذيبان والسمرا": later items of a list under a plural head
+        while m is not None and m.head is not None and m.head.plural or (
+                m is not None and m.unknown and ms[-1] is m and len(ms) > 1 and ms[-2].head is m.head):
+            j = nxt + (1 if nxt < sent_end and norms[nxt] in listc else 0)
+            if j >= sent_end:
+                break
+            head = m.head
+            m = p.parse(j, sent_end, si, head)
+            if m is None:
+                break
+            if m.head is None:
+                m.head = head
+            ms.append(m)
+            nxt = max(m.t1, j + 1)
+    close_sentence()
+    _resolve_anaphors(lex, all_ms)
+    toks = doc.tokens
+    spans: list[Span] = []
+    for idx, m in enumerate(all_ms):
+        name = " ".join(p.norms[m.n0:m.n1])[m.name_p:]
+        name_text = doc.span(toks[m.n0].nstart + m.name_p, toks[m.n1 - 1].nend).text
+        spans.append(doc.span(
+            toks[m.t0].nstart + m.p0, toks[m.t1 - 1].nend, "place", name=name, name_text=name_text,
+            head=m.head.word if m.head else None, head_kind=m.head.kind if m.head else None,
+            direction=m.direction, bearing=m.bearing, candidates=list(m.candidates),
+            parent_ref=m.parent, anaphor=m.anaphor, antecedent=m.antecedent, unknown=m.unknown,
+            prep=m.prep, index=idx, sentence=m.sent, key=m.key))
+    return spans
+
+
+def places(doc: Doc) -> None:
+    """Pipeline component: add the place mentions as layer "places"."""
+    doc.add("places", find_mentions(doc))

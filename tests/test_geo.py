@@ -1,0 +1,443 @@
+"""Geocoding: gazetteer, toponym recognition and resolution on short phrases written for these tests.
+
+The shipped gazetteer alone must pass everything here; the build-script test needs ../shared and
+skips without it.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rasd.doc import Doc
+from rasd.geo import gazetteer as gz
+from rasd.geo.gazetteer import ADMIN1, add_user_place, get_gazetteer, place_key, reset_gazetteer
+from rasd.geo.resolve import GeoResult, geocode, resolve
+from rasd.geo.romanize import romanize
+from rasd.geo.toponyms import places, reset_lexicon
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "gazetteer"
+
+
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat = math.radians(lat2 - lat1)
+    dlon = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6371 * math.hypot(dlat, dlon)
+
+
+def geo(text: str) -> GeoResult | None:
+    return geocode(Doc(text))
+
+
+def mentions(text: str) -> list:
+    d = Doc(text)
+    places(d)
+    return d.get("places")
+
+
+# (phrase, location substring or None, admin1, geo_precision); country Syria unless a 5th item.
+CASES = [
+    # head words -> the named place itself (1)
+    ("اشتباكات في مدينة حلب", "Aleppo", "Aleppo", 1),
+    ("انفجار عبوة ناسفة في مدينة إدلب", "Idleb", "Idleb", 1),
+    ("مداهمة في مدينة حماة", "Hama", "Hama", 1),
+    ("مداهمة في مدينة حماه", "Hama", "Hama", 1),
+    ("في مدينة اعزاز", "Azaz", "Aleppo", 1),
+    ("في مدينة أعزاز شمال حلب", "Azaz", "Aleppo", 1),
+    ("في مدينة ديرالزور", "Deir ez Zor", "Deir ez Zor", 1),
+    ("في مدينة البوكمال على الحدود مع العراق", "Abu Kamal", "Deir ez Zor", 1),
+    ("في مدينة البو كمال", "Abu Kamal", "Deir ez Zor", 1),
+    ("في بلدة الكرامة بريف الرقة الشرقي", "Karamah", "Ar Raqqa", 1),
+    ("في مدينة القامشلي", "Qamishli", "Al Hasakeh", 1),
+    ("في مدينة عين العرب", "Ayn al Arab", "Aleppo", 1),
+    ("في مدينة كوباني", "Ayn al Arab", "Aleppo", 1),
+    ("في مدينة منبج", "Manbij", "Aleppo", 1),
+    ("في مدينة الباب شرقي حلب", "Al Bab", "Aleppo", 1),
+    ("في بلدة الراعي", "Ra'i", "Aleppo", 1),
+    ("في مدينة جرابلس", "Jarabulus", "Aleppo", 1),
+    ("في مدينة عفرين", "Afrin", "Aleppo", 1),
+    ("في مدينة درعا", "Dar'a", "Dar'a", 1),
+    ("في مدينة طفس بريف درعا الغربي", "Tafas", "Dar'a", 1),
+    ("في مدينة نوى", "Nawa", "Dar'a", 1),
+    ("في مدينة السويداء", "As Sweida", "As Sweida", 1),
+    ("في مدينة شهبا", "Shahba", "As Sweida", 1),
+    ("في مدينة اللاذقية", "Lattakia", "Lattakia", 1),
+    ("في مدينة جبلة", "Jablah", "Lattakia", 1),
+    ("في مدينة طرطوس", "Tartous", "Tartous", 1),
+    ("في مدينة بانياس", "Baniyas", "Tartous", 1),
+    ("في مدينة حمص", "Homs", "Homs", 1),
+    ("في مدينة تدمر", "Tadmur", "Homs", 1),
+    ("في مدينة القصير", "Qusayr", "Homs", 1),
+    ("في مدينة دوما", "Duma", "Rural Damascus", 1),
+    ("في مدينة جرمانا", "Jaramana", "Rural Damascus", 1),
+    ("في مدينة الرقة", "Ar Raqqa", "Ar Raqqa", 1),
+    ("في مدينة الطبقة", "Tabqa", "Ar Raqqa", 1),
+    ("في مدينة الميادين", "Mayadin", "Deir ez Zor", 1),
+    ("في بلدة هجين", "Hajin", "Deir ez Zor", 1),
+    ("في بلدة الشحيل", "Shuhayl", "Deir ez Zor", 1),
+    ("في بلدة ذيبان", "Dhiban", "Deir ez Zor", 1),
+    ("في بلدة الباغوز", "Baghuz", "Deir ez Zor", 1),
+    ("في بلدة البصيرة", "Busayrah", "Deir ez Zor", 1),
+    ("في بلدة الكسرة", "Kasrah", "Deir ez Zor", 1),
+    ("في بلدة مركدة جنوب الحسكة", "Markadah", "Al Hasakeh", 1),
+    ("في مدينة سلقين", "Salqin", "Idleb", 1),
+    ("في مدينة سرمدا", "Sarmada", "Idleb", 1),
+    ("في مدينة القنيطرة", "Quneitra", "Quneitra", 1),
+    ("في العاصمة دمشق", "Damascus", "Damascus", 1),
+    ("في مدينة خان شيخون", "Khan Shaykhun", "Idleb", 1),
+    ("في مدينة معرة النعمان", "Maarrat an Numan", "Idleb", 1),
+    ("في مدينة السلمية", "Salamiyah", "Hama", 1),
+    ("في مدينة مصياف", "Masyaf", "Hama", 1),
+    # neighbourhoods (1)
+    ("في حي الشيخ مقصود بمدينة حلب", "Sheikh Maqsoud", "Aleppo", 1),
+    ("في حي الأشرفية بحلب", "Ashrafiyah", "Aleppo", 1),
+    ("في حي جوبر الدمشقي", "Jobar", "Damascus", 1),
+    ("في حي المزة بدمشق", "Mezzeh", "Damascus", 1),
+    ("في حي كفرسوسة", "Kafr Sousa", "Damascus", 1),
+    ("في حي برزة", "Barzeh", "Damascus", 1),
+    ("في حي القابون", "Qaboun", "Damascus", 1),
+    ("في مخيم اليرموك جنوب دمشق", "Yarmouk", "Damascus", 1),
+    ("في بلدة الحجر الأسود", "Hajar al Aswad", "Rural Damascus", 1),
+    ("في حي صلاح الدين في حلب", "Salah ad Din", "Aleppo", 1),
+    ("في حي الوعر بحمص", "Waer", "Homs", 1),
+    ("في حي غويران بمدينة الحسكة", "Ghuwayran", "Al Hasakeh", 1),
+    ("في حي الصالحية بدمشق", "Salihiyah", "Damascus", 1),
+    # camps, prisons, bases (1, or 2 near them)
+    ("داخل مخيم الهول شرق الحسكة", "Al Hol Camp", "Al Hasakeh", 1),
+    ("في مخيم الركبان", "Rukban", "Homs", 1),
+    ("في سجن صيدنايا", "Saydnaya Prison", "Rural Damascus", 1),
+    ("هجوم على سجن غويران في الحسكة", "Ghuwayran Prison", "Al Hasakeh", 1),
+    ("في سجن الصناعة بالحسكة", "Ghuwayran Prison", "Al Hasakeh", 1),
+    ("في مطار كويرس العسكري", "Kuweires", "Aleppo", 1),
+    ("في قاعدة حميميم", "Hmeimim", "Lattakia", 1),
+    ("في قاعدة التنف", "Tanf", "Homs", 1),
+    ("استهدف مطار الشعيرات", "Shayrat", "Homs", 1),
+    ("قرب مطار التيفور", "Tiyas", "Homs", 2),
+    ("في مطار المزة العسكري", "Mezzeh Military Airport", "Damascus", 1),
+    # countryside and directions (2)
+    ("في ريف حلب الشمالي", "Aleppo", "Aleppo", 2),
+    ("بريف إدلب الجنوبي", "Idleb", "Idleb", 2),
+    ("في ريف دير الزور الشرقي", "Deir ez Zor", "Deir ez Zor", 2),
+    ("على الريف الغربي لدرعا", "Dar'a", "Dar'a", 2),
+    ("قرب مدينة الرستن", "Rastan", "Homs", 2),
+    ("بالقرب من مدينة تل أبيض", "Tall Abyad", "Ar Raqqa", 2),
+    ("شرق مدينة السخنة", "Sukhnah", "Homs", 2),
+    ("في محيط مدينة درعا", "Dar'a", "Dar'a", 2),
+    ("على أطراف مدينة الميادين", "Mayadin", "Deir ez Zor", 2),
+    ("شمال غربي مدينة الرقة", "Ar Raqqa", "Ar Raqqa", 2),
+    ("جنوب شرق مدينة حمص", "Homs", "Homs", 2),
+    ("في بادية حمص الشرقية", "Homs", "Homs", 2),
+    ("في بادية دير الزور", "Deir ez Zor", "Deir ez Zor", 2),
+    ("في ريف حماة الشمالي", "Hama", "Hama", 2),
+    ("وريف اللاذقية", "Lattakia", "Lattakia", 2),
+    # regions (2)
+    ("في جبل الزاوية جنوب إدلب", "Zawiya", "Idleb", 2),
+    ("في الغوطة الشرقية", "Eastern Ghouta", "Rural Damascus", 2),
+    ("في منطقة القلمون", "Qalamoun", "Rural Damascus", 2),
+    ("في سهل الغاب", "Ghab", "Hama", 2),
+    ("في جبل الأكراد بريف اللاذقية", "Akrad", "Lattakia", 2),
+    # villages and neighbourhoods the gazetteer does not know -> 2 at the containing place
+    ("في قرية تل شعير بريف الحسكة الجنوبي", "Tal Sha'ir (Al Hasakeh countryside)", "Al Hasakeh", 2),
+    ("في قرية البدروسية بريف اللاذقية", "Al Badrusiya (Lattakia countryside)", "Lattakia", 2),
+    ("في قرية أم باطنة بريف القنيطرة", "Umm Batna (Quneitra countryside)", "Quneitra", 2),
+    ("في حي الجزماتي بمدينة حلب", "Al Jazmati (Aleppo)", "Aleppo", 2),
+    ("في بلدة معرشورين قرب معرة النعمان", "(Maarrat an Numan)", "Idleb", 2),
+    ("في قرية الدحلة التابعة لناحية الصور", "(Sur)", "Deir ez Zor", 2),
+    ("في مزرعة السمرا بريف حماة", "As Samra (Hama countryside)", "Hama", 2),
+    ("في قرى البدروسية والسمرا بريف اللاذقية", "Lattakia countryside", "Lattakia", 2),
+    ("في قرية البدروسية التابعة لناحية كسب", "(Kasab)", "Lattakia", 2),
+    # proclitics
+    ("اعتقل شاب بحلب", "Aleppo", "Aleppo", 1),
+    ("وفي الرقة قتل شخصان", "Ar Raqqa", "Ar Raqqa", 1),
+    ("بمدينة صوران بريف حماة", "Suran", "Hama", 1),
+    ("تعرض لحي الجزماتي في حلب", "Al Jazmati (Aleppo)", "Aleppo", 2),
+    ("اشتباكات في حلب وريف إدلب", "Aleppo", "Aleppo", 1),
+    ("وصلت التعزيزات للرقة", "Ar Raqqa", "Ar Raqqa", 1),
+    # lists
+    ("في بلدتي الشحيل وذيبان بريف دير الزور", "Shuhayl", "Deir ez Zor", 1),
+    ("في كل من الرقة، الكرامة، دير الزور", "Karamah", "Ar Raqqa", 1),
+    # nesting
+    ("اشتباكات في حي الجزماتي في منطقة جبل الحيدارية، شرق مدينة حلب", "Al Jazmati (Al Haydariyah)",
+     "Aleppo", 2),
+    ("في حي الشيخ مقصود في مدينة حلب", "Sheikh Maqsoud", "Aleppo", 1),
+    ("في بلدة سنجار بريف إدلب الشرقي", "Sinjar", "Idleb", 1),
+    ("في بلدة الصالحية بريف البوكمال", "Salihiyah", "Deir ez Zor", 1),
+    # back-references to the governorate or city named before
+    ("في محافظة دير الزور. وقتل شخص في بلدة الشحيل بريف المحافظة الشرقي", "Shuhayl", "Deir ez Zor", 1),
+    ("حملة أمنية في محافظة إدلب. وقتل شخص في ريف المحافظة", "Idleb", "Idleb", 2),
+    ("في محافظة اللاذقية. ومداهمة في منطقة البدروسية بريف المحافظة الشمالي",
+     "Al Badrusiya (Lattakia countryside)", "Lattakia", 2),
+    # ambiguous names: context decides, else say less
+    ("في مدينة صوران", None, None, None),
+    ("في ناحية صوران", None, None, None),
+    ("اشتباكات في الصالحية", None, None, None),
+    ("في بلدة صوران بريف حماة الشمالي", "Suran", "Hama", 1),
+    ("في بلدة صوران قرب أعزاز", "Suran", "Aleppo", 1),
+    ("في بلدة صوران شمال حلب", "Suran", "Aleppo", 1),
+    # only a governorate or district (3, at the capital)
+    ("في محافظة درعا", "Dar'a", "Dar'a", 3),
+    ("في محافظة حماه", "Hama", "Hama", 3),
+    ("في محافظة الحسكة", "Al Hasakeh", "Al Hasakeh", 3),
+    ("في محافظة ريف دمشق", "Duma", "Rural Damascus", 3),
+    ("في محافظة القنيطرة", "Quneitra", "Quneitra", 3),
+    ("في محافظة طرطوس", "Tartous", "Tartous", 3),
+    ("في محافظة دير الزور", "Deir ez Zor", "Deir ez Zor", 3),
+    ("في منطقة عفرين", "Afrin", "Aleppo", 3),
+    # abroad
+    ("انفجار في العراق", None, None, None, "Iraq"),
+    ("في مدينة الموصل العراقية", "Mosul", None, 1, "Iraq"),
+    ("في محافظة الأنبار", "Anbar", None, 3, "Iraq"),
+    ("غارة في لبنان", None, None, None, "Lebanon"),
+    ("في بلدة عرسال اللبنانية", "Arsal", None, 1, "Lebanon"),
+    ("في مدينة غازي عنتاب التركية", "Gaziantep", None, 1, "Turkey"),
+    ("في مدينة الرمثا الأردنية", "Ramtha", None, 1, "Jordan"),
+    ("قصفت تركيا مواقع في ريف حلب", "Aleppo", "Aleppo", 2),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0][:40] for c in CASES])
+def test_phrase(case: tuple) -> None:
+    text, loc, admin1, prec = case[:4]
+    country = case[4] if len(case) > 4 else "Syria"
+    r = geo(text)
+    assert r is not None, text
+    assert r.country == country, (text, r)
+    assert r.admin1 == admin1, (text, r)
+    assert r.geo_precision == prec, (text, r)
+    if loc is None:
+        assert r.location is None or country != "Syria", (text, r)
+    else:
+        assert r.location and loc in r.location, (text, r.location)
+    if r.admin1:
+        assert r.admin1 in ADMIN1
+    if prec is not None:
+        assert r.latitude is not None and r.longitude is not None
+    for e in r.evidence:
+        assert e.text and e.text in text
+
+
+def test_case_count() -> None:
+    assert len(CASES) >= 90
+
+
+# --- the brief's named checks -----------------------------------------------------------------
+def test_jazmati_within_aleppo() -> None:
+    r = geo("اشتباكات في حي الجزماتي في منطقة جبل الحيدارية، شرق مدينة حلب")
+    assert r is not None and r.admin1 == "Aleppo"
+    assert km(r.latitude, r.longitude, 36.20, 37.16) < 10
+    assert r.location_ar == "الجزماتي"
+
+
+def test_souran_hama_by_backreference() -> None:
+    text = "نفذت قيادة الأمن الداخلي في محافظة حماه عملية أمنية في مدينة صوران بريف المحافظة"
+    r = geo(text)
+    assert r is not None and r.admin1 == "Hama" and r.geo_precision == 1
+    assert km(r.latitude, r.longitude, 35.29, 36.75) < 3
+    assert km(r.latitude, r.longitude, 36.57, 37.21) > 100  # not the Suran near Azaz
+
+
+def test_hasakeh_city() -> None:
+    r = geo("خلية في مدينة الحسكة شرق سوريا")
+    assert r is not None and r.admin1 == "Al Hasakeh" and r.geo_precision == 1
+    assert km(r.latitude, r.longitude, 36.50, 40.75) < 3
+
+
+def test_badrusiya_lattakia_countryside() -> None:
+    text = ("قيادة الأمن الداخلي في محافظة اللاذقية تعلن القبض على خلية. "
+            "وجرت العملية في منطقة البدروسية بريف المحافظة الشمالي")
+    d = Doc(text)
+    places(d)
+    second = [m for m in d.get("places") if m.get("sentence") == 1]
+    r = resolve(d, second)
+    assert r is not None and r.admin1 == "Lattakia" and r.geo_precision == 2
+    assert r.location_ar == "البدروسية" and r.location.startswith("Al Badrusiya")
+
+
+# --- recognition ----------------------------------------------------------------------------------
+def test_mention_attrs_and_offsets() -> None:
+    text = "قصف على بلدة صوران بريف حماة الشمالي"
+    ms = mentions(text)
+    assert [m.text for m in ms] == ["بلدة صوران", "ريف حماة الشمالي"]
+    a, b = ms
+    assert a.get("head") == "بلدة" and a.get("parent_ref") == 1
+    assert b.get("direction") == "countryside" and b.get("bearing") == "north"
+    assert text[a.start:a.end] == a.text
+    assert {c.admin1 for c in a.get("candidates")} == {"Aleppo", "Hama"}
+
+
+def test_clitic_left_out_of_span() -> None:
+    ms = mentions("اعتقالات بحلب وبريف إدلب")
+    assert [m.text for m in ms] == ["حلب", "ريف إدلب"]
+
+
+def test_list_is_three_mentions() -> None:
+    ms = mentions("في كل من الرقة، الكرامة، دير الزور")
+    assert [m.get("name") for m in ms] == ["الرقة", "الكرامة", "دير الزور"]
+    assert all(m.get("parent_ref") is None for m in ms)
+
+
+def test_nesting_chain() -> None:
+    ms = mentions("اشتباكات في حي الجزماتي في منطقة جبل الحيدارية، شرق مدينة حلب")
+    assert len(ms) == 3
+    assert ms[0].get("unknown") and ms[0].get("head") == "حي"
+    assert ms[0].get("parent_ref") == 1 and ms[1].get("parent_ref") == 2
+    assert ms[2].get("direction") == "east"
+
+
+def test_anaphor_points_back_across_sentences() -> None:
+    ms = mentions("في محافظة حماه حملة. وفي مدينة صوران بريف المحافظة اعتقالات")
+    ana = ms[-1]
+    assert ana.get("anaphor") == "governorate" and ana.get("antecedent") == 0
+    assert [c.admin1 for c in ana.get("candidates")] == ["Hama"]
+
+
+@pytest.mark.parametrize("text", [
+    "فتح الباب أمام المفاوضات", "الحراك السياسي مستمر", "في هذا الصدد قال", "مباراة كرة القدم",
+    "سلوك غير مقبول", "قصفت تركيا مواقع الأكراد", "التقى وزير الخارجية نظيره", "الحاضر والمستقبل",
+])
+def test_common_words_are_not_places(text: str) -> None:
+    assert mentions(text) == []
+
+
+def test_unknown_village_without_container_gives_nothing() -> None:
+    assert geo("في قرية البدروسية") is None
+
+
+def test_romanize() -> None:
+    assert romanize("البدروسية") == "Al Badrusiya"
+    assert romanize("الجزماتي") == "Al Jazmati"
+    assert romanize("الشحيل").startswith("Ash Sh")
+    assert romanize("عين الزرقا") == "Ayn Az Zarqa"
+
+
+# --- gazetteer ---------------------------------------------------------------------------------------
+def test_keys_fold_spelling_variants() -> None:
+    assert place_key("حماه") == place_key("حماة")
+    assert place_key("اعزاز") == place_key("أعزاز") == place_key("إعزاز")
+    g = get_gazetteer()
+    for a, b in [("دير الزور", "ديرالزور"), ("القرداحة", "قرداحة"), ("عامودا", "عامودة"),
+                 ("البوكمال", "البو كمال")]:
+        assert {p.id for p in g.lookup(place_key(a))} & {p.id for p in g.lookup(place_key(b))}, (a, b)
+
+
+def test_admin1_spellings_and_fields() -> None:
+    g = get_gazetteer()
+    syrian = [p for p in g.places if p.country == "Syria" and p.kind != "country"]
+    assert {p.admin1 for p in syrian} == set(ADMIN1)
+    assert len([p for p in syrian if p.kind == "governorate"]) == 14
+    for p in syrian:
+        assert 32.2 < p.lat < 37.4 and 35.6 < p.lon < 42.5, p
+        assert p.name_en and p.source
+
+
+def test_governorate_at_capital_not_centroid() -> None:
+    hama = get_gazetteer().governorate("Hama")
+    assert hama is not None and km(hama.lat, hama.lon, 35.13, 36.75) < 3
+
+
+def test_subdistrict_seat_coordinates() -> None:
+    g = get_gazetteer()
+    suran = [p for p in g.lookup("صوران") if p.kind == "subdistrict" and p.admin1 == "Hama"][0]
+    assert km(suran.lat, suran.lon, 35.29, 36.75) < 1  # the town, not the polygon centroid
+
+
+def test_search() -> None:
+    g = get_gazetteer()
+    hits = g.search("صور")
+    assert any(p.name_en == "Suran" for p in hits)
+    assert g.search("Aleppo")[0].admin1 == "Aleppo"
+    assert g.search("الحسكة")[0].admin1 == "Al Hasakeh"
+
+
+def test_loads_fast() -> None:
+    t = time.perf_counter()
+    gz.load()
+    assert time.perf_counter() - t < 0.3
+
+
+def test_extra_places_have_sources() -> None:
+    with (ROOT / "rasd" / "data" / "places_extra.tsv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader((ln for ln in f if not ln.startswith("#")), delimiter="\t"))
+    assert 80 <= len(rows) <= 150
+    for r in rows:
+        assert r["source"].strip(), r
+        if not r["same_as"]:
+            assert r["admin1"] in ADMIN1, r
+
+
+# --- user places -----------------------------------------------------------------------------------------
+@pytest.fixture
+def user_csv(tmp_path, monkeypatch):
+    path = tmp_path / "places.csv"
+    monkeypatch.setenv("RASD_PLACES", str(path))
+    reset_gazetteer()
+    reset_lexicon()
+    yield path
+    monkeypatch.delenv("RASD_PLACES")
+    reset_gazetteer()
+    reset_lexicon()
+
+
+def test_user_place_takes_effect_on_next_load(user_csv: Path) -> None:
+    assert geo("في قرية البدروسية بريف اللاذقية").geo_precision == 2
+    add_user_place("البدروسية", "Al Badrusiyah", "Lattakia", 35.80, 35.85, kind="village",
+                   aliases=["بدروسية"])
+    assert user_csv.exists()
+    reset_gazetteer()
+    reset_lexicon()
+    r = geo("في قرية البدروسية بريف اللاذقية")
+    assert r.geo_precision == 1 and r.location == "Al Badrusiyah" and r.admin1 == "Lattakia"
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(name_ar="قرية", name_en="X", admin1="Latakia", lat=35.5, lon=35.9),
+    dict(name_ar="قرية", name_en="X", admin1="Lattakia", lat=40.0, lon=35.9),
+    dict(name_ar="قرية", name_en="X", admin1="Lattakia", lat=35.5, lon=30.0),
+    dict(name_ar="Village", name_en="X", admin1="Lattakia", lat=35.5, lon=35.9),
+])
+def test_user_place_validation(user_csv: Path, kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        add_user_place(**kwargs)
+    assert not user_csv.exists()
+
+
+def test_user_csv_path_default(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("RASD_PLACES", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert gz.user_places_path() == tmp_path / "rasd" / "places.csv"
+
+
+# --- commands ---------------------------------------------------------------------------------------------
+def test_cli_search_and_add(user_csv: Path) -> None:
+    from click.testing import CliRunner
+
+    from rasd.geo.commands import gazetteer as group
+
+    runner = CliRunner()
+    res = runner.invoke(group, ["search", "صوران", "--json"])
+    assert res.exit_code == 0, res.output
+    assert "Hama" in res.output and "Aleppo" in res.output
+    res = runner.invoke(group, ["add", "--ar", "البدروسية", "--en", "Al Badrusiyah", "--admin1",
+                                "Lattakia", "--lat", "35.80", "--lon", "35.85", "--kind", "village"])
+    assert res.exit_code == 0, res.output
+    assert "البدروسية" in user_csv.read_text(encoding="utf-8")
+    res = runner.invoke(group, ["add", "--ar", "قرية", "--en", "X", "--admin1", "Nowhere", "--lat", "35",
+                                "--lon", "36"])
+    assert res.exit_code != 0
+
+
+# --- the build script (needs ../shared) -------------------------------------------------------------------
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared is absent")
+def test_build_reproduces_shipped_table(tmp_path: Path) -> None:
+    out = tmp_path / "g.tsv"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_gazetteer.py"), "--out", str(out)],
+                   check=True, capture_output=True)
+    shipped = (ROOT / "rasd" / "data" / "gazetteer.tsv").read_text(encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == shipped

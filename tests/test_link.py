@@ -1,0 +1,71 @@
+"""Cross-article linking: one event per incident, order-independent, conflicts kept."""
+
+import itertools
+
+from rasd.link.merge import link, pair_score
+
+
+def rec(aid, **kw):
+    base = {
+        "id": f"m-{aid}", "report_kind": "incident", "event_date": "2025-05-17", "date_end": "2025-05-17",
+        "time_precision": 1, "disorder_type": "Political violence", "event_type": "Battles",
+        "sub_event_type": "Armed clash",
+        "actors": [{"key": "sy-police", "name": "Police", "side": 1, "role": "primary"},
+                   {"key": "isis", "name": "IS", "side": 2, "role": "primary"}],
+        "country": "Syria", "admin1": "Aleppo", "admin2": None, "admin3": None, "location": "Aleppo",
+        "location_ar": "حلب", "latitude": 36.2, "longitude": 37.16, "geo_precision": 1,
+        "fatalities": None, "killed": None, "injured": None, "arrested": None, "seized": [],
+        "sources": [{"article_id": aid, "outlet": None, "url": None, "published": None}],
+        "notes": "", "evidence": [{"field": "event_type", "article_id": aid, "start": 0, "end": 3, "text": "abc"}],
+        "confidence": 0.7,
+    }
+    base.update(kw)
+    return base
+
+
+def test_undated_report_joins_dated_one():
+    a = rec("a", event_date=None, date_end=None, time_precision=None, fatalities=1,
+            killed={"side1": 1, "side2": None, "civilians": None}, arrested=4, seized=["ied"])
+    b = rec("b", fatalities=2, killed={"side1": 1, "side2": 1, "civilians": None}, arrested=4,
+            seized=["firearms"])
+    (e,) = link([a, b])
+    assert {s["article_id"] for s in e["sources"]} == {"a", "b"}
+    assert e["event_date"] == "2025-05-17"
+    assert e["fatalities"] == 2 and e["arrested"] == 4
+    assert e["seized"] == ["firearms", "ied"]
+    assert any(c["field"] == "fatalities" for c in e["conflicts"])
+    assert len(e["evidence"]) == 2
+
+
+def test_order_does_not_matter():
+    ms = [rec("a"), rec("b", arrested=3), rec("c", admin1="Homs", location="Homs", latitude=34.7, longitude=36.7)]
+    outs = [sorted(link(list(p)), key=lambda e: e["id"]) for p in itertools.permutations(ms)]
+    assert all(o == outs[0] for o in outs)
+    assert len(outs[0]) == 2
+
+
+def test_different_governorates_or_days_stay_apart():
+    assert pair_score(rec("a"), rec("b", admin1="Homs")) is None
+    assert pair_score(rec("a"), rec("b", event_date="2025-05-20")) is None
+    assert pair_score(rec("a"), rec("b", report_kind="aggregate")) is None
+    assert pair_score(rec("a"), rec("a")) is None  # one article never links to itself
+
+
+def test_disjoint_actors_stay_apart():
+    other = [{"key": "sdf", "name": "SDF", "side": 1, "role": "primary"}]
+    assert pair_score(rec("a"), rec("b", actors=other)) is None
+
+
+def test_no_chaining_through_a_vague_mention():
+    a = rec("a", admin1=None, location=None, latitude=None, longitude=None, geo_precision=None)
+    b = rec("b")
+    c = rec("c", admin1="Homs", location="Homs", latitude=34.7, longitude=36.7)
+    events = link([a, b, c])
+    for e in events:
+        admins = {s["article_id"] for s in e["sources"]}
+        assert not {"b", "c"} <= admins
+
+
+def test_stable_ids():
+    a, b = rec("a"), rec("b")
+    assert link([a, b])[0]["id"] == link([b, a])[0]["id"]
