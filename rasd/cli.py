@@ -15,7 +15,7 @@ from rasd.doc import Article
 
 
 def samples_dir() -> Path:
-    return Path(str(resources.files("rasd").joinpath("samples")))
+    return Path(str(resources.files("rasd").joinpath("samples", "articles")))
 
 
 class Batch:

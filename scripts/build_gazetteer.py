@@ -148,8 +148,10 @@ def build(shared: Path, extra_path: Path) -> list[dict]:
 
     def gn_arabic(g: dict) -> list[str]:
         bad = DROP_GEONAMES_ALIASES.get(g["geonameid"], set())
+        names = set(g["alternatenames"])
+        # "رقه" beside "الرقة" is a Persian spelling; kept, it would make "فرقة" Raqqa
         return [a for a in g["alternatenames"] if is_arabic(a) and a not in bad and usable_alias(a)
-                and a not in DROP_ALIASES]
+                and a not in DROP_ALIASES and not (a.endswith("ه") and "ال" + a[:-1] + "ة" in names)]
 
     # GeoNames towns by (admin1, key) to find the seats of districts and subdistricts.
     town_by_key: dict[tuple[str, str], dict] = {}

@@ -190,6 +190,9 @@ CASES = [
     ("في محافظة طرطوس", "Tartous", "Tartous", 3),
     ("في محافظة دير الزور", "Deir ez Zor", "Deir ez Zor", 3),
     ("في منطقة عفرين", "Afrin", "Aleppo", 3),
+    # roads and checkpoints: beside the named place (2)
+    ("على طريق حلب دمشق الدولي", "Aleppo", "Aleppo", 2),
+    ("عند حاجز الغزلانية", "Ghizlaniyah", "Rural Damascus", 2),
     # abroad
     ("انفجار في العراق", None, None, None, "Iraq"),
     ("في مدينة الموصل العراقية", "Mosul", None, 1, "Iraq"),
@@ -199,6 +202,7 @@ CASES = [
     ("في مدينة غازي عنتاب التركية", "Gaziantep", None, 1, "Turkey"),
     ("في مدينة الرمثا الأردنية", "Ramtha", None, 1, "Jordan"),
     ("قصفت تركيا مواقع في ريف حلب", "Aleppo", "Aleppo", 2),
+    ("هجوم في مدينة الأهواز جنوب غربي إيران", "Al Ahwaz (Iran)", None, None, "Iran"),
 ]
 
 
@@ -301,9 +305,16 @@ def test_anaphor_points_back_across_sentences() -> None:
 @pytest.mark.parametrize("text", [
     "فتح الباب أمام المفاوضات", "الحراك السياسي مستمر", "في هذا الصدد قال", "مباراة كرة القدم",
     "سلوك غير مقبول", "قصفت تركيا مواقع الأكراد", "التقى وزير الخارجية نظيره", "الحاضر والمستقبل",
+    "بدءا من فرقة الصاعقة", "وأدى القصف إلى دمار", "إحياء ذكرى المعركة", "تدعم طهران حلفائه",
+    "طبقا لوكالة الأنباء", "كما قال الحسن البصري", "قامت بزيارة رسمية", "منطقة عسكرية مغلقة",
 ])
 def test_common_words_are_not_places(text: str) -> None:
     assert mentions(text) == []
+
+
+def test_foreign_country_beside_syria_is_not_abroad() -> None:
+    assert geo("غارات إسرائيلية ضد أهداف تابعة لإيران في سوريا") is None
+    assert geo("قوات مدعومة من إيران في ريف حمص").country == "Syria"
 
 
 def test_unknown_village_without_container_gives_nothing() -> None:

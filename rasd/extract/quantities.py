@@ -126,18 +126,28 @@ def _plural(word: str) -> bool:
 
 def _owner(toks: list[Token], t0: int, t1: int, actor_at: dict[int, str], civil: frozenset[str],
            n: Span | None) -> tuple[str | None, bool]:
-    """The group the counted people belong to: a named actor or civilians just after the count."""
+    """The group the counted people belong to: "من قسد", "في صفوف قوات النظام", or civilians.
+
+    A group named after the count without such a word ("برصاص مسلحين مجهولين") is who did it,
+    not whose people were counted.
+    """
     civ = False
     if n is not None and n.get("noun"):
-        noun = n.get("noun")
-        civ = any(stem in civil for _p, stem in proclitic_splits(noun))
+        civ = any(stem in civil for _p, stem in proclitic_splits(n.get("noun")))
+    owner_words = cue_set("owner_markers")
+    marked = False
     for k in range(t0, min(t1, t0 + _SIDE_WINDOW)):
         tok = toks[k]
         if tok.norm in {".", "،", ",", "؛", ";"}:
             break
         if tok.start in actor_at:
-            return actor_at[tok.start], civ
-        if k <= t0 + 1 and _peeled(tok) & civil:
+            if marked or k == t0:
+                return actor_at[tok.start], civ
+            return None, civ
+        stems = _peeled(tok)
+        if stems & owner_words:
+            marked = True
+        if k <= t0 + 1 and stems & civil:
             civ = True
     return None, civ
 

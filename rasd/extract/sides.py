@@ -1,10 +1,12 @@
 """Who is side 1 and who is side 2 of an incident.
 
 Side 1 initiates: the force that raids, arrests, strikes or attacks. A group named after a
-target word ("ضد", "استهدفت", "خلية تابعة لـ", "عناصر من", the "مع" of a clash) is side 2; a
-group after "بالتعاون مع" joins whoever it cooperates with. Where the words say nothing, the
-event type decides: in raids and arrests state forces act; in bombings and assassinations the
-armed group acts and the victims are side 2.
+target word ("ضد", "استهدفت", "خلية تابعة لـ", "عناصر من", the "مع" of a clash) is side 2, and
+so is the group whose members are counted among the dead of a bombing or an attack. A group
+after "بالتعاون مع" joins whoever it cooperates with. A group named only as a source ("قال
+مصدر في ...") or as the ruler of an area ("الخاضعة لسيطرة ...") takes no side. Where the words
+say nothing, the event type decides: in raids and arrests the force acts on the cell; in
+bombings and assassinations with no named perpetrator, side 1 is an unidentified group.
 """
 
 from __future__ import annotations
@@ -13,15 +15,13 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
-from rasd.arabic.tokens import proclitic_splits
-from rasd.doc import Doc, Span
+from rasd.doc import Doc, Span, Token
 from rasd.extract.actors import registry_entry, resolve_key
-from rasd.extract.cues import cue_set
+from rasd.extract.cues import cue_matches
 from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident
 
-_TARGET_WINDOW = 3  # tokens between a target word and the group it marks
-STATE_INTER = {1}
+_WINDOW = 3  # tokens between a marker word and the group it marks
 TARGETED_TYPES = {"Arrests", "Disrupted weapons use", "Armed clash", "Other"}
 PERPETRATED_TYPES = {
     "Attack", "Abduction/forced disappearance", "Remote explosive/landmine/IED", "Suicide bomb",
@@ -33,54 +33,59 @@ PERPETRATED_TYPES = {
 class ActorMention:
     key: str
     span: Span
-    side: int | None = None  # 2 when marked as target, 1 when subject, None unknown
+    side: int | None = None  # 2 when marked as target, 1 when subject
     partner: bool = False
+
+
+def _marker_ends(doc: Doc, name: str) -> list[int]:
+    """Token indices right after each hit of a marker list."""
+    return sorted(m.j for m in cue_matches(doc, name))
+
+
+def _marked(ends: list[int], ti: int) -> bool:
+    k = bisect.bisect_right(ends, ti) - 1
+    return k >= 0 and ti - ends[k] < _WINDOW
 
 
 def mentions(doc: Doc, inc: Incident, date: dt.date | None) -> list[ActorMention]:
     """The incident's actor mentions, resolved by date and marked by the words before them."""
-    targets = cue_set("target_markers")
-    partners = cue_set("partner_markers")
     toks = doc.tokens
     tstarts = [t.start for t in toks]
+    ends = {n: _marker_ends(doc, n) for n in ("target_markers", "partner_markers", "attribution_markers",
+                                              "control_markers")}
     out: list[ActorMention] = []
     for u in inc.units:
         if not u.realis_triggers and u is not inc.units[0]:
             continue
         for a in u.actors:
             key = resolve_key(a.get("keys") or [], date or doc.published)
-            if not key:
+            if not key or key == "_none":
                 continue
-            ti = bisect.bisect_left(tstarts, a.start)
-            before = toks[max(0, ti - _TARGET_WINDOW):ti]
-            words = [t.norm for t in before]
-            stems = set()
-            for t in before:
-                stems |= {s for _p, s in proclitic_splits(t.norm)}
-            joined = " ".join(words)
+            ti = bisect.bisect_right(tstarts, a.start) - 1
+            if _marked(ends["attribution_markers"], ti) or _marked(ends["control_markers"], ti):
+                continue
             m = ActorMention(key, a)
-            if any(p in joined for p in partners):
+            if _marked(ends["partner_markers"], ti):
                 m.partner = True
-            elif stems & targets or any(t in joined for t in targets if " " in t):
+            elif _marked(ends["target_markers"], ti) or a.get("cell") or _belongs(doc, toks, ti, a):
                 m.side = 2
-            elif _belongs(doc, toks[ti] if ti < len(toks) and toks[ti].start <= a.start else None, a):
-                m.side = 2  # "لداعش", "لتنظيم" : the ل of belonging
             else:
                 m.side = 1
             out.append(m)
     return out
 
 
-def _belongs(doc: Doc, tok, a: Span) -> bool:
+def _belongs(doc: Doc, toks: list[Token], ti: int, a: Span) -> bool:
     """The actor's own word carries the preposition ل ("خلية لداعش", "تابعة لتنظيم")."""
-    if tok is None:
+    if ti < 0 or ti >= len(toks) or toks[ti].start > a.start:
         return False
-    prefix = doc.text[tok.start:a.start]
-    return "ل" in prefix
+    return "ل" in doc.text[toks[ti].start:a.start]
 
 
-def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims: bool) -> list[dict]:
+def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims: bool,
+           victims: set[str] | None = None) -> list[dict]:
     """Contract actor list: {key, name, side, role}, primary first on each side."""
+    victims = victims or set()
     votes: dict[str, list[int]] = {}  # key -> [as subject, as target, as partner]
     order: dict[str, int] = {}
     for i, m in enumerate(ms):
@@ -92,23 +97,12 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
             v[0] += 1
         elif m.side == 2:
             v[1] += 2  # a marked target outweighs an unmarked mention
+    perpetrated = sub_event_type in PERPETRATED_TYPES
+    if perpetrated:
+        for k in victims & votes.keys():
+            votes[k][1] += 4  # its members are the dead or wounded: the target
     partner_only = {k for k, v in votes.items() if v[2] and not v[0] and not v[1]}
-    inter = {k: int(registry_entry(k).get("inter") or 0) for k in votes}
-    side: dict[str, int] = {}
-    for k, (s1, s2, _p) in votes.items():
-        if k in partner_only:
-            continue
-        side[k] = 2 if s2 > s1 else 1
-    state = [k for k in side if inter[k] in STATE_INTER]
-    nonstate = [k for k in side if inter[k] not in STATE_INTER and k != "civilians"]
-    if sub_event_type in TARGETED_TYPES and state and nonstate:
-        # raids and arrests: state forces act on the armed group unless the text marks otherwise
-        for k in state:
-            if votes[k][1] <= votes[k][0] or side[k] == 1:
-                side[k] = 1
-        for k in nonstate:
-            if votes[k][0] <= votes[k][1] + 1:
-                side[k] = 2
+    side: dict[str, int] = {k: 2 if s2 > s1 else 1 for k, (s1, s2, _p) in votes.items() if k not in partner_only}
     targets = set(_types()["usual_targets"])
     if sub_event_type in TARGETED_TYPES and any(k not in targets and k != "civilians" for k in side):
         # who arrests whom: cells of these groups are the target whenever another force is named
@@ -117,21 +111,17 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
                 side[k] = 2
             elif k != "civilians" and votes[k][1] <= votes[k][0] + 2:
                 side[k] = 1
-    if sub_event_type not in PERPETRATED_TYPES:
+    if not perpetrated:
         side.pop("civilians", None)  # civilians are an actor only as the victims of violence
-    if sub_event_type in PERPETRATED_TYPES and "civilians" in side:
-        side["civilians"] = 2
-    if civilian_victims and sub_event_type in PERPETRATED_TYPES and "civilians" not in side:
-        side["civilians"] = 2
-        order.setdefault("civilians", len(order))
-    if sub_event_type in PERPETRATED_TYPES and 1 not in side.values() and side:
-        # the only named group is the victim: the perpetrator is not known
-        side["unidentified"] = 1
-        order.setdefault("unidentified", -1)
-    # partners take the side of the first actor on side 1 (the one they cooperate with)
+    else:
+        if "civilians" in side or civilian_victims:
+            side["civilians"] = 2
+            order.setdefault("civilians", len(order))
+        if 1 not in side.values():
+            side["unidentified"] = 1  # only the victims are named: the perpetrator is not known
+            order.setdefault("unidentified", -1)
     for k in partner_only:
-        if k not in side:
-            side[k] = 1
+        side.setdefault(k, 1)  # partners stand with the side they cooperate with
     out = []
     for s in (1, 2):
         keys = sorted((k for k, v in side.items() if v == s), key=lambda k: order.get(k, 99))

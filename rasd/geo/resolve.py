@@ -156,9 +156,12 @@ class _Resolver:
             while c is not None and pr is not None and pr.place is None and depth < 6:
                 c = self.span_at(c.get("parent_ref"))
                 pr = self.resolve(c, depth + 1) if c is not None else None
-            if pr is not None and pr.place is not None and not pr.place.kind == "country":
-                return _R(pr.place, 2, frozenset({pr.place.admin1} if pr.place.admin1 else ()),
-                          container=c)
+            if pr is not None and pr.place is not None:
+                p = pr.place
+                if p.is_foreign:  # "منطقة الأهواز جنوب غربي إيران": abroad, as precise as known
+                    return _R(p, 2 if p.kind != "country" else None, container=c)
+                if p.kind != "country":
+                    return _R(p, 2, frozenset({p.admin1} if p.admin1 else ()), container=c)
             return _R()
         if not cands:
             return _R()
@@ -253,9 +256,11 @@ def _result(m: Span, r: _R) -> GeoResult:
     ev = [m] + ([r.container] if r.container is not None and r.container is not m else [])
     surface = m.get("name_text") or m.get("name")
     if p.is_foreign:
-        return GeoResult(country=p.country, location=p.name_en if p.kind != "country" else None,
-                         location_ar=surface, latitude=p.lat, longitude=p.lon,
-                         geo_precision=r.precision if p.kind != "country" else None, evidence=ev,
+        location = p.name_en if p.kind != "country" else None
+        if m.get("unknown"):
+            location = f"{romanize(m.get('name') or '')} ({p.name_en})"
+        return GeoResult(country=p.country, location=location, location_ar=surface,
+                         latitude=p.lat, longitude=p.lon, geo_precision=r.precision, evidence=ev,
                          place_id=p.id)
     loc_place = _capital(p) if p.kind == "governorate" else p
     admin2 = p.admin2 if p.kind != "governorate" else None

@@ -308,7 +308,7 @@ class _Parser:
                 m.bearing = m.bearing or bearing
                 return m
             _pl, head_r, _d, ana_r = _readings(lex, self.norms[j])
-            if ana_r and ana_r[0] == 0 or (ana_r and direction == "countryside"):
+            if ana_r and (ana_r[0] == 0 or direction == "countryside"):
                 return self.anaphor(i, p0, j, sent, end, direction)
         elif ana_r and not head_r:
             return self.anaphor(i, ana_r[0], i, sent, end, None)
