@@ -126,7 +126,7 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
         c.actor_key and c.actor_key != "civilians" for c in counts if c.role == "killed")
     etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims)
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
-    actors = sides.assign(ms, sub, civilian_victims, victims)
+    actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims)
     side_of = {a["key"]: a["side"] for a in actors}
     q = quantities.summarize(counts, side_of)
     if inc.kind == "aggregate" and not any(q[k] for k in ("arrested", "fatalities", "injured")):

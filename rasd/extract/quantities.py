@@ -147,6 +147,8 @@ def _owner(toks: list[Token], t0: int, t1: int, actor_at: dict[int, str], civil:
         stems = _peeled(tok)
         if stems & owner_words:
             marked = True
+        elif tok.norm == "في" and k + 1 < t1 and toks[k + 1].start in actor_at:
+            return actor_at[toks[k + 1].start], civ  # "ضابط في الجيش": membership, not place
         if k <= t0 + 1 and stems & civil:
             civ = True
     return None, civ

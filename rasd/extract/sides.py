@@ -35,6 +35,7 @@ class ActorMention:
     span: Span
     side: int | None = None  # 2 when marked as target, 1 when subject
     partner: bool = False
+    classes: frozenset[str] = frozenset()  # trigger classes of the clause it stands in
 
 
 def _marker_ends(doc: Doc, name: str) -> list[int]:
@@ -64,15 +65,47 @@ def mentions(doc: Doc, inc: Incident, date: dt.date | None) -> list[ActorMention
             ti = bisect.bisect_right(tstarts, a.start) - 1
             if _marked(ends["attribution_markers"], ti) or _marked(ends["control_markers"], ti):
                 continue
-            m = ActorMention(key, a)
+            m = ActorMention(key, a, classes=frozenset(t.label for t in u.realis_triggers))
             if _marked(ends["partner_markers"], ti):
                 m.partner = True
-            elif _marked(ends["target_markers"], ti) or a.get("cell") or _belongs(doc, toks, ti, a):
+            elif _marked(ends["target_markers"], ti) or a.get("cell"):
+                m.side = 2
+            elif _wielder(u.realis_triggers, tstarts, ti):
+                m.side = 1  # "غارات لطائرات روسية", "بضربة لمسيرة التحالف": the weapon's owner acts
+            elif _belongs(doc, toks, ti, a):
                 m.side = 2
             else:
                 m.side = 1
             out.append(m)
     return out
+
+
+_WEAPONS = frozenset({"airstrike", "shelling", "ied", "car_bomb", "suicide", "grenade", "attack", "explosion"})
+
+
+def _wielder(trig: list[Span], tstarts: list[int], ti: int) -> bool:
+    """The actor follows a weapon or attack word closely: it names who used it."""
+    for t in trig:
+        if t.label in _WEAPONS:
+            tj = bisect.bisect_left(tstarts, t.end)
+            if 0 <= ti - tj <= _WINDOW:
+                return True
+    return False
+
+
+# clauses whose actors speak for an incident of each kind (a cordon after a bombing does not)
+RELEVANT = {
+    "perpetrated": frozenset({"airstrike", "shelling", "ied", "car_bomb", "suicide", "explosion", "attack",
+                              "assassination", "kidnap", "grenade", "kill", "injure"}),
+}
+
+
+def relevant(ms: list[ActorMention], sub_event_type: str | None) -> list[ActorMention]:
+    """Drop mentions from clauses that tell another part of the story than the typed event."""
+    if sub_event_type in PERPETRATED_TYPES:
+        keep = [m for m in ms if m.classes & RELEVANT["perpetrated"]]
+        return keep or ms
+    return ms
 
 
 def _belongs(doc: Doc, toks: list[Token], ti: int, a: Span) -> bool:
