@@ -73,6 +73,7 @@ class Incident:
     kind: str = "incident"
     date: Span | None = None
     kind_evidence: tuple[int, int] | None = None
+    date_unknown: bool = False  # a relative date we cannot resolve governs it
 
     @property
     def start(self) -> int:
@@ -83,6 +84,14 @@ class Incident:
         for u in self.units:
             out |= u.admin1s()
         return out
+
+    def core_admin1s(self) -> set[str]:
+        """Governorates of the clauses that carry a date (a headline may name two incidents)."""
+        out: set[str] = set()
+        for u in self.units:
+            if u.dates:
+                out |= u.admin1s()
+        return out or self.admin1s()
 
     def date_range(self) -> tuple[dt.date, dt.date] | None:
         if self.date is None or self.date.get("date_start") is None:
@@ -208,13 +217,16 @@ def segment(doc: Doc) -> list[Incident]:
         _assign(units, doc.get(name), name)
     _assign_cues(units, hits)
     published = doc.published
+    title = units[0] if _is_title(doc, units[0]) else None
+    for u in units:
+        _mark_irrealis(doc, u)
+    trigger_units = sum(1 for u in units[1:] if u.realis_triggers)
     incidents: list[Incident] = []
     current: Incident | None = None
     pending_date: Span | None = None
     pending_sentence = -1
     pending_aggregate = False
     for u in units:
-        _mark_irrealis(doc, u)
         udate = _unit_date(u, published)
         if not u.realis_triggers:
             if current is not None and u.sentence == current.units[-1].sentence:
@@ -233,6 +245,8 @@ def segment(doc: Doc) -> list[Incident]:
                 u.cues.setdefault("aggregate_cues", []).append(
                     (doc.view_index(pending_date.start), doc.view_index(pending_date.end)))
         pending_date = None
+        if u is title and trigger_units > 2:
+            continue  # the headline repeats the body (and may sum up two incidents)
         if current is None or _starts_new(u, udate, current):
             if u.has("aggregate_cues") and udate is None:
                 agg = next((i for i in reversed(incidents) if i.kind == "aggregate"), None)
@@ -240,16 +254,24 @@ def segment(doc: Doc) -> list[Incident]:
                     agg.units.append(u)
                     current = agg
                     continue
-            current = Incident([u], date=udate)
+            current = Incident([u], date=udate, date_unknown=udate is None and bool(u.dates))
             current.kind = _kind_of_unit(u, udate, published)
             incidents.append(current)
         else:
             current.units.append(u)
-            if current.date is None and udate is not None:
+            if current.date is None and udate is not None and not current.date_unknown:
                 current.date = udate
+            elif current.date is None and u.dates and udate is None:
+                current.date_unknown = True  # "صباح اليوم" with no publication date: a later year is context
     for inc in incidents:
         _classify(inc, published)
     return _merge_repeats(incidents)
+
+
+def _is_title(doc: Doc, u: Unit) -> bool:
+    """A first line without final punctuation, followed by a line break, is a headline."""
+    line = doc.text[u.start:u.end].rstrip()
+    return u.sentence == 0 and not line.endswith((".", "!", "؟", "?")) and "\n" in doc.text[u.end:u.end + 3]
 
 
 def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> bool:
@@ -263,7 +285,7 @@ def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> bool:
             return True
     if u.has("aggregate_cues") and cur.kind != "aggregate":
         return True  # a tally after an incident ("... في عدة محافظات") is not that incident
-    ua, ca = u.admin1s(), cur.admin1s()
+    ua, ca = u.admin1s(), cur.core_admin1s()
     if u.has("new_incident_markers") and (u.places or udate is not None):
         return not (ua and ca and ua <= ca and udate is None)
     if ua and ca and not (ua & ca) and _anchored(u):
