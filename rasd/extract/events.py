@@ -64,7 +64,7 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
     if inc.kind == "aggregate" and any(c.role == "arrested" and c.value for c in counts):
         return "Strategic developments", "Arrests", classes.get("arrest") or classes.get("raid") or (
             trig[0] if trig else None)
-    has_arrests = any(c.role == "arrested" for c in counts) or "arrest" in classes
+    has_arrests = any(c.role == "arrested" and c.value for c in counts) or "arrest" in classes
     operation = bool(classes.keys() & {"raid", "arrest", "dismantle", "seizure"})
     violence = bool(classes.keys() & {"kill", "injure", "clash", "neutralise", "explosion"}) or any(
         c.role in ("killed", "injured") and c.value for c in counts)

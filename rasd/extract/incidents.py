@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasd.doc import Doc, Span
-from rasd.extract.cues import cue_matches
+from rasd.extract.cues import cue_matches, cue_set
 
 # trigger classes that describe an event on their own; the others (kill, injure) only
 # describe one when no other trigger is near, and then count as attacks.
@@ -264,7 +264,7 @@ def segment(doc: Doc) -> list[Incident]:
             elif current.date is None and u.dates and udate is None:
                 current.date_unknown = True  # "صباح اليوم" with no publication date: a later year is context
     for inc in incidents:
-        _classify(inc, published)
+        _classify(doc, inc, published)
     return _merge_repeats(incidents)
 
 
@@ -299,20 +299,24 @@ def _kind_of_unit(u: Unit, udate: Span | None, published: dt.date | None) -> str
     return "incident"
 
 
-def _classify(inc: Incident, published: dt.date | None) -> None:
+def _pluperfect(doc: Doc, u: Unit) -> bool:
+    """"وكان التنظيم قد شن ...": a past perfect recalls an earlier event."""
+    toks = doc.tokens_in(u.start, u.end)[:8]
+    return bool(toks) and toks[0].norm in cue_set("pluperfect_lead") and any(t.norm == "قد" for t in toks[1:])
+
+
+def _classify(doc: Doc, inc: Incident, published: dt.date | None) -> None:
     """incident / aggregate / background from cues and the distance of the date."""
     first = inc.units[0]
     if first.has("aggregate_cues"):
         inc.kind = "aggregate"
         inc.kind_evidence = first.cues["aggregate_cues"][0]
     rng = inc.date_range()
-    if inc.kind != "aggregate" and rng is not None and (rng[1] - rng[0]).days > 20:
-        inc.kind = "aggregate"
     if inc.kind == "aggregate":
         return
-    if first.has("background_cues"):
+    if first.has("background_cues") or _pluperfect(doc, first):
         inc.kind = "background"
-        inc.kind_evidence = first.cues["background_cues"][0]
+        inc.kind_evidence = (first.cues.get("background_cues") or [(first.nstart, first.nstart + 4)])[0]
     elif rng is not None and published is not None and (published - rng[1]).days > BACKGROUND_DAYS:
         inc.kind = "background"
 

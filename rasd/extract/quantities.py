@@ -18,10 +18,12 @@ from rasd.extract.cues import cue_matches, cue_set
 from rasd.extract.incidents import Incident
 
 ROLES = ("killed", "injured", "arrested")
+TARGET = "@target"  # owner: the cell or group an operation targets, whatever its name
 _SUBSET = {"بينهم", "منهم", "بينها", "بينهن", "منها"}
 _ONE_OF = {"احد", "احدي"}
 _CUE_WINDOW = 3  # tokens between a role cue and its number ("مقتل ما لا يقل عن خمسة")
-_SIDE_WINDOW = 7  # tokens after a count in which the group it belongs to is named
+_SIDE_WINDOW = 7
+_NEG_WINDOW = 4  # tokens between a negation and the role it denies  # tokens after a count in which the group it belongs to is named
 
 
 @dataclass
@@ -94,7 +96,7 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
             if any(n.start >= toks[ci].start and n.start <= nxt.start for n in u.numbers):
                 continue
             single = False
-            if stems & _ONE_OF:
+            if _one_of(nxt.norm):
                 single = True
             elif stems & persons and not nxt.norm.endswith(("ين", "ون", "ات")) and not _plural(nxt.norm):
                 single = True
@@ -102,19 +104,45 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
                 single = True
             if not single:
                 continue
-            span = doc.span(toks[ci].nstart, nxt.nend if not stems & _ONE_OF else toks[min(cj + 1, u_t1 - 1)].nend)
+            span = doc.span(toks[ci].nstart, nxt.nend if not _one_of(nxt.norm) else toks[min(cj + 1, u_t1 - 1)].nend)
             key, civ = _owner(toks, cj, u_t1, actor_at, civil, None)
             counts.append(Count(role, 1, "exact", span, key, civ))
         # "أحد أفراد الأمن العام قتل": one of a group, then the verb
         for ci, _cj, role in unit_roles:
             if ci in used_cues:
                 continue
-            for back in range(max(u_t0, ci - 6), ci):
-                if _peeled(toks[back]) & _ONE_OF:
+            for back in range(max(u_t0, ci - 4), ci):
+                if _one_of(toks[back].norm) and not any(t.norm in _STOPS for t in toks[back:ci]):
                     key, civ = _owner(toks, back + 1, ci, actor_at, civil, None)
                     counts.append(Count(role, 1, "exact", doc.span(toks[back].nstart, toks[ci].nend), key, civ))
                     break
-    return counts
+    return counts + zero_counts(doc, inc)
+
+
+_STOPS = {".", "،", ",", "؛", ";", ":"}
+
+
+def _one_of(word: str) -> bool:
+    """أحد / إحدى "one of", with a conjunction or preposition but never the article (الأحد: Sunday)."""
+    return word in _ONE_OF or (word[:1] in "وفبل" and word[1:] in _ONE_OF)
+
+
+def zero_counts(doc: Doc, inc: Incident) -> list[Count]:
+    """"دون تسجيل أي اعتقالات", "لم يسفر عن إصابات": the text says none, which is a figure (0)."""
+    toks = doc.tokens
+    tstarts = [t.start for t in toks]
+    negs = sorted(m.j for m in cue_matches(doc, "negation"))
+    out = []
+    for u in inc.units:
+        t0, t1 = bisect.bisect_left(tstarts, u.start), bisect.bisect_left(tstarts, u.end)
+        for ci, cj, role in _role_hits(doc):
+            if not t0 <= ci < t1:
+                continue
+            k = bisect.bisect_right(negs, ci) - 1
+            if k >= 0 and 0 <= ci - negs[k] <= _NEG_WINDOW and not any(
+                    n.start >= toks[negs[k]].start and n.start < toks[ci].start for n in u.numbers):
+                out.append(Count(role, 0, "exact", doc.span(toks[negs[k] - 1].nstart, toks[cj - 1].nend)))
+    return out
 
 
 _BROKEN_PLURALS = {"عناصر", "اشخاص", "افراد", "اطفال", "نساء", "رجال", "جنود", "ضباط", "شبان", "عمال", "طلاب"}
@@ -145,6 +173,8 @@ def _owner(toks: list[Token], t0: int, t1: int, actor_at: dict[int, str], civil:
                 return actor_at[tok.start], civ
             return None, civ
         stems = _peeled(tok)
+        if marked and stems & cue_set("cell_nouns"):
+            return TARGET, civ  # "ثلاثة من عناصر الخلية": the group the operation targets
         if stems & owner_words:
             marked = True
         elif tok.norm == "في" and k + 1 < t1 and toks[k + 1].start in actor_at:
@@ -162,6 +192,8 @@ def summarize(counts: list[Count], side_of: dict[str, int]) -> dict:
             continue
         if c.civilians:
             owner = "civilians"
+        elif c.actor_key == TARGET and 2 in side_of.values():
+            owner = "side2"
         elif c.actor_key and c.actor_key in side_of:
             owner = f"side{side_of[c.actor_key]}"
         elif c.actor_key == "civilians":
@@ -186,7 +218,7 @@ def summarize(counts: list[Count], side_of: dict[str, int]) -> dict:
         out["fatalities"] = max(attributed, unattributed)
         out["killed"] = {"side1": by_side.get("side1"), "side2": by_side.get("side2"),
                          "civilians": by_side.get("civilians")}
-        if not by_side and unattributed:
+        if not any(v is not None for v in out["killed"].values()):
             out["killed"] = None
         for o, c in killed.items():
             out["evidence"].append(("fatalities" if o == "any" else f"killed.{o}", c.span))
