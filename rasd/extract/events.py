@@ -7,9 +7,6 @@ fills. Records of several articles are merged into one event per incident by ras
 from __future__ import annotations
 
 import hashlib
-import json
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from rasd.doc import Doc, Span

@@ -22,11 +22,11 @@ from rasd.extract.cues import cue_matches, cue_set
 EVENT_CLASSES = {
     "raid", "clash", "arrest", "dismantle", "seizure", "neutralise", "assassination", "kidnap", "ied",
     "car_bomb", "suicide", "explosion", "airstrike", "shelling", "attack", "grenade", "control",
-    "protest", "kill", "injure",
+    "protest", "kill", "injure", "chemical", "riot", "looting", "intercept", "smuggling",
 }
-BACKGROUND_DAYS = 30
+BACKGROUND_DAYS = 30  # an incident that ended this long before publication is recalled context
 _PENDING_SENTENCES = 2  # a date in a clause without a trigger still governs the next two sentences
-_NARROW_DAYS = 10  # a date this narrow inside a tally's period is an incident of its own  # an incident that ended this long before publication is recalled context
+_NARROW_DAYS = 10  # a date this narrow inside a tally's period is an incident of its own
 
 
 @dataclass

@@ -22,8 +22,8 @@ TARGET = "@target"  # owner: the cell or group an operation targets, whatever it
 _SUBSET = {"بينهم", "منهم", "بينها", "بينهن", "منها"}
 _ONE_OF = {"احد", "احدي"}
 _CUE_WINDOW = 3  # tokens between a role cue and its number ("مقتل ما لا يقل عن خمسة")
-_SIDE_WINDOW = 7
-_NEG_WINDOW = 4  # tokens between a negation and the role it denies  # tokens after a count in which the group it belongs to is named
+_SIDE_WINDOW = 7  # tokens after a count in which the group it belongs to is named
+_NEG_WINDOW = 4  # tokens between a negation and the role it denies
 
 
 @dataclass
@@ -77,7 +77,7 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
                     used_cues.add(ci)
                     break
             # the counted noun is the role: "ثلاثة قتلى", "71 اعتقالا", "قتيلين"
-            for ci, cj, r in unit_roles:
+            for ci, _cj, r in unit_roles:
                 if ti <= ci <= tj:
                     if role is None or ci < tj:
                         role = r
