@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -256,15 +255,13 @@ def test_relative_dates_never_after_publication() -> None:
                 assert s.date_start <= pub and s.date_end <= pub, text
 
 
-def test_a_long_article_is_fast() -> None:
-    # the layer runs one guarded regex over the view: far below a millisecond per article
+def test_a_long_article_finds_every_date() -> None:
+    # speed is measured by benchmarks/bench_extract.py, not here
     body = " ".join(row[0] for row in ONE_DATE[:40]) + " " + " ".join(NO_DATE)
     doc = Doc(body * 2)
-    start = time.perf_counter()
-    for _ in range(20):
-        found = find_dates(doc, TUE)
-    assert found
-    assert (time.perf_counter() - start) / 20 < 0.05
+    found = find_dates(doc, TUE)
+    assert len(found) >= 40
+    assert all(s.text == doc.text[s.start:s.end] for s in found)
 
 
 def test_same_month_refers_back() -> None:
