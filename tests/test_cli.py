@@ -225,7 +225,7 @@ def test_every_documented_command_exists() -> None:
 @pytest.mark.parametrize("path", COMMAND_PATHS, ids=lambda p: " ".join(p) or "rasd")
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_help(path: tuple[str, ...], flag: str) -> None:
-    res = CliRunner().invoke(main, [*path, flag])
+    res = CliRunner().invoke(main, [*path, flag], prog_name="rasd")
     assert res.exit_code == 0, res.output
     usage = " ".join(("Usage: rasd", *path))
     assert res.output.startswith(usage), res.output[:200]

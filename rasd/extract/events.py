@@ -125,7 +125,7 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
     actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims)
     side_of = {a["key"]: a["side"] for a in actors}
-    q = quantities.summarize(counts, side_of)
+    q = quantities.summarize(counts, side_of, inc.kind)
     if inc.kind == "aggregate" and not any(q[k] for k in ("arrested", "fatalities", "injured")):
         return None  # a campaign described without any figure is no tally
     geo = resolve(doc, [p for u in inc.units for p in u.places]) if any(u.places for u in inc.units) else None

@@ -26,6 +26,7 @@ EVENT_CLASSES = {
 }
 BACKGROUND_DAYS = 30  # an incident that ended this long before publication is recalled context
 _PENDING_SENTENCES = 2  # a date in a clause without a trigger still governs the next two sentences
+_INCIDENT_SPAN_DAYS = 31  # an incident's own date spans at most a month
 _NARROW_DAYS = 10  # a date this narrow inside a tally's period is an incident of its own
 
 
@@ -184,6 +185,10 @@ def _purpose(doc: Doc, tn: int) -> bool:
 def _unit_date(unit: Unit, published: dt.date | None) -> Span | None:
     """The clause's governing date: the earliest recent one (an event precedes its report)."""
     dated = [d for d in unit.dates if d.get("date_start") is not None]
+    if not unit.has("aggregate_cues"):
+        # "منذ عام 2016", "العام الماضي": a period is the date of a tally, not of an incident
+        dated = [d for d in dated if ((d.get("date_end") or d.get("date_start")) - d.get("date_start")).days
+                 <= _INCIDENT_SPAN_DAYS]
     if not dated:
         return None
     if published is not None:

@@ -184,12 +184,15 @@ def _owner(toks: list[Token], t0: int, t1: int, actor_at: dict[int, str], civil:
     return None, civ
 
 
-def summarize(counts: list[Count], side_of: dict[str, int]) -> dict:
+_PLAUSIBLE = {"incident": 1000, "aggregate": 100000, "background": 100000}
+
+
+def summarize(counts: list[Count], side_of: dict[str, int], kind: str = "incident") -> dict:
     """Totals for the record: arrested, injured, fatalities and killed by side (largest repeat)."""
     best: dict[tuple[str, str], Count] = {}
     for c in counts:
-        if c.value is None:
-            continue
+        if c.value is None or c.value > _PLAUSIBLE[kind]:
+            continue  # "300 ألف" in an incident is a war toll recalled, not this incident's
         if c.civilians:
             owner = "civilians"
         elif c.actor_key == TARGET and 2 in side_of.values():

@@ -145,11 +145,16 @@ def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
         e[f] = geo_best.get(f)
     e["sources"] = sorted({s["article_id"]: s for m in group for s in m["sources"]}.values(),
                           key=lambda s: s["article_id"])
-    actors: dict[tuple, dict] = {}
+    # one side per actor: the side most sources give it, the more confident source breaking ties
+    votes: dict[str, dict[int, float]] = {}
+    first: dict[tuple[str, int], dict] = {}
     for m in group:
         for a in m["actors"]:
-            actors.setdefault((a["side"], a["key"]), a)
-    e["actors"] = sorted(actors.values(), key=lambda a: (a["side"], a["role"] != "primary", a["key"]))
+            votes.setdefault(a["key"], {}).setdefault(a["side"], 0.0)
+            votes[a["key"]][a["side"]] += 1 + m["confidence"] / 10
+            first.setdefault((a["key"], a["side"]), a)
+    actors = [first[(k, max(v, key=lambda s: (v[s], -s)))] for k, v in votes.items()]
+    e["actors"] = sorted(actors, key=lambda a: (a["side"], a["role"] != "primary", a["key"]))
     e["seized"] = sorted({s for m in group for s in m.get("seized") or []})
     conflicts = []
     for f in ("arrested", "injured"):
