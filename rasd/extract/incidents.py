@@ -182,10 +182,12 @@ def _purpose(doc: Doc, tn: int) -> bool:
     return prev not in _RESULT_VERBS and not prev.startswith("ما")
 
 
-def _unit_date(unit: Unit, published: dt.date | None) -> Span | None:
-    """The clause's governing date: the earliest recent one (an event precedes its report)."""
+def _unit_date(unit: Unit, published: dt.date | None, periods: bool | None = None) -> Span | None:
+    """The clause's governing date: the earliest recent one (an event precedes its report).
+
+    A period ("منذ عام 2016", "خلال شهري تموز وآب") dates a tally, never an incident."""
     dated = [d for d in unit.dates if d.get("date_start") is not None]
-    if not unit.has("aggregate_cues"):
+    if not (unit.has("aggregate_cues") if periods is None else periods):
         # "منذ عام 2016", "العام الماضي": a period is the date of a tally, not of an incident
         dated = [d for d in dated if ((d.get("date_end") or d.get("date_start")) - d.get("date_start")).days
                  <= _INCIDENT_SPAN_DAYS]
@@ -252,6 +254,11 @@ def segment(doc: Doc) -> list[Incident]:
         pending_date = None
         if u is title and trigger_units > 2:
             continue  # the headline repeats the body (and may sum up two incidents)
+        earlier = _referent(u, incidents) if current is not None else None
+        if earlier is not None:
+            earlier.units.append(u)  # "الهجوم الكيميائي": the attack already told, whatever date the clause has
+            current = earlier
+            continue
         if current is None or _starts_new(u, udate, current):
             if u.has("aggregate_cues") and udate is None:
                 agg = next((i for i in reversed(incidents) if i.kind == "aggregate"), None)
@@ -264,6 +271,8 @@ def segment(doc: Doc) -> list[Incident]:
             incidents.append(current)
         else:
             current.units.append(u)
+            if current.kind != "aggregate":
+                udate = _unit_date(u, published, periods=False)
             if current.date is None and udate is not None and not current.date_unknown:
                 current.date = udate
             elif current.date is None and u.dates and udate is None:
@@ -271,6 +280,21 @@ def segment(doc: Doc) -> list[Incident]:
     for inc in incidents:
         _classify(doc, inc, published)
     return _merge_repeats(incidents)
+
+
+def _referent(u: Unit, incidents: list[Incident]) -> Incident | None:
+    """The incident a clause refers back to when its only event words are definite nouns of a
+    kind already told ("الهجوم", "الانفجار", "الغارات" after the report of that attack)."""
+    trig = u.realis_triggers
+    if not trig or not all(t.text.startswith(("ال", "لل")) or t.text[1:3] == "ال" for t in trig):
+        return None
+    if u.has("new_incident_markers") or u.has("aggregate_cues"):
+        return None
+    labels = {t.label for t in trig} - {"kill", "injure"}
+    for inc in reversed(incidents):
+        if inc.kind == "incident" and labels & {t.label for x in inc.units for t in x.realis_triggers}:
+            return inc
+    return None
 
 
 def _is_title(doc: Doc, u: Unit) -> bool:
