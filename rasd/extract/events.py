@@ -18,7 +18,8 @@ from rasd.extract.notes import make_notes
 from rasd.extract.triggers import offtopic_score
 from rasd.geo.resolve import resolve
 
-OFFTOPIC_LIMIT = 0.5  # offtopic_score above which an article (sport, economy, ...) yields nothing
+OFFTOPIC_LIMIT = 0.5
+_MIN_ANCHORS = 2  # of: a date, a place, a figure or seized items, both sides named  # offtopic_score above which an article (sport, economy, ...) yields nothing
 
 
 
@@ -168,6 +169,11 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     }
     if geo is not None:
         _apply_geo(rec, geo, inc, ev, aid)
+    anchors = sum((rec["event_date"] is not None, rec["admin1"] is not None or country != "Syria",
+                   any(q[k] is not None for k in ("fatalities", "injured", "arrested")) or bool(seized_items),
+                   {a["side"] for a in actors} == {1, 2}))
+    if anchors < _MIN_ANCHORS:
+        return None  # an event word with neither time, place, figure nor sides is talk about events
     rec["evidence"] = _dedupe([e for e in ev if e])
     rec["notes"] = make_notes(rec)
     rec["confidence"] = _confidence(rec, trig)
