@@ -1,11 +1,23 @@
-"""Writers for the event record: JSONL (the contract itself), flat CSV and RFC 7946 GeoJSON."""
+"""Writers for the event record: JSONL (the contract itself), flat CSV, RFC 7946 GeoJSON, an
+ACLED-layout CSV for tools built around ACLED's export, and Parquet for analysis.
+
+Every writer takes ``(events, out)`` and returns the number of events written. ``out`` is a text
+stream, except for the formats in `BINARY_FORMATS`, which take a path or a binary stream.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
+import io
 import json
-from collections.abc import Iterable
-from typing import Any, TextIO
+import math
+import os
+from collections.abc import Callable, Iterable
+from typing import Any, BinaryIO, TextIO
+
+from rasd.extract.actors import registry_entry
 
 FIELDS = [
     "id", "report_kind", "event_date", "date_end", "time_precision", "disorder_type", "event_type",
@@ -13,7 +25,8 @@ FIELDS = [
     "latitude", "longitude", "geo_precision", "fatalities", "killed", "injured", "arrested", "seized",
     "sources", "notes", "evidence", "confidence",
 ]
-FORMATS = ("jsonl", "csv", "geojson")
+FORMATS = ("jsonl", "csv", "geojson", "acled-csv", "parquet")
+BINARY_FORMATS = {"parquet"}  # the CLI opens these in binary mode and will not write them to a terminal
 
 
 def write_jsonl(events: Iterable[dict[str, Any]], out: TextIO) -> int:
@@ -65,13 +78,21 @@ def write_csv(events: Iterable[dict[str, Any]], out: TextIO) -> int:
     return n
 
 
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def write_geojson(events: Iterable[dict[str, Any]], out: TextIO) -> int:
-    """A FeatureCollection; events without coordinates get a null geometry (allowed by RFC 7946)."""
+    """A FeatureCollection; events without coordinates get a null geometry (allowed by RFC 7946).
+
+    Positions are [longitude, latitude] in WGS84, so no "crs" member (RFC 7946 removed it).
+    """
     feats = []
     for e in events:
         geom = None
-        if e.get("latitude") is not None and e.get("longitude") is not None:
-            geom = {"type": "Point", "coordinates": [round(e["longitude"], 6), round(e["latitude"], 6)]}
+        lat, lon = e.get("latitude"), e.get("longitude")
+        if _finite(lat) and _finite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180:
+            geom = {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
         props = {k: v for k, v in e.items() if k not in ("latitude", "longitude")}
         feats.append({"type": "Feature", "id": e["id"], "geometry": geom, "properties": props})
     json.dump({"type": "FeatureCollection", "features": feats}, out, ensure_ascii=False)
@@ -79,4 +100,251 @@ def write_geojson(events: Iterable[dict[str, Any]], out: TextIO) -> int:
     return len(feats)
 
 
-WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "geojson": write_geojson}
+# --- ACLED layout -------------------------------------------------------------------------------
+
+ACLED_FIELDS = [
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
+    "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "civilian_targeting",
+    "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude", "longitude",
+    "geo_precision", "source", "source_scale", "notes", "fatalities", "tags", "timestamp",
+]
+# ISO 3166 numeric codes of the countries an event near the border may be placed in.
+_ISO = {"Syria": 760, "Lebanon": 422, "Iraq": 368, "Turkey": 792, "Jordan": 400, "Israel": 376,
+        "Palestine": 275}
+_CIVILIAN_TARGETING_TYPES = {"Violence against civilians", "Explosions/Remote violence"}
+_CIVILIANS_INTER = 7
+
+
+def _inter(actor: dict[str, Any]) -> int | None:
+    """ACLED inter code: the record's own if it carries one, else the registry's; None if unknown or 0."""
+    code = actor.get("inter")
+    if code is None:
+        try:
+            code = registry_entry(actor["key"])["inter"]
+        except KeyError:
+            return None
+    return int(code) or None
+
+
+def _actor_name(actor: dict[str, Any]) -> str:
+    if actor.get("name"):
+        return str(actor["name"])
+    try:
+        return str(registry_entry(actor["key"])["name"])
+    except KeyError:
+        return str(actor.get("key") or "")
+
+
+def _side(actors: list[dict[str, Any]], side: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(primary actor, the other actors) of one side; the first primary in record order leads."""
+    on_side = [a for a in actors if a.get("side") == side]
+    if not on_side:
+        return None, []
+    lead = next((a for a in on_side if a.get("role") == "primary"), on_side[0])
+    return lead, [a for a in on_side if a is not lead]
+
+
+def _interaction(inter1: int | None, inter2: int | None) -> int | None:
+    """ACLED's interaction code: the two inter codes, smaller first (12, 17, 37); one actor alone: 10, 20 ..."""
+    codes = sorted(c for c in (inter1, inter2) if c)
+    if not codes:
+        return None
+    return codes[0] * 10 + (codes[1] if len(codes) == 2 else 0)
+
+
+def _event_number(event_id: str) -> int:
+    """A stable number from an event id: its hash part ("rasd-<hex>") read as hex, else a hash of the id."""
+    tail = event_id.rsplit("-", 1)[-1]
+    try:
+        if len(tail) >= 8:
+            return int(tail[:12], 16)
+    except ValueError:
+        pass
+    return int(hashlib.sha1(event_id.encode("utf-8")).hexdigest()[:12], 16)
+
+
+def _unix_day(published: Any) -> int | None:
+    try:
+        day = dt.date.fromisoformat(str(published)[:10])
+    except ValueError:
+        return None
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+
+
+def _coord(x: Any) -> str:
+    return f"{x:.4f}" if _finite(x) else ""
+
+
+def _blank(x: Any) -> Any:
+    return "" if x is None else x
+
+
+def acled_row(e: dict[str, Any]) -> dict[str, Any]:
+    """One event in ACLED's columns (without event_id_cnty, which needs the whole export); see `write_acled_csv`."""
+    actors = e.get("actors") or []
+    lead1, assoc1 = _side(actors, 1)
+    lead2, assoc2 = _side(actors, 2)
+    inter1 = _inter(lead1) if lead1 else None
+    inter2 = _inter(lead2) if lead2 else None
+
+    def assoc(lead: dict[str, Any] | None, others: list[dict[str, Any]]) -> str:
+        names = [_actor_name(a) for a in others]
+        return "; ".join(dict.fromkeys(n for n in names if n and (lead is None or n != _actor_name(lead))))
+
+    # ACLED: civilians were the main or only target, so a primary side-2 actor, not an associated one
+    # (an IED aimed at an army patrol that also hurt passers-by is not civilian targeting)
+    targets = [a for a in [lead2, *assoc2] if a is lead2 or a.get("role") == "primary"] if lead2 else []
+    civilians_hit = any(a.get("key") == "civilians" or _inter(a) == _CIVILIANS_INTER for a in targets)
+    sources = e.get("sources") or []
+    stamps = [t for t in (_unix_day(s.get("published")) for s in sources if s.get("published")) if t is not None]
+    date = e.get("event_date") or ""
+    tags = []
+    if e.get("report_kind") and e["report_kind"] != "incident":
+        tags.append(f"report_kind={e['report_kind']}")
+    if e.get("fatalities") is None:
+        tags.append("fatalities=no report")
+    return {
+        "event_date": date,
+        "year": int(date[:4]) if date[:4].isdigit() else "",
+        "time_precision": _blank(e.get("time_precision")),
+        "disorder_type": _blank(e.get("disorder_type")),
+        "event_type": _blank(e.get("event_type")),
+        "sub_event_type": _blank(e.get("sub_event_type")),
+        "actor1": _actor_name(lead1) if lead1 else "",
+        "assoc_actor_1": assoc(lead1, assoc1),
+        "inter1": _blank(inter1),
+        "actor2": _actor_name(lead2) if lead2 else "",
+        "assoc_actor_2": assoc(lead2, assoc2),
+        "inter2": _blank(inter2),
+        "interaction": _blank(_interaction(inter1, inter2)),
+        "civilian_targeting": "Civilian targeting"
+        if civilians_hit and e.get("event_type") in _CIVILIAN_TARGETING_TYPES else "",
+        "iso": _blank(_ISO.get(e.get("country") or "")),
+        "region": "Middle East" if e.get("country") in _ISO else "",
+        "country": _blank(e.get("country")),
+        "admin1": _blank(e.get("admin1")),
+        "admin2": _blank(e.get("admin2")),
+        "admin3": _blank(e.get("admin3")),
+        "location": _blank(e.get("location")),
+        "latitude": _coord(e.get("latitude")),
+        "longitude": _coord(e.get("longitude")),
+        "geo_precision": _blank(e.get("geo_precision")),
+        "source": "; ".join(dict.fromkeys(x for x in (s.get("outlet") or s.get("article_id") for s in sources) if x)),
+        "source_scale": "Other",
+        "notes": _blank(e.get("notes")),
+        "fatalities": int(e.get("fatalities") or 0),
+        "tags": "; ".join(tags),
+        "timestamp": max(stamps, default=0),
+    }
+
+
+def write_acled_csv(events: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """Events as a CSV in ACLED's columns and column order, for tools written against ACLED's export.
+
+    Mapping from the event record (EVENTS.md):
+
+    - event_id_cnty: "SYR" + the first 12 hex digits of the event id's hash part as a decimal number
+      (stable across runs; a hash of the id when it has no hex part). Every row gets its own: a
+      clash within one export takes the next free number, in input order.
+    - event_date: ISO YYYY-MM-DD (some ACLED products write "17 May 2025"; ISO sorts and parses
+      everywhere); empty with `year` when the date is unknown. year: from event_date.
+    - actor1 / actor2: name of the first primary actor of side 1 / 2 (else the side's first actor);
+      assoc_actor_1 / assoc_actor_2: the side's other actors' names, "; "-joined.
+    - inter1 / inter2: the ACLED inter code of actor1 / actor2 from the actor registry.
+      interaction: the two codes smaller first (1 and 2 -> 12, 3 and 7 -> 37); one actor -> code * 10.
+    - civilian_targeting: "Civilian targeting" when civilians (key civilians or inter 7) are a primary
+      side-2 actor of a Violence against civilians or Explosions/Remote violence event, else empty.
+      Associated civilians do not count: ACLED flags events where civilians were the main or only target.
+    - iso 760, region "Middle East" for Syria (ISO numeric codes for the neighbours too).
+    - latitude / longitude: 4 decimals. time_precision, geo_precision, admin1-3, location, notes: as is.
+    - source: the sources' outlets (an article id where the outlet is unknown), "; "-joined, no repeats.
+      source_scale: "Other" - the record has no basis for ACLED's National/Regional/... scale.
+    - fatalities: 0 when the record has null (ACLED writes 0 when no figure is reported); such rows
+      carry the tag "fatalities=no report" so the two can still be told apart.
+    - tags: "report_kind=aggregate" / "report_kind=background" for non-incident records, plus the above.
+    - timestamp: Unix time of the latest source publication day at 00:00 UTC, 0 when none is dated.
+    """
+    writer = csv.DictWriter(out, fieldnames=ACLED_FIELDS)
+    writer.writeheader()
+    used: set[int] = set()
+    n = 0
+    for e in events:
+        num = _event_number(str(e.get("id") or n))
+        while num in used:
+            num += 1
+        used.add(num)
+        writer.writerow({"event_id_cnty": f"SYR{num}", **acled_row(e)})
+        n += 1
+    return n
+
+
+# --- Parquet ------------------------------------------------------------------------------------
+
+def parquet_schema() -> Any:
+    """Arrow schema of the contract: nested fields as list/struct columns, dates as ISO strings.
+
+    Dates stay strings so a value reads back exactly as the contract spells it. Keys an event
+    has beyond the contract (e.g. the linker's "conflicts") go to `extra` as one JSON object.
+    """
+    import pyarrow as pa
+
+    s, i8, i64, f64 = pa.string(), pa.int8(), pa.int64(), pa.float64()
+    types = {
+        "id": s, "report_kind": s, "event_date": s, "date_end": s, "time_precision": i8,
+        "disorder_type": s, "event_type": s, "sub_event_type": s,
+        "actors": pa.list_(pa.struct([("key", s), ("name", s), ("side", i8), ("role", s)])),
+        "country": s, "admin1": s, "admin2": s, "admin3": s, "location": s, "location_ar": s,
+        "latitude": f64, "longitude": f64, "geo_precision": i8, "fatalities": i64,
+        "killed": pa.struct([("side1", i64), ("side2", i64), ("civilians", i64)]),
+        "injured": i64, "arrested": i64, "seized": pa.list_(s),
+        "sources": pa.list_(pa.struct([("article_id", s), ("outlet", s), ("url", s), ("published", s)])),
+        "notes": s,
+        "evidence": pa.list_(pa.struct([("field", s), ("article_id", s), ("start", i64), ("end", i64),
+                                        ("text", s)])),
+        "confidence": f64,
+    }
+    return pa.schema([(f, types[f]) for f in FIELDS] + [("extra", s)])
+
+
+def _parquet_row(e: dict[str, Any]) -> dict[str, Any]:
+    row = {f: e.get(f) for f in FIELDS}
+    for f in ("actors", "seized", "sources", "evidence"):
+        row[f] = row[f] or []
+    extra = {k: v for k, v in e.items() if k not in row}
+    row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str) if extra else None
+    return row
+
+
+def write_parquet(events: Iterable[dict[str, Any]], out: str | os.PathLike[str] | BinaryIO,
+                  batch_size: int = 2000) -> int:
+    """Events as one Parquet table (schema: `parquet_schema`), to a path or a binary stream.
+
+    Rows go out in batches, so a database export streams instead of building one big table.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if isinstance(out, io.TextIOBase):
+        raise TypeError("Parquet is binary: pass a path or a stream opened in binary mode")
+    schema = parquet_schema()
+    n = 0
+    with pq.ParquetWriter(out, schema) as writer:
+        rows: list[dict[str, Any]] = []
+        for e in events:
+            rows.append(_parquet_row(e))
+            if len(rows) >= batch_size:
+                writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=schema))
+                n += len(rows)
+                rows = []
+        if rows or not n:
+            writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=schema))
+            n += len(rows)
+    return n
+
+
+# (events, out) -> events written; out is a text stream, or for BINARY_FORMATS a path or binary stream
+Writer = Callable[[Iterable[dict[str, Any]], Any], int]
+WRITERS: dict[str, Writer] = {
+    "jsonl": write_jsonl, "csv": write_csv, "geojson": write_geojson,
+    "acled-csv": write_acled_csv, "parquet": write_parquet,
+}

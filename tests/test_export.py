@@ -1,10 +1,24 @@
-"""Writers speak the contract: JSONL as is, CSV flat, GeoJSON per RFC 7946."""
+"""Writers speak the contract: JSONL as is, CSV flat, GeoJSON per RFC 7946, ACLED's columns, Parquet."""
 
 import csv
 import io
 import json
+import math
 
-from rasd.export import write_csv, write_geojson, write_jsonl
+import pytest
+
+from rasd.export import (
+    ACLED_FIELDS,
+    BINARY_FORMATS,
+    FIELDS,
+    FORMATS,
+    WRITERS,
+    write_acled_csv,
+    write_csv,
+    write_geojson,
+    write_jsonl,
+    write_parquet,
+)
 from tests.test_link import rec
 
 
@@ -32,3 +46,204 @@ def test_geojson():
     f0, f1 = fc["features"]
     assert f0["geometry"] == {"type": "Point", "coordinates": [37.16, 36.2]}  # lon, lat
     assert f1["geometry"] is None
+
+
+# --- ACLED layout, Parquet, writer registry --------------------------------------------------
+
+ACLED_ORDER = (
+    "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,actor1,assoc_actor_1,"
+    "inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,iso,region,country,admin1,admin2,admin3,"
+    "location,latitude,longitude,geo_precision,source,source_scale,notes,fatalities,tags,timestamp"
+).split(",")
+
+
+def actor(key, side, role="primary", name=None):
+    return {"key": key, "name": name or key.upper(), "side": side, "role": role}
+
+
+def acled_rows(events):
+    buf = io.StringIO()
+    assert write_acled_csv(events, buf) == len(events)
+    text = buf.getvalue()
+    return text, list(csv.DictReader(io.StringIO(text)))
+
+
+def test_acled_columns_in_acled_order():
+    assert ACLED_FIELDS == ACLED_ORDER
+    text, rows = acled_rows([rec("a")])
+    assert text.splitlines()[0].split(",") == ACLED_ORDER
+    assert list(rows[0]) == ACLED_ORDER
+    assert acled_rows([])[0].strip() == ",".join(ACLED_ORDER)  # header even when empty
+
+
+def test_acled_values():
+    e = rec("a", fatalities=3, actors=[
+        actor("sy-police", 1, name="Police Forces of Syria (2024-)"), actor("sy-gis", 1, "associated", "GIS"),
+        actor("isis", 2, name="Islamic State (Syria)"), actor("isis", 2, "associated", "Islamic State (Syria)")],
+        sources=[{"article_id": "a", "outlet": "SANA", "url": None, "published": "2025-05-18T10:00:00+03:00"},
+                 {"article_id": "b", "outlet": None, "url": None, "published": "2025-05-17"},
+                 {"article_id": "c", "outlet": "SANA", "url": None, "published": None}],
+        latitude=36.123456, longitude=37.1, notes="On 17 May 2025, police clashed with IS in Aleppo.")
+    (row,) = acled_rows([e])[1]
+    assert row["event_date"] == "2025-05-17" and row["year"] == "2025" and row["time_precision"] == "1"
+    assert row["actor1"] == "Police Forces of Syria (2024-)" and row["assoc_actor_1"] == "GIS"
+    assert row["actor2"] == "Islamic State (Syria)" and row["assoc_actor_2"] == ""  # no repeat of actor2
+    assert (row["inter1"], row["inter2"], row["interaction"]) == ("1", "2", "12")
+    assert (row["iso"], row["region"], row["country"]) == ("760", "Middle East", "Syria")
+    assert (row["latitude"], row["longitude"]) == ("36.1235", "37.1000")
+    assert row["source"] == "SANA; b" and row["source_scale"] == "Other"
+    assert row["fatalities"] == "3" and row["tags"] == ""
+    assert row["timestamp"] == "1747526400"  # 2025-05-18T00:00:00Z
+    assert row["notes"] == e["notes"]
+
+
+def test_acled_null_fatalities_aggregate_and_undated():
+    e = rec("a", report_kind="aggregate", fatalities=None, event_date=None, date_end=None, time_precision=None,
+            latitude=None, longitude=None, geo_precision=None)
+    (row,) = acled_rows([e])[1]
+    assert row["fatalities"] == "0"
+    assert row["tags"] == "report_kind=aggregate; fatalities=no report"
+    assert row["event_date"] == row["year"] == row["latitude"] == row["time_precision"] == ""
+    assert row["timestamp"] == "0"
+
+
+@pytest.mark.parametrize("actors, code", [
+    ([actor("sy-police", 1), actor("isis", 2)], "12"),
+    ([actor("isis", 1), actor("sy-police", 2)], "12"),  # smaller code first, whichever side
+    ([actor("sy-regime", 1), actor("civilians", 2)], "17"),
+    ([actor("sy-regime-militia", 1), actor("civilians", 2)], "37"),
+    ([actor("sdf", 1), actor("isis", 2)], "22"),
+    ([actor("sy-police", 1)], "10"),
+    ([actor("isis", 1)], "20"),
+    ([actor("civilians", 2)], "70"),
+    ([], ""),
+])
+def test_acled_interaction(actors, code):
+    (row,) = acled_rows([rec("a", actors=actors)])[1]
+    assert row["interaction"] == code
+
+
+@pytest.mark.parametrize("event_type, actors, flag", [
+    ("Violence against civilians", [actor("isis", 1), actor("civilians", 2)], "Civilian targeting"),
+    ("Explosions/Remote violence", [actor("sy-regime", 1), actor("civilians", 2), actor("hts", 2, "associated")],
+     "Civilian targeting"),
+    ("Explosions/Remote violence", [actor("sy-regime", 1), actor("hts", 2), actor("civilians", 2)],
+     "Civilian targeting"),  # two primary targets, civilians among them
+    ("Explosions/Remote violence", [actor("isis", 1), actor("sy-military", 2), actor("civilians", 2, "associated")],
+     ""),  # aimed at the army; civilians hurt on the side
+    ("Explosions/Remote violence", [actor("sy-regime", 1), actor("hts", 2)], ""),
+    ("Battles", [actor("sy-police", 1), actor("civilians", 2)], ""),
+    ("Violence against civilians", [actor("civilians", 1), actor("isis", 2)], ""),
+])
+def test_acled_civilian_targeting(event_type, actors, flag):
+    (row,) = acled_rows([rec("a", event_type=event_type, actors=actors)])[1]
+    assert row["civilian_targeting"] == flag
+
+
+def test_acled_event_id_cnty_unique_and_stable():
+    events = [rec(str(i), id=f"rasd-{i:012x}") for i in range(50)]
+    events += [rec("x", id="rasd-000000000007"), rec("y", id="not-hex-id"), rec("z", id="not-hex-id")]
+    ids = [r["event_id_cnty"] for r in acled_rows(events)[1]]
+    assert len(set(ids)) == len(ids) == 53
+    assert all(i.startswith("SYR") and i[3:].isdigit() for i in ids)
+    assert ids[7] == "SYR7" and ids[50] == "SYR50"  # the clash takes the next free number
+    assert acled_rows(events)[1][0]["event_id_cnty"] == ids[0]  # same input, same ids
+    (r,) = acled_rows([rec("a", id="rasd-c06ca4676b7a")])[1]
+    assert r["event_id_cnty"] == f"SYR{int('c06ca4676b7a', 16)}"
+
+
+def test_acled_csv_loads_in_pandas():
+    pd = pytest.importorskip("pandas")
+    events = [rec("a", fatalities=2, notes='Said "x", then; left.\nSecond line.'), rec("b", latitude=None),
+              rec("c", event_date=None, actors=[])]
+    df = pd.read_csv(io.StringIO(acled_rows(events)[0]))
+    assert list(df.columns) == ACLED_ORDER and len(df) == 3
+    assert df["fatalities"].tolist() == [2, 0, 0]
+    assert df["latitude"].iloc[0] == pytest.approx(36.2) and math.isnan(df["latitude"].iloc[1])
+    assert df["iso"].tolist() == [760] * 3 and df["notes"].iloc[0] == events[0]["notes"]
+
+
+def contract(e):
+    return {f: e.get(f) for f in FIELDS}
+
+
+def test_parquet_round_trip(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    a = rec("a", seized=["ied", "firearms"], fatalities=2, killed={"side1": 1, "side2": 1, "civilians": None},
+            conflicts=[{"field": "fatalities", "values": [1, 2]}])
+    b = rec("b", latitude=None, longitude=None, killed=None, actors=[], sources=[], evidence=[])
+    buf = io.BytesIO()
+    assert write_parquet([a, b], buf) == 2
+    table = pq.read_table(io.BytesIO(buf.getvalue()))
+    assert table.column_names == FIELDS + ["extra"]
+    assert table.schema.field("actors").type == pa.list_(
+        pa.struct([("key", pa.string()), ("name", pa.string()), ("side", pa.int8()), ("role", pa.string())]))
+    ra, rb = table.to_pylist()
+    assert {k: ra[k] for k in FIELDS} == contract(a) and {k: rb[k] for k in FIELDS} == contract(b)
+    assert json.loads(ra["extra"]) == {"conflicts": a["conflicts"]} and rb["extra"] is None
+
+    path = tmp_path / "events.parquet"
+    assert write_parquet([a], str(path)) == 1 and write_parquet([b], path) == 1
+    assert pq.read_table(path).column("id").to_pylist() == ["m-b"]
+    with pytest.raises(TypeError):
+        write_parquet([a], io.StringIO())
+
+
+def test_parquet_loads_in_pandas(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "e.parquet"
+    write_parquet([rec("a", fatalities=1), rec("b")], path)
+    df = pd.read_parquet(path)
+    assert list(df.columns) == FIELDS + ["extra"] and df["id"].tolist() == ["m-a", "m-b"]
+    assert df["sources"].iloc[0][0]["article_id"] == "a"
+
+
+def test_parquet_empty_and_streamed_in_batches(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    assert write_parquet(iter([]), tmp_path / "e.parquet") == 0
+    assert pq.read_table(tmp_path / "e.parquet").num_rows == 0
+    assert write_parquet((rec(str(i)) for i in range(5)), tmp_path / "f.parquet", batch_size=2) == 5
+    assert pq.read_table(tmp_path / "f.parquet").column("id").to_pylist() == [f"m-{i}" for i in range(5)]
+
+
+def check_geojson(fc):
+    """The parts of RFC 7946 a FeatureCollection of points can get wrong."""
+    assert fc["type"] == "FeatureCollection" and isinstance(fc["features"], list) and "crs" not in fc
+    for f in fc["features"]:
+        assert f["type"] == "Feature" and isinstance(f["properties"], dict) and "crs" not in f
+        assert isinstance(f.get("id", ""), str | int)
+        g = f["geometry"]
+        if g is not None:
+            assert g["type"] == "Point" and len(g["coordinates"]) == 2
+            lon, lat = g["coordinates"]
+            assert -180 <= lon <= 180 and -90 <= lat <= 90
+
+
+def test_geojson_valid_rfc7946():
+    events = [rec("a"), rec("b", latitude=None, longitude=None), rec("c", latitude=float("nan"), longitude=36.0),
+              rec("d", latitude=95.0, longitude=36.0)]
+    buf = io.StringIO()
+    assert write_geojson(events, buf) == 4
+
+    def no_nan(name):
+        raise AssertionError(f"non-JSON number {name}")
+
+    fc = json.loads(buf.getvalue(), parse_constant=no_nan)
+    check_geojson(fc)
+    assert [f["geometry"] is None for f in fc["features"]] == [False, True, True, True]
+    assert fc["features"][0]["geometry"]["coordinates"] == [37.16, 36.2]
+
+
+def test_writers_registry():
+    assert set(WRITERS) == set(FORMATS) and BINARY_FORMATS == {"parquet"}
+    for fmt, write in WRITERS.items():
+        if fmt in BINARY_FORMATS:
+            pytest.importorskip("pyarrow")
+            out = io.BytesIO()
+            assert write([rec("a")], out) == 1 and out.getvalue()[:4] == b"PAR1"
+        else:
+            out = io.StringIO()
+            assert write([rec("a")], out) == 1 and out.getvalue()

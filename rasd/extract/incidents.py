@@ -159,7 +159,8 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
     marked = []
     for t in unit.triggers:
         tn = doc.view_index(t.start)
-        realis = not any(0 <= tn - e <= 12 or s <= tn < e for s, e in irr)
+        realis = not any(s <= tn < e or (0 <= tn - e and _tokens_between(doc, e, tn) < _IRREALIS_REACH)
+                         for s, e in irr)
         if realis and t.get("present") and t.label in _DESCRIPTIVE_PRESENT:
             realis = False  # "الحملة تستهدف أوكار التنظيم" describes, it does not report
         if realis and _purpose(doc, tn):
@@ -168,6 +169,19 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
             t = Span(t.start, t.end, t.text, t.label, {**t.attrs, "realis": False})
         marked.append(t)
     unit.triggers = marked
+
+
+_IRREALIS_REACH = 4  # words between a modal/negation/purpose word and the event word it governs
+
+
+def _tokens_between(doc: Doc, a: int, b: int) -> int:
+    """Number of tokens between view offsets a and b (b after a)."""
+    i, j = doc.token_at(a), doc.token_at(b)
+    if i is None:
+        i = doc.token_at(a - 1) if a > 0 else 0
+    if i is None or j is None:
+        return 99
+    return max(0, j - i - 1)
 
 
 def _purpose(doc: Doc, tn: int) -> bool:

@@ -19,11 +19,12 @@ little-endian uint32 hash values; a change to the shingling must bump `_VERSION`
 from __future__ import annotations
 
 import re
+import struct
 import zlib
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
-import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from rasd.arabic.normalize import normalize
@@ -50,32 +51,42 @@ _BOILERPLATE = tuple(normalize(p).translate(_EXTRA_FOLD).lower() for p in (
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")
 
-# normalize() maps one character at a time, so a per-character table built from it gives the
-# same view through str.translate, about twenty times faster than the offset-keeping loop.
-_TABLE: dict[int, str | None] = {}
+# normalize() maps one character at a time, so a per-character table built from it (plus the
+# extra folds) gives the same view through one str.translate, several times faster than its
+# offset-keeping loop.
+class _Table(dict[int, str | None]):
+    """str.translate table that learns each character from `normalize` the first time it is seen."""
+
+    def __missing__(self, code: int) -> str | None:
+        self[code] = value = normalize(chr(code)).translate(_EXTRA_FOLD) or None
+        return value
+
+
+_TABLE = _Table()
 
 
 def _fold(text: str) -> str:
-    table = _TABLE
-    for ch in set(text):
-        if ord(ch) not in table:
-            table[ord(ch)] = normalize(ch) or None
-    return text.translate(table).translate(_EXTRA_FOLD)
+    return text.translate(_TABLE)
 
 
-def _body_lines(text: str) -> list[str]:
-    """The lines that carry the report: no headline, dateline, byline or link line."""
-    lines = [ln for ln in (_URL.sub(" ", ln).strip() for ln in _fold(text).splitlines()) if ln]
+def _words(text: str) -> list[str]:
+    """Words of the lines that carry the report: no headline, dateline, byline or link line."""
+    lines = [ln for ln in (ln.strip() for ln in _URL.sub(" ", _fold(text).lower()).splitlines()) if ln]
     if len(lines) > 1 and not lines[0].endswith(_SENTENCE_END) and len(lines[0].split()) <= _HEADLINE_MAX_WORDS:
         lines = lines[1:]
-    body = [ln for ln in lines
-            if len(_WORD.findall(ln)) >= _SHORT_LINE_WORDS and not ln.lower().startswith(_BOILERPLATE)]
-    return body or lines
+    kept: list[str] = []
+    every: list[str] = []
+    for ln in lines:
+        words = _WORD.findall(ln)
+        every += words
+        if len(words) >= _SHORT_LINE_WORDS and not ln.startswith(_BOILERPLATE):
+            kept += words
+    return kept or every
 
 
 def shingles(text: str) -> list[str]:
     """Word 3-grams of the compared view (one shorter shingle for a text under three words)."""
-    words = _WORD.findall(" ".join(_body_lines(text)).lower())
+    words = _words(text)
     if len(words) < _SHINGLE:
         return [" ".join(words)] if words else []
     return [" ".join(words[i:i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)]
@@ -87,7 +98,7 @@ def _hash(shingle: bytes) -> int:
 
 
 @lru_cache(maxsize=8)
-def _permutations(num_perm: int) -> np.ndarray:
+def _permutations(num_perm: int) -> Any:
     return MinHash(num_perm, seed=_SEED, scheme=_SCHEME).permutations
 
 
@@ -95,8 +106,9 @@ class NearDuplicates:
     """An index of articles that answers "is this one a copy of an earlier one?".
 
     `add` returns the earliest-added article whose estimated Jaccard similarity of shingles is
-    at least `threshold`, so a chain of copies points at the first one seen. Articles with no
-    words never match anything.
+    at least `threshold`, so a chain of copies points at the first one seen. Adding an id again
+    (a new version of the article) replaces its sketch and keeps its place in the order; it is
+    never reported as its own duplicate. Articles with no words never match anything.
     """
 
     def __init__(self, threshold: float = 0.8, num_perm: int = 128) -> None:
@@ -104,7 +116,7 @@ class NearDuplicates:
         self.num_perm = num_perm
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._order: dict[str, int] = {}
-        self._sketches: dict[str, MinHash] = {}
+        self._sketches: dict[str, Any] = {}  # id -> hash values (uint32 array), to check LSH candidates
 
     def __len__(self) -> int:
         return len(self._order)
@@ -121,26 +133,30 @@ class NearDuplicates:
     def _from_bytes(self, sig: bytes) -> MinHash:
         if bytes(sig[:len(_HEADER)]) != _HEADER:
             raise ValueError("not a Rasd MinHash signature of this version")
-        values = np.frombuffer(sig, dtype="<u4", offset=len(_HEADER))
-        if len(values) != self.num_perm:
-            raise ValueError(f"signature has {len(values)} hash values, the index uses {self.num_perm}")
-        return MinHash(seed=_SEED, hashfunc=_hash, hashvalues=values.astype(np.uint32),
-                       permutations=_permutations(self.num_perm), scheme=_SCHEME)
+        body = bytes(sig[len(_HEADER):])
+        if len(body) != 4 * self.num_perm:
+            raise ValueError(f"signature holds {len(body) / 4:g} hash values, the index uses {self.num_perm}")
+        values = struct.unpack(f"<{self.num_perm}I", body)
+        return MinHash(seed=_SEED, hashfunc=_hash, hashvalues=values, permutations=_permutations(self.num_perm),
+                       scheme=_SCHEME)
 
     def _matches(self, m: MinHash, exclude: str | None = None) -> list[str]:
         if m.is_empty():
             return []
+        hv = m.hashvalues
         found = [k for k in self._lsh.query(m)
-                 if k != exclude and m.jaccard(self._sketches[k]) >= self.threshold]
+                 if k != exclude and (hv == self._sketches[k]).mean() >= self.threshold]  # estimated Jaccard
         return sorted(found, key=self._order.__getitem__)
 
     def _add(self, article_id: str, m: MinHash) -> str | None:
         found = self._matches(m, exclude=article_id)
-        if article_id not in self._order:  # adding an id again keeps its first sketch
-            self._order[article_id] = len(self._order)
-            if not m.is_empty():
-                self._sketches[article_id] = m
-                self._lsh.insert(article_id, m)
+        if article_id in self._sketches:  # a new version of a stored article replaces its sketch
+            self._lsh.remove(article_id)
+            del self._sketches[article_id]
+        self._order.setdefault(article_id, len(self._order))
+        if not m.is_empty():
+            self._sketches[article_id] = m.hashvalues
+            self._lsh.insert(article_id, m)
         return found[0] if found else None
 
     def add(self, article_id: str, text: str) -> str | None:

@@ -1,0 +1,273 @@
+"""Commands over the Rasd database: `rasd ingest`, `rasd events`, `rasd export` and `rasd db ...`.
+
+Each command takes `--db URL` (a SQLAlchemy URL, a plain ``postgresql://`` URL or a file path;
+default `$RASD_DB`, else ``rasd.db`` in the user's data directory) and brings the schema up to
+date before anything else. The main CLI attaches them with `attach(main)`; standalone:
+``python -m rasd.ingest_cmd ingest PATH...``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+DB_OPTION = click.option("--db", "db", metavar="URL", envvar=None,
+                         help="Database URL or SQLite file (default: $RASD_DB, else rasd.db in the data directory).")
+LINK_EVERY = 5000  # articles written between linking passes: bounds memory on huge runs
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"rasd: {message}", err=True)
+    sys.exit(code)
+
+
+def _open(db: str | None) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from rasd.store.db import open_db
+
+    try:
+        return open_db(db)
+    except (SQLAlchemyError, OSError) as exc:
+        _fail(f"cannot open database: {exc}")
+
+
+def _progress(items: Iterator[Any], label: str) -> Iterator[Any]:
+    """A rich progress bar on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed} articles"), TimeElapsedColumn(),
+                  transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task(label, total=None)
+        for x in items:
+            yield x
+            bar.advance(task)
+
+
+class _RunEvents:
+    """Event counts of a whole run over several linking passes."""
+
+    def __init__(self) -> None:
+        self.alive: dict[str, int] = {}  # events inserted in this run and still there -> sources
+        self.preexisting_deleted: set[str] = set()
+
+    def add(self, res: Any) -> None:
+        self.preexisting_deleted |= res.deleted - self.alive.keys()
+        for eid in res.deleted:
+            self.alive.pop(eid, None)
+        self.alive.update(res.inserted)
+
+    @property
+    def new(self) -> int:
+        return len(self.alive.keys() - self.preexisting_deleted)
+
+    @property
+    def merged(self) -> int:
+        return sum(1 for n in self.alive.values() if n > 1)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@DB_OPTION
+@click.option("--no-dedup", is_flag=True, help="Do not look for near-duplicate articles.")
+def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool) -> None:
+    """Read articles (files, folders, JSONL(.gz), - for stdin) into the database and link their events.
+
+    Each article is committed on its own; the same text again changes nothing, a new text of a
+    known id or URL is a new version. Linking runs after the articles, in its own transaction.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from rasd.cli import Batch
+    from rasd.store.articles import ArticleWriter, ExtractionError
+    from rasd.store.linking import relink
+
+    engine = _open(db)
+    batch = Batch(paths)
+    writer = ArticleWriter(engine, dedup=not no_dedup)
+    counts = {"new": 0, "updated": 0, "duplicate": 0, "unchanged": 0}
+    run = _RunEvents()
+    pending = 0
+    try:
+        for art in _progress(batch.articles(), "ingest"):
+            try:
+                written = writer.write(art)
+            except ExtractionError as exc:
+                batch.failed += 1
+                click.echo(f"rasd: {art.path or art.id}: {exc}", err=True)
+                continue
+            counts[written.status] += 1
+            pending += written.status != "unchanged"
+            if pending >= LINK_EVERY:
+                run.add(relink(engine))
+                pending = 0
+        run.add(relink(engine))  # also finishes the linking of an earlier, interrupted run
+    except SQLAlchemyError as exc:
+        _fail(f"database error: {exc}")
+    click.echo(f"articles: {counts['new']} new, {counts['updated']} updated, {counts['duplicate']} duplicate, "
+               f"{batch.failed} failed; events: {run.new} new, {run.merged} merged", err=True)
+    if batch.failed:
+        sys.exit(1)
+
+
+def _date_arg(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@click.command()
+@DB_OPTION
+@click.option("--from", "date_from", callback=_date_arg, metavar="DATE", help="Events on or after this day.")
+@click.option("--to", "date_to", callback=_date_arg, metavar="DATE", help="Events on or before this day.")
+@click.option("--admin1", metavar="X", help="Governorate, as spelled in the data (e.g. \"Deir ez Zor\").")
+@click.option("--type", "event_type", metavar="T", help="Event type or sub-event type (e.g. Battles, Arrests).")
+@click.option("--actor", metavar="KEY", help="Actor key from the registry (e.g. isis, sy-police).")
+@click.option("--text", metavar="Q", help="Words in the notes or the place name (English or Arabic).")
+@click.option("--json", "as_json", is_flag=True, help="Contract records, one JSON object per line.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N events.")
+def events(db: str | None, date_from: dt.date | None, date_to: dt.date | None, admin1: str | None,
+           event_type: str | None, actor: str | None, text: str | None, as_json: bool, limit: int | None) -> None:
+    """List stored events, oldest first (undated ones last)."""
+    from rasd.store.query import iter_events
+
+    engine = _open(db)
+    found = iter_events(engine, date_from=date_from, date_to=date_to, admin1=admin1, event_type=event_type,
+                        actor=actor, text=text, limit=limit)
+    if as_json:
+        for e in found:
+            click.echo(json.dumps(e, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col in ("date", "type", "admin1", "location", "killed", "arrested", "sources", "id"):
+        table.add_column(col, overflow="fold", justify="right" if col in ("killed", "arrested", "sources") else "left")
+    n = 0
+    for e in found:
+        n += 1
+        table.add_row(e.get("event_date") or "-", f"{e['event_type']} / {e['sub_event_type']}", e.get("admin1") or "-",
+                      e.get("location") or "-", _num(e.get("fatalities")), _num(e.get("arrested")),
+                      str(len(e.get("sources") or [])), e["id"])
+    Console().print(table)
+    click.echo(f"{n} events", err=True)
+
+
+def _num(v: Any) -> str:
+    return "-" if v is None else str(v)
+
+
+EXPORT_FORMATS = ("acled-csv", "csv", "jsonl", "geojson", "parquet")
+_BINARY = {"parquet"}
+
+
+def _writer(fmt: str) -> Any:
+    from rasd import export
+
+    writers = getattr(export, "WRITERS", {})
+    fn = writers.get(fmt) or getattr(export, "write_" + fmt.replace("-", "_"), None)
+    if fn is None:
+        _fail(f"export format {fmt!r} is not available in this version of rasd.export")
+    return fn
+
+
+@click.command("export")
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
+def export_cmd(db: str | None, fmt: str, output: str | None) -> None:
+    """Write every stored event, ordered by (event_date, id), in one of the export formats."""
+    from rasd.store.query import iter_events
+
+    writer = _writer(fmt)
+    if fmt in _BINARY and not output:
+        _fail(f"--format {fmt} needs -o FILE")
+    engine = _open(db)
+    found = iter_events(engine)
+    if fmt in _BINARY:
+        n = writer(found, output)
+    elif output:
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            n = writer(found, out)
+    else:
+        n = writer(found, sys.stdout)
+    click.echo(f"rasd: {n if isinstance(n, int) else '?'} events exported", err=True)
+
+
+@click.group()
+def db() -> None:
+    """The event database: schema upgrades, counts, relinking."""
+
+
+@db.command()
+@DB_OPTION
+def upgrade(db: str | None) -> None:
+    """Create the database or apply pending schema migrations (safe to repeat)."""
+    from rasd.store.db import display_url, make_engine, resolve_url
+    from rasd.store.db import upgrade as do_upgrade
+
+    engine = make_engine(resolve_url(db))
+    before, head = do_upgrade(engine)
+    if before == head:
+        click.echo(f"rasd: database {display_url(str(engine.url))} is up to date (schema {head})", err=True)
+
+
+@db.command()
+@DB_OPTION
+def info(db: str | None) -> None:
+    """Where the database is, its schema revision and the rows of each table."""
+    from rasd.store.db import current_revision, display_url
+    from rasd.store.query import counts
+
+    engine = _open(db)
+    click.echo(f"database: {display_url(engine.url.render_as_string(hide_password=False))}")
+    click.echo(f"schema:   {current_revision(engine)}")
+    for table, n in counts(engine).items():
+        click.echo(f"{table:17} {n}")
+
+
+@db.command()
+@DB_OPTION
+@click.option("--all", "everything", is_flag=True, help="Drop every event and link all mentions again.")
+def relink(db: str | None, everything: bool) -> None:
+    """Finish linking unlinked mentions (or, with --all, rebuild every event after the rules changed)."""
+    from rasd.store.linking import relink as do_relink
+    from rasd.store.linking import relink_all
+
+    engine = _open(db)
+    run = _RunEvents()
+    run.add(relink_all(engine) if everything else do_relink(engine))
+    click.echo(f"events: {run.new} new, {run.merged} merged", err=True)
+
+
+COMMANDS = [ingest, events, export_cmd, db]
+
+
+def attach(main: click.Group) -> None:
+    """Add these commands to the main `rasd` group."""
+    for cmd in COMMANDS:
+        main.add_command(cmd)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """The database commands on their own (python -m rasd.ingest_cmd)."""
+
+
+attach(cli)
+
+if __name__ == "__main__":
+    cli()

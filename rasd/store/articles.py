@@ -1,0 +1,185 @@
+"""Writing articles: one transaction per article (its row, its replaced version, its mentions).
+
+An article is recognised by its id, else by its URL. The same text again changes nothing
+(sha256 of the text); a new text keeps the old one in `article_versions`, re-extracts, and
+drops the events the old mentions belonged to, leaving their other mentions unlinked
+(event_id NULL) for the next linking pass. New mentions are written unlinked too, so a crash
+between an article's commit and the linking leaves nothing half-done: `relink` picks up every
+mention with a NULL event_id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
+
+from rasd.doc import Article
+from rasd.store.models import Article as ArticleRow
+from rasd.store.models import ArticleVersion, Event, EventActor, EventSource, Evidence, Mention
+
+articles_t = ArticleRow.__table__
+versions_t = ArticleVersion.__table__
+mentions_t = Mention.__table__
+events_t = Event.__table__
+_LOOKUP = select(articles_t.c.id, articles_t.c.url, articles_t.c.content_hash, articles_t.c.version,
+                 articles_t.c.title, articles_t.c.text, articles_t.c.ingested_at).where(or_(
+                     articles_t.c.id == bindparam("id"), articles_t.c.url == bindparam("url"),
+                     articles_t.c.content_hash == bindparam("hash")))
+CHUNK = 500  # ids per IN (...) list: far below every backend's parameter limit
+
+Extractor = Callable[[Article], list[dict[str, Any]]]
+
+
+class ExtractionError(Exception):
+    """The pipeline failed on one article: reported as a bad item, the run goes on."""
+
+
+def default_extractor(article: Article) -> list[dict[str, Any]]:
+    from rasd.extract.events import mentions_of
+    from rasd.pipeline import make_doc
+
+    return mentions_of(make_doc(article))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    buf: list[Any] = []
+    for x in items:
+        buf.append(x)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def release_events(conn: Connection, event_ids: Iterable[str]) -> int:
+    """Delete events with their child rows; their mentions become unlinked (event_id NULL)."""
+    n = 0
+    for part in chunks(sorted(set(event_ids))):
+        conn.execute(update(mentions_t).where(mentions_t.c.event_id.in_(part)).values(event_id=None))
+        for child in (Evidence.__table__, EventActor.__table__, EventSource.__table__):
+            conn.execute(delete(child).where(child.c.event_id.in_(part)))
+        n += conn.execute(delete(events_t).where(events_t.c.id.in_(part))).rowcount or 0
+    return n
+
+
+def mention_row(rec: dict[str, Any], article_id: str) -> dict[str, Any]:
+    day = rec.get("event_date")
+    return {"id": rec["id"], "article_id": article_id, "event_id": None, "report_kind": rec["report_kind"],
+            "country": rec.get("country"), "admin1": rec.get("admin1"),
+            "event_date": dt.date.fromisoformat(day) if day else None, "record": rec}
+
+
+@dataclasses.dataclass
+class Written:
+    """What happened to one article: new, updated, duplicate (new, near-copy of another) or unchanged."""
+
+    status: str
+    article_id: str
+    mentions: int = 0
+    duplicate_of: str | None = None
+
+
+class ArticleWriter:
+    """Writes articles one transaction each; keeps the near-duplicate index of the database."""
+
+    def __init__(self, engine: Engine, extractor: Extractor = default_extractor, dedup: bool = True) -> None:
+        self.engine = engine
+        self.extractor = extractor
+        self.dedup = dedup
+        self._near: Any = None
+        self._near_ready = False
+
+    # --- near duplicates ----------------------------------------------------------------------
+    def near(self) -> Any:
+        """The near-duplicate index, rebuilt from the stored signatures on first use (None if unavailable)."""
+        if self._near_ready:
+            return self._near
+        self._near_ready = True
+        if not self.dedup:
+            return None
+        try:
+            from rasd.link.dedup import NearDuplicates
+        except ImportError as exc:  # optional: the store works without it
+            print(f"rasd: near-duplicate detection unavailable ({exc})", file=sys.stderr)
+            return None
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(articles_t.c.id, articles_t.c.signature)
+                                .where(articles_t.c.signature.is_not(None))
+                                .order_by(articles_t.c.ingested_at, articles_t.c.id))
+            pairs = ((aid, bytes(sig)) for aid, sig in rows)
+            try:
+                self._near = NearDuplicates.from_signatures(pairs)
+            except ValueError as exc:  # signatures of another version: start a fresh index
+                print(f"rasd: stored near-duplicate signatures ignored ({exc})", file=sys.stderr)
+                self._near = NearDuplicates()
+        return self._near
+
+    def _near_duplicate_of(self, art: Article) -> tuple[str | None, bytes | None]:
+        near = self.near()
+        if near is None:
+            return None, None
+        sig = near.signature(art.text)
+        found = near.add_signature(art.id, sig)
+        return (found if found != art.id else None), sig
+
+    # --- writing ------------------------------------------------------------------------------
+    def write(self, art: Article) -> Written:
+        """Store one article (its own transaction); raises ExtractionError when the pipeline fails on it."""
+        digest = content_hash(art.text)
+        with self.engine.connect() as conn:  # one query finds the same id, the same URL and the same text
+            rows = conn.execute(_LOOKUP, {"id": art.id, "url": art.url, "hash": digest}).mappings().all()
+        old = next((r for r in rows if r["id"] == art.id), None)
+        if old is None and art.url:
+            old = min((r for r in rows if r["url"] == art.url), key=lambda r: r["id"], default=None)
+        if old is not None:
+            if old["content_hash"] == digest:
+                return Written("unchanged", old["id"])
+            if old["id"] != art.id:  # same URL under another id: a new version of the stored article
+                art = dataclasses.replace(art, id=old["id"])
+        try:
+            records = self.extractor(art)
+        except Exception as exc:  # one bad article must not sink the run
+            raise ExtractionError(f"extraction failed: {exc!r}") from exc
+        same_text = sorted((r["ingested_at"], r["id"]) for r in rows
+                           if r["content_hash"] == digest and r["id"] != art.id)
+        near, sig = self._near_duplicate_of(art)
+        dup = same_text[0][1] if same_text else near
+        now = dt.datetime.now(dt.UTC)
+        fields = {"url": art.url, "outlet": art.outlet, "published": art.published, "title": art.title,
+                  "text": art.text, "path": art.path, "meta": art.meta or None, "content_hash": digest,
+                  "signature": sig, "ingested_at": now, "duplicate_of": dup}
+        with self.engine.begin() as conn:
+            if old is None:
+                conn.execute(insert(articles_t).values(id=art.id, version=1, **fields))
+            else:
+                conn.execute(insert(versions_t).values(
+                    article_id=art.id, version=old["version"], title=old["title"], text=old["text"],
+                    content_hash=old["content_hash"], replaced_at=now))
+                conn.execute(update(articles_t).where(articles_t.c.id == art.id)
+                             .values(version=old["version"] + 1, **fields))
+                self._forget_mentions(conn, art.id)
+            if records:
+                conn.execute(insert(mentions_t), [mention_row(r, art.id) for r in records])
+        status = "updated" if old is not None else "duplicate" if dup else "new"
+        return Written(status, art.id, len(records), dup)
+
+    @staticmethod
+    def _forget_mentions(conn: Connection, article_id: str) -> None:
+        """Drop an article's mentions and every event they (or it, as a source) were part of."""
+        stale = set(conn.execute(select(mentions_t.c.event_id).where(
+            mentions_t.c.article_id == article_id, mentions_t.c.event_id.is_not(None))).scalars())
+        es = EventSource.__table__
+        stale |= set(conn.execute(select(es.c.event_id).where(es.c.article_id == article_id)).scalars())
+        conn.execute(delete(mentions_t).where(mentions_t.c.article_id == article_id))
+        release_events(conn, stale)

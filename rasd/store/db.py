@@ -1,0 +1,122 @@
+"""Where the database is, how to connect to it, and bringing its schema up to date.
+
+SQLite by default (one file in the user's data directory), PostgreSQL with a
+``postgresql://`` URL (driven by psycopg 3). The schema is owned by the Alembic migrations
+shipped in `rasd/store/migrations`; they run programmatically, so no alembic.ini is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_upgraded: set[str] = set()  # URLs already brought up to date in this process
+
+
+def default_path() -> Path:
+    """`$XDG_DATA_HOME/rasd/rasd.db`, else `~/.local/share/rasd/rasd.db`."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "rasd" / "rasd.db"
+
+
+def resolve_url(db: str | None = None) -> str:
+    """The SQLAlchemy URL for `--db` (URL or file path), else `$RASD_DB`, else the default file.
+
+    Plain ``postgresql://`` / ``postgres://`` URLs are rewritten to use psycopg 3.
+    """
+    value = db or os.environ.get("RASD_DB") or str(default_path())
+    if "://" not in value:
+        return "sqlite:///" + str(Path(value).expanduser().resolve())
+    for plain in ("postgresql://", "postgres://"):
+        if value.startswith(plain):
+            return "postgresql+psycopg://" + value[len(plain):]
+    return value
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _dumps(obj: Any) -> str:
+    # Arabic stays readable (and half the size) in the JSON columns
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL + synchronous=NORMAL: a commit is durable against a process crash and costs no fsync
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the settings Rasd relies on (SQLite: WAL, foreign keys ON)."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, json_serializer=_dumps)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if engine is not None:
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, quiet: bool = False) -> tuple[str | None, str]:
+    """Apply pending migrations; returns (revision before, head). Says so on stderr when it acts."""
+    from alembic import command
+
+    before, head = current_revision(engine), head_revision()
+    if before != head:
+        cfg = alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        if not quiet:
+            what = "created" if before is None else f"upgraded from {before}"
+            print(f"rasd: database {display_url(str(engine.url))} {what} (schema {head})", file=sys.stderr)
+    _upgraded.add(str(engine.url))
+    return before, head
+
+
+def open_db(db: str | None = None, quiet: bool = False) -> Engine:
+    """Connect and make sure the schema is current: every command that opens a database does this."""
+    engine = make_engine(resolve_url(db))
+    if str(engine.url) not in _upgraded:
+        upgrade(engine, quiet=quiet)
+    return engine

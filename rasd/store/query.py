@@ -1,0 +1,67 @@
+"""Reading events back: filters on the indexed columns, records exactly as `link` made them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Engine, case, exists, func, or_, select
+
+from rasd.store.models import Event, EventActor
+
+events_t = Event.__table__
+
+
+def _like_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def event_query(date_from: dt.date | None = None, date_to: dt.date | None = None, admin1: str | None = None,
+                event_type: str | None = None, actor: str | None = None, text: str | None = None,
+                limit: int | None = None) -> Any:
+    """SELECT record FROM events, filtered, in (event_date, id) order with undated events last.
+
+    `event_type` matches the event type or the sub-event type; `admin1` and `event_type` ignore
+    case; `text` is a substring of notes, location or location_ar, both sides normalised.
+    """
+    e = events_t.c
+    q = select(e.record)
+    if date_from is not None:
+        q = q.where(e.event_date >= date_from)
+    if date_to is not None:
+        q = q.where(e.event_date <= date_to)
+    if admin1:
+        q = q.where(func.lower(e.admin1) == admin1.lower())
+    if event_type:
+        t = event_type.lower()
+        q = q.where(or_(func.lower(e.event_type) == t, func.lower(e.sub_event_type) == t))
+    if actor:
+        ea = EventActor.__table__.c
+        q = q.where(exists().where(ea.event_id == e.id, ea.key == actor))
+    if text:
+        from rasd.arabic.normalize import normalize
+
+        needle = normalize(text).lower().strip()
+        if needle:
+            q = q.where(e.search.like(f"%{_like_escape(needle)}%", escape="\\"))
+    q = q.order_by(case((e.event_date.is_(None), 1), else_=0), e.event_date, e.id)
+    if limit:
+        q = q.limit(limit)
+    return q
+
+
+def iter_events(engine: Engine, **filters: Any) -> Iterator[dict[str, Any]]:
+    """Contract records, streamed (the whole table is never loaded at once)."""
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=500).execute(event_query(**filters))
+        for (record,) in result:
+            yield record
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Rows per table, for `rasd db info` and the tests."""
+    from rasd.store.models import TABLES
+
+    with engine.connect() as conn:
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES}
