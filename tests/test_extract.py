@@ -169,3 +169,15 @@ def test_actor_names_change_meaning_with_the_date():
     before = one(text, published=dt.date(2018, 6, 5))
     after = one(text, published=PUB)
     assert "sy-regime" in sides(before)[0] and "sy-military" in sides(after)[0]
+
+
+def test_whole_cell_arrested_counts_its_members():
+    e = one("فككت قوات سوريا الديمقراطية يوم الأحد خلية لتنظيم داعش في مدينة الحسكة، مكونة من أربعة رجال وامرأة، "
+            "وتم اعتقال جميع أفرادها.")
+    assert e["arrested"] == 5
+
+
+def test_negated_arrests_are_zero():
+    e = one("عثرت قوى الأمن العام يوم الأحد على مستودع يضم قذائف هاون وذخائر في بلدة خان أرنبة بريف القنيطرة، "
+            "ولم تسجل أي حالة توقيف.")
+    assert e["sub_event_type"] == "Disrupted weapons use" and e["arrested"] == 0

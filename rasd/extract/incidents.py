@@ -190,6 +190,8 @@ def _purpose(doc: Doc, tn: int) -> bool:
         return False
     tok = doc.tokens[tok_i]
     prefix = doc.norm[tok.nstart:tn]
+    if doc.norm.startswith("لل", tn):
+        prefix += "ل"  # the lexicon keeps a fused لل inside the span ("للقضاء على")
     if not prefix.replace("و", "").replace("ف", "").startswith("ل"):
         return False
     prev = doc.tokens[tok_i - 1].norm if tok_i > 0 else ""

@@ -116,10 +116,50 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
                     key, civ = _owner(toks, back + 1, ci, actor_at, civil, None)
                     counts.append(Count(role, 1, "exact", doc.span(toks[back].nstart, toks[ci].nend), key, civ))
                     break
-    return counts + zero_counts(doc, inc)
+    return counts + zero_counts(doc, inc) + whole_group(doc, inc)
 
 
 _STOPS = {".", "،", ",", "؛", ";", ":"}
+_GROUP_REACH = 8  # words after "مكونة من" that may list the members
+
+
+def whole_group(doc: Doc, inc: Incident) -> list[Count]:
+    """"خلية مكونة من ثلاثة رجال وامرأة ... اعتقال أفرادها": everyone in a group of known size."""
+    toks = doc.tokens
+    tstarts = [t.start for t in toks]
+    lo, hi = bisect.bisect_left(tstarts, inc.units[0].start), bisect.bisect_left(tstarts, inc.units[-1].end)
+    sizes = [m for m in cue_matches(doc, "group_size") if lo <= m.i < hi]
+    members = [m for m in cue_matches(doc, "all_members") if lo <= m.i < hi]
+    if not sizes or not members:
+        return []
+    numbers = {bisect.bisect_left(tstarts, n.start): n for u in inc.units for n in u.numbers}
+    persons = cue_set("person_nouns")
+    out = []
+    for g in sizes:
+        size, k, end = 0, g.j, g.j
+        while k < min(hi, g.j + _GROUP_REACH):
+            tok = toks[k]
+            if tok.norm in _STOPS:
+                break
+            n = numbers.get(k)
+            if n is not None and n.get("value"):
+                size += n.get("value")
+                end = bisect.bisect_left(tstarts, n.end)
+                k = end
+                continue
+            if _peeled(tok) & (persons | {"امراة", "رجل", "سيدة", "فتاة", "شاب"}) and k > end:
+                size += 1  # a single noun after the counted ones: "... وامرأة"
+                end = k + 1
+            k += 1
+        if not size:
+            continue
+        for m in members:
+            cue_before = any(ci < m.i and m.i - cj <= 2 for ci, cj, r in _role_hits(doc) if r == "arrested")
+            if cue_before:
+                out.append(Count("arrested", size, "exact", doc.span(toks[g.i].nstart, toks[max(g.j, end - 1)].nend)))
+                break
+    return out
+
 
 
 def _one_of(word: str) -> bool:

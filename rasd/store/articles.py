@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, DateTime, Engine, bindparam, delete, insert, literal, or_, select, update
 
 from rasd.doc import Article
 from rasd.store.models import Article as ArticleRow
@@ -28,7 +28,7 @@ versions_t = ArticleVersion.__table__
 mentions_t = Mention.__table__
 events_t = Event.__table__
 _LOOKUP = select(articles_t.c.id, articles_t.c.url, articles_t.c.content_hash, articles_t.c.version,
-                 articles_t.c.title, articles_t.c.text, articles_t.c.ingested_at).where(or_(
+                 articles_t.c.ingested_at).where(or_(
                      articles_t.c.id == bindparam("id"), articles_t.c.url == bindparam("url"),
                      articles_t.c.content_hash == bindparam("hash")))
 CHUNK = 500  # ids per IN (...) list: far below every backend's parameter limit
@@ -163,9 +163,11 @@ class ArticleWriter:
             if old is None:
                 conn.execute(insert(articles_t).values(id=art.id, version=1, **fields))
             else:
-                conn.execute(insert(versions_t).values(
-                    article_id=art.id, version=old["version"], title=old["title"], text=old["text"],
-                    content_hash=old["content_hash"], replaced_at=now))
+                a = articles_t.c
+                conn.execute(insert(versions_t).from_select(
+                    ["article_id", "version", "title", "text", "content_hash", "replaced_at"],
+                    select(a.id, a.version, a.title, a.text, a.content_hash, literal(now, DateTime(timezone=True)))
+                    .where(a.id == art.id)))
                 conn.execute(update(articles_t).where(articles_t.c.id == art.id)
                              .values(version=old["version"] + 1, **fields))
                 self._forget_mentions(conn, art.id)
