@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from importlib import resources
@@ -53,6 +54,32 @@ def _progress(it: Iterator[Article], label: str) -> Iterator[Article]:
             bar.advance(task)
 
 
+def check_output(output: str | None) -> None:
+    """Fail before the work, not after it, when the output cannot be written."""
+    if output and not Path(output).resolve().parent.is_dir():
+        raise click.ClickException(f"{output}: cannot write: no such folder {Path(output).resolve().parent}")
+
+
+def write_events(events: list[dict], fmt: str, output: str | None) -> None:
+    """Write events in a format to a file or stdout; one clear error when that cannot be done."""
+    from rasd.export import BINARY_FORMATS, WRITERS
+
+    if fmt in BINARY_FORMATS and not output:
+        raise click.UsageError(f"--format {fmt} is binary: give -o FILE")
+    try:
+        if output:
+            mode = "wb" if fmt in BINARY_FORMATS else "w"
+            with open(output, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as out:
+                WRITERS[fmt](events, out)
+        else:
+            WRITERS[fmt](events, sys.stdout)
+    except BrokenPipeError:
+        # the reader of a pipe stopped early (| head): that is not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as exc:
+        raise click.ClickException(f"{output or 'stdout'}: cannot write: {exc.strerror or exc}") from exc
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rasd")
 def main() -> None:
@@ -61,8 +88,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "geojson"]), default="jsonl",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "geojson", "acled-csv", "parquet"]),
+              default="jsonl", show_default=True, help="Output format (parquet needs -o FILE).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
 @click.option("--samples", is_flag=True, help="Also read the bundled sample articles.")
 @click.option("--background", is_flag=True,
@@ -71,13 +98,13 @@ def main() -> None:
 def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool, background: bool,
             no_link: bool) -> None:
     """Read articles (files, folders, JSONL(.gz), - for stdin) and write one record per event."""
-    from rasd.export import WRITERS
     from rasd.extract.events import mentions_of
     from rasd.link.merge import link
     from rasd.pipeline import make_doc
 
     if not paths and not samples:
         raise click.UsageError("give at least one PATH (or - for stdin, or --samples)")
+    check_output(output)
     batch = Batch(paths, samples)
     mentions = []
     for art in _progress(batch.articles(), "extract"):
@@ -87,12 +114,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool,
             batch.failed += 1
             click.echo(f"rasd: {art.path or art.id}: extraction failed: {exc!r}", err=True)
     events = mentions if no_link else link(mentions)
-    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
-    try:
-        WRITERS[fmt](events, out)
-    finally:
-        if output:
-            out.close()
+    write_events(events, fmt, output)
     click.echo(f"rasd: {batch.read} articles read, {batch.failed} failed, {len(events)} events", err=True)
     if batch.failed:
         sys.exit(1)

@@ -18,8 +18,8 @@ from rasd.extract.notes import make_notes
 from rasd.extract.triggers import offtopic_score
 from rasd.geo.resolve import resolve
 
-OFFTOPIC_LIMIT = 0.5
-_MIN_ANCHORS = 2  # of: a date, a place, a figure or seized items, both sides named  # offtopic_score above which an article (sport, economy, ...) yields nothing
+OFFTOPIC_LIMIT = 0.5  # offtopic_score above which an article (sport, economy, ...) yields nothing
+_MIN_ANCHORS = 2  # of: a date, a place, a figure or seized items, both sides named
 
 
 
@@ -121,7 +121,7 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     civilian_victims = any(c.civilians for c in counts if c.role in ("killed", "injured")) or any(
         m.key == "civilians" and m.side == 2 for m in ms)
     armed_victims = any(m.side == 2 and m.key not in ("civilians",) for m in ms) or any(
-        c.actor_key and c.actor_key != "civilians" for c in counts if c.role == "killed")
+        c.actor_key and c.actor_key != "civilians" for c in counts if c.role in ("killed", "injured"))
     etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims)
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
     actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims)
@@ -172,7 +172,7 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     anchors = sum((rec["event_date"] is not None, rec["admin1"] is not None or country != "Syria",
                    any(q[k] is not None for k in ("fatalities", "injured", "arrested")) or bool(seized_items),
                    {a["side"] for a in actors} == {1, 2}))
-    if anchors < _MIN_ANCHORS:
+    if anchors < (1 if inc.kind == "background" else _MIN_ANCHORS):
         return None  # an event word with neither time, place, figure nor sides is talk about events
     rec["evidence"] = _dedupe([e for e in ev if e])
     rec["notes"] = make_notes(rec)

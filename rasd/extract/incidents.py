@@ -319,9 +319,14 @@ def _is_title(doc: Doc, u: Unit) -> bool:
     return u.sentence == 0 and not line.endswith((".", "!", "؟", "?")) and "\n" in doc.text[u.end:u.end + 3]
 
 
+def _vague_recent(d: Span) -> bool:
+    """"منذ ساعات", "منذ الصباح": a duration up to now, too loose to tell two incidents apart."""
+    return d.text.lstrip("وفب").startswith("منذ") and d.get("precision") == 1
+
+
 def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> bool:
     cur_range = cur.date_range()
-    if udate is not None and cur_range is not None:
+    if udate is not None and cur_range is not None and not _vague_recent(udate):
         urange = (udate.get("date_start"), udate.get("date_end") or udate.get("date_start"))
         if not _overlap(urange, cur_range):
             return True

@@ -338,6 +338,9 @@ def get_gazetteer() -> Gazetteer:
 
 
 def reset_gazetteer() -> None:
-    """Forget the loaded gazetteer (tests; after user places changed)."""
+    """Forget the loaded gazetteer and the place lexicon built on it (after user places changed)."""
     global _DEFAULT
     _DEFAULT = None
+    from rasd.geo import toponyms
+
+    toponyms.reset_lexicon()
