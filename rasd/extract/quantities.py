@@ -23,6 +23,7 @@ _SUBSET = {"بينهم", "منهم", "بينها", "بينهن", "منها"}
 _ONE_OF = {"احد", "احدي"}
 _CUE_WINDOW = 3  # tokens between a role cue and its number ("مقتل ما لا يقل عن خمسة")
 _SIDE_WINDOW = 7  # tokens after a count in which the group it belongs to is named
+_COORD_REACH = 8  # words from one count to the next one coordinated with و
 _NEG_WINDOW = 4  # tokens between a negation and the role it denies
 
 
@@ -62,6 +63,8 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
         u_t1 = bisect.bisect_left(tstarts, u.end)
         unit_roles = [h for h in role_hits if u_t0 <= h[0] < u_t1]
         used_cues: set[int] = set()
+        prev_role: str | None = None
+        prev_end = -1
         for n in u.numbers:
             if n.get("unit") == "percent":
                 continue
@@ -83,8 +86,12 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
                         role = r
                     used_cues.add(ci)
                     break
+            if role is None and prev_role is not None and 0 < ti - prev_end <= _COORD_REACH and any(
+                    toks[k].norm.startswith("و") for k in range(prev_end, ti + 1)):
+                role = prev_role  # "4 مقاتلين من الفصائل، و3 عناصر من المجلس": the same role
             if role is None:
                 continue
+            prev_role, prev_end = role, tj
             key, civ = _owner(toks, tj, u_t1, actor_at, civil, n)
             counts.append(Count(role, n.get("value"), n.get("kind") or "exact", n, key, civ))
         # a role cue with a single person and no number: "مقتل عنصر", "إصابة أحد العناصر"

@@ -22,6 +22,7 @@ from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident
 
 _WINDOW = 3  # tokens between a marker word and the group it marks
+_BETWEEN_REACH = 20  # tokens from "بين" to the second group it pairs
 TARGETED_TYPES = {"Arrests", "Disrupted weapons use", "Armed clash", "Other"}
 PERPETRATED_TYPES = {
     "Attack", "Abduction/forced disappearance", "Remote explosive/landmine/IED", "Suicide bomb",
@@ -58,6 +59,7 @@ def mentions(doc: Doc, inc: Incident, date: dt.date | None) -> list[ActorMention
     for u in inc.units:
         if not u.realis_triggers and u is not inc.units[0]:
             continue
+        seen_between: dict[int, int] = {}
         for a in u.actors:
             key = resolve_key(a.get("keys") or [], date or doc.published)
             if not key or key == "_none":
@@ -66,7 +68,10 @@ def mentions(doc: Doc, inc: Incident, date: dt.date | None) -> list[ActorMention
             if _marked(ends["attribution_markers"], ti) or _marked(ends["control_markers"], ti):
                 continue
             m = ActorMention(key, a, classes=frozenset(t.label for t in u.realis_triggers))
-            if _marked(ends["partner_markers"], ti):
+            between = _between_role(toks, ti, u, tstarts, seen_between)
+            if between:
+                m.side = between  # "بين X و Y": X and Y face each other, X first
+            elif _marked(ends["partner_markers"], ti):
                 m.partner = True
             elif _marked(ends["target_markers"], ti) or a.get("cell"):
                 m.side = 2
@@ -106,6 +111,22 @@ def relevant(ms: list[ActorMention], sub_event_type: str | None) -> list[ActorMe
         keep = [m for m in ms if m.classes & RELEVANT["perpetrated"]]
         return keep or ms
     return ms
+
+
+def _between_role(toks: list[Token], ti: int, u, tstarts: list[int], seen: dict[int, int]) -> int | None:
+    """Side 1 for the first group after "بين", side 2 for the next one joined by و."""
+    lo = bisect.bisect_left(tstarts, u.start)
+    for b in range(ti - 1, max(lo, ti - _BETWEEN_REACH) - 1, -1):
+        if toks[b].norm in ("بين", "وبين"):
+            n = seen.get(b, 0)
+            if n == 0:
+                seen[b] = 1
+                return 1
+            if n == 1 and toks[ti].norm.startswith("و"):
+                seen[b] = 2
+                return 2
+            return None
+    return None
 
 
 def _belongs(doc: Doc, toks: list[Token], ti: int, a: Span) -> bool:
