@@ -38,6 +38,7 @@ class ActorEntry:
     notes: str
     valid_from: dt.date | None
     valid_to: dt.date | None
+    parent: str = ""  # the shared-registry key this group rolls up to (sna -> opposition)
 
     def valid_at(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
@@ -84,7 +85,8 @@ class Registry:
                 raise ValueError(f"duplicate actor key {key!r}")
             self.entries[key] = ActorEntry(
                 key, row["name"].strip(), int(row["inter"] or 0), (row.get("notes") or "").strip(),
-                _date((row.get("valid_from") or "").strip()), _date((row.get("valid_to") or "").strip()))
+                _date((row.get("valid_from") or "").strip()), _date((row.get("valid_to") or "").strip()),
+                (row.get("parent") or "").strip())
             for raw in (row.get("arabic_names") or "").split("|"):
                 raw = raw.strip()
                 if not raw:
@@ -120,7 +122,7 @@ class Registry:
     def entry(self, key: str) -> dict[str, Any]:
         e = self.entries[key]
         return {"key": e.key, "name": e.name, "inter": e.inter, "notes": e.notes,
-                "valid_from": e.valid_from, "valid_to": e.valid_to}
+                "valid_from": e.valid_from, "valid_to": e.valid_to, "parent": e.parent}
 
     def resolve(self, keys: Sequence[str], event_date: dt.date | None = None,
                 published: dt.date | None = None) -> str:

@@ -57,7 +57,8 @@ def _live_triggers(doc: Doc, inc: Incident) -> list[Span]:
 
 
 def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
-                armed_victims: bool, civilian_victims: bool) -> tuple[str, str, Span | None]:
+                armed_victims: bool, civilian_victims: bool,
+                two_armed_sides: bool = False) -> tuple[str, str, Span | None]:
     classes = {t.label: t for t in reversed(trig)}  # first occurrence wins as evidence
     if inc.kind == "aggregate" and any(c.role == "arrested" and c.value for c in counts):
         return "Strategic developments", "Arrests", classes.get("arrest") or classes.get("raid") or (
@@ -71,6 +72,8 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
             continue
         if cls == "attack" and operation and not violence:
             continue  # "استهدفت العملية خلية": an operation's target, not an attack
+        if cls == "shelling" and "clash" in classes and two_armed_sides:
+            return "Battles", "Armed clash", classes["clash"]  # shells exchanged in a ground battle
         if cls in _types()["attack_classes"]:
             if armed_victims and not civilian_victims:
                 etype, sub = _types()["armed_victim"]
@@ -122,10 +125,12 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
         m.key == "civilians" and m.side == 2 for m in ms)
     armed_victims = any(m.side == 2 and m.key not in ("civilians",) for m in ms) or any(
         c.actor_key and c.actor_key != "civilians" for c in counts if c.role in ("killed", "injured"))
-    etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims)
+    armed = {m.key for m in ms if m.key not in ("civilians", "unidentified")}
+    two_armed = len({m.side for m in ms if m.key in armed}) == 2 and len(armed) >= 2
+    etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims, two_armed)
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
     actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims)
-    side_of = {a["key"]: a["side"] for a in actors}
+    side_of = {k: a["side"] for a in actors for k in (a["key"], a.get("group")) if k}
     q = quantities.summarize(counts, side_of, inc.kind)
     if inc.kind == "aggregate" and not any(q[k] for k in ("arrested", "fatalities", "injured")):
         return None  # a campaign described without any figure is no tally

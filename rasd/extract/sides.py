@@ -163,8 +163,8 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
         for k in side:
             if k in targets:
                 side[k] = 2
-            elif k != "civilians" and votes[k][1] <= votes[k][0] + 2:
-                side[k] = 1
+            elif sub_event_type != "Armed clash" and k != "civilians" and votes[k][1] <= votes[k][0] + 2:
+                side[k] = 1  # in arrests and seizures every other named force acts
     if not perpetrated:
         side.pop("civilians", None)  # civilians are an actor only as the victims of violence
     else:
@@ -177,10 +177,20 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
     for k in partner_only:
         side.setdefault(k, 1)  # partners stand with the side they cooperate with
     out = []
+    seen: set[str] = set()
     for s in (1, 2):
         keys = sorted((k for k, v in side.items() if v == s), key=lambda k: order.get(k, 99))
         for j, k in enumerate(keys):
             co_agent = s == 1 and k not in partner_only and votes.get(k, [0, 0, 0])[0] > 0
             role = "primary" if j == 0 or co_agent else "associated"
-            out.append({"key": k, "name": registry_entry(k).get("name", k), "side": s, "role": role})
+            entry = registry_entry(k)
+            # the contract's key is the shared registry's; the named group stays in `group`
+            key = entry.get("parent") or k
+            if key in seen:
+                continue
+            seen.add(key)
+            actor = {"key": key, "name": entry.get("name", k), "side": s, "role": role}
+            if key != k:
+                actor["group"] = k
+            out.append(actor)
     return out
