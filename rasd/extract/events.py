@@ -136,6 +136,8 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
         return None  # a campaign described without any figure is no tally
     geo = resolve(doc, [p for u in inc.units for p in u.places]) if any(u.places for u in inc.units) else None
     country = getattr(geo, "country", None) or "Syria"
+    if inc.kind == "incident" and (geo is None or (geo.country == "Syria" and not geo.admin1)):
+        return None  # an incident is somewhere: with no place named, it is talk, not a report
     if geo is None and not _syrian(doc, actors):
         return None
     seized_items, seized_spans = _seized(doc, inc)
