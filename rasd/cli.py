@@ -95,24 +95,25 @@ def main() -> None:
 @click.option("--background", is_flag=True,
               help="Also emit past events recalled as context (report_kind background).")
 @click.option("--no-link", is_flag=True, help="One record per article mention; skip cross-article linking.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
+              help="Worker processes for extraction on this machine.")
 def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool, background: bool,
-            no_link: bool) -> None:
+            no_link: bool, jobs: int) -> None:
     """Read articles (files, folders, JSONL(.gz), - for stdin) and write one record per event."""
-    from rasd.extract.events import mentions_of
+    from rasd.engines import local
     from rasd.link.merge import link
-    from rasd.pipeline import make_doc
 
     if not paths and not samples:
         raise click.UsageError("give at least one PATH (or - for stdin, or --samples)")
     check_output(output)
     batch = Batch(paths, samples)
     mentions = []
-    for art in _progress(batch.articles(), "extract"):
-        try:
-            mentions.extend(mentions_of(make_doc(art), include_background=background))
-        except Exception as exc:  # one bad article must not sink the batch
+    for art, found, error in local.extract(_progress(batch.articles(), "extract"), jobs, background):
+        if error is not None:
             batch.failed += 1
-            click.echo(f"rasd: {art.path or art.id}: extraction failed: {exc!r}", err=True)
+            click.echo(f"rasd: {art.path or art.id}: {error}", err=True)
+        else:
+            mentions.extend(found or [])
     events = mentions if no_link else link(mentions)
     write_events(events, fmt, output)
     click.echo(f"rasd: {batch.read} articles read, {batch.failed} failed, {len(events)} events", err=True)
