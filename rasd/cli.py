@@ -170,15 +170,16 @@ def samples() -> None:
     click.echo(str(samples_dir()))
 
 
-def _attach_optional() -> None:
-    try:
-        from rasd.geo.commands import gazetteer
-    except ImportError:  # pragma: no cover - geo commands ship with the package
-        return
+def _attach() -> None:
+    """Commands that live beside their stage: gazetteer (geo), ingest/events/export/db (store)."""
+    from rasd.geo.commands import gazetteer
+    from rasd.ingest_cmd import attach
+
     main.add_command(gazetteer)
+    attach(main)
 
 
-_attach_optional()
+_attach()
 
 if __name__ == "__main__":
     main()

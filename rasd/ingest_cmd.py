@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-DB_OPTION = click.option("--db", "db", metavar="URL", envvar=None,
+DB_OPTION = click.option("--db", "db", metavar="URL",
                          help="Database URL or SQLite file (default: $RASD_DB, else rasd.db in the data directory).")
 LINK_EVERY = 5000  # articles written between linking passes: bounds memory on huge runs
 
@@ -33,7 +33,7 @@ def _open(db: str | None) -> Any:
 
     try:
         return open_db(db)
-    except (SQLAlchemyError, OSError) as exc:
+    except (SQLAlchemyError, OSError, RuntimeError) as exc:
         _fail(f"cannot open database: {exc}")
 
 
@@ -60,10 +60,13 @@ class _RunEvents:
         self.alive: dict[str, int] = {}  # events inserted in this run and still there -> sources
         self.preexisting_deleted: set[str] = set()
 
-    def add(self, res: Any) -> None:
-        self.preexisting_deleted |= res.deleted - self.alive.keys()
-        for eid in res.deleted:
+    def release(self, deleted: set[str]) -> None:
+        self.preexisting_deleted |= deleted - self.alive.keys()
+        for eid in deleted:
             self.alive.pop(eid, None)
+
+    def add(self, res: Any) -> None:
+        self.release(res.deleted)
         self.alive.update(res.inserted)
 
     @property
@@ -106,6 +109,7 @@ def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool) -> None:
                 click.echo(f"rasd: {art.path or art.id}: {exc}", err=True)
                 continue
             counts[written.status] += 1
+            run.release(written.released)
             pending += written.status != "unchanged"
             if pending >= LINK_EVERY:
                 run.add(relink(engine))
@@ -154,15 +158,16 @@ def events(db: str | None, date_from: dt.date | None, date_to: dt.date | None, a
     from rich.table import Table
 
     table = Table(show_lines=False)
-    for col in ("date", "type", "admin1", "location", "killed", "arrested", "sources", "id"):
-        table.add_column(col, overflow="fold", justify="right" if col in ("killed", "arrested", "sources") else "left")
+    for col in ("id", "date", "type", "admin1", "location", "killed", "arrested", "sources"):
+        table.add_column(col, no_wrap=col in ("id", "date"),
+                         justify="right" if col in ("killed", "arrested", "sources") else "left")
     n = 0
     for e in found:
         n += 1
-        table.add_row(e.get("event_date") or "-", f"{e['event_type']} / {e['sub_event_type']}", e.get("admin1") or "-",
-                      e.get("location") or "-", _num(e.get("fatalities")), _num(e.get("arrested")),
-                      str(len(e.get("sources") or [])), e["id"])
-    Console().print(table)
+        table.add_row(e["id"], e.get("event_date") or "-", e.get("sub_event_type") or e.get("event_type") or "-",
+                      e.get("admin1") or "-", e.get("location") or "-", _num(e.get("fatalities")),
+                      _num(e.get("arrested")), str(len(e.get("sources") or [])))
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
     click.echo(f"{n} events", err=True)
 
 
@@ -237,6 +242,21 @@ def info(db: str | None) -> None:
     click.echo(f"schema:   {current_revision(engine)}")
     for table, n in counts(engine).items():
         click.echo(f"{table:17} {n}")
+
+
+@db.command()
+@DB_OPTION
+def check(db: str | None) -> None:
+    """Look for rows that should not exist (orphans, unlinked mentions); exit 1 when there are any."""
+    from rasd.store.query import integrity
+
+    problems = {k: v for k, v in integrity(_open(db)).items() if v}
+    for name, n in problems.items():
+        click.echo(f"{name}: {n}")
+    if problems:
+        click.echo("rasd: `rasd db relink` links unlinked mentions", err=True)
+        sys.exit(1)
+    click.echo("ok")
 
 
 @db.command()

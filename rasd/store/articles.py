@@ -88,6 +88,7 @@ class Written:
     article_id: str
     mentions: int = 0
     duplicate_of: str | None = None
+    released: set[str] = dataclasses.field(default_factory=set)  # events dropped with the old mentions
 
 
 class ArticleWriter:
@@ -159,9 +160,10 @@ class ArticleWriter:
         fields = {"url": art.url, "outlet": art.outlet, "published": art.published, "title": art.title,
                   "text": art.text, "path": art.path, "meta": art.meta or None, "content_hash": digest,
                   "signature": sig, "ingested_at": now, "duplicate_of": dup}
+        released: set[str] = set()
         with self.engine.begin() as conn:
             if old is None:
-                conn.execute(insert(articles_t).values(id=art.id, version=1, **fields))
+                conn.execute(insert(articles_t), {"id": art.id, "version": 1, **fields})
             else:
                 a = articles_t.c
                 conn.execute(insert(versions_t).from_select(
@@ -170,14 +172,14 @@ class ArticleWriter:
                     .where(a.id == art.id)))
                 conn.execute(update(articles_t).where(articles_t.c.id == art.id)
                              .values(version=old["version"] + 1, **fields))
-                self._forget_mentions(conn, art.id)
+                released = self._forget_mentions(conn, art.id)
             if records:
                 conn.execute(insert(mentions_t), [mention_row(r, art.id) for r in records])
         status = "updated" if old is not None else "duplicate" if dup else "new"
-        return Written(status, art.id, len(records), dup)
+        return Written(status, art.id, len(records), dup, released)
 
     @staticmethod
-    def _forget_mentions(conn: Connection, article_id: str) -> None:
+    def _forget_mentions(conn: Connection, article_id: str) -> set[str]:
         """Drop an article's mentions and every event they (or it, as a source) were part of."""
         stale = set(conn.execute(select(mentions_t.c.event_id).where(
             mentions_t.c.article_id == article_id, mentions_t.c.event_id.is_not(None))).scalars())
@@ -185,3 +187,4 @@ class ArticleWriter:
         stale |= set(conn.execute(select(es.c.event_id).where(es.c.article_id == article_id)).scalars())
         conn.execute(delete(mentions_t).where(mentions_t.c.article_id == article_id))
         release_events(conn, stale)
+        return stale

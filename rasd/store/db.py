@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-_upgraded: set[str] = set()  # URLs already brought up to date in this process
+# The newest revision in migrations/versions (a test keeps the two in step): a database already
+# there is recognised with one query, without importing Alembic.
+SCHEMA_HEAD = "0001"
 
 
 def default_path() -> Path:
@@ -82,6 +85,7 @@ def alembic_config(engine: Engine | None = None) -> Any:
     return cfg
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
@@ -91,32 +95,38 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+    """The schema revision of the database (None when it has no Rasd schema yet)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine, quiet: bool = False) -> tuple[str | None, str]:
     """Apply pending migrations; returns (revision before, head). Says so on stderr when it acts."""
+    before = current_revision(engine)
+    if before == SCHEMA_HEAD:
+        return before, SCHEMA_HEAD
     from alembic import command
+    from alembic.util import CommandError
 
-    before, head = current_revision(engine), head_revision()
+    head = head_revision()
     if before != head:
         cfg = alembic_config(engine)
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        try:
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except CommandError as exc:  # e.g. a schema written by a newer rasd
+            raise RuntimeError(f"cannot bring schema {before} to {head}: {exc}") from exc
         if not quiet:
             what = "created" if before is None else f"upgraded from {before}"
             print(f"rasd: database {display_url(str(engine.url))} {what} (schema {head})", file=sys.stderr)
-    _upgraded.add(str(engine.url))
     return before, head
 
 
 def open_db(db: str | None = None, quiet: bool = False) -> Engine:
     """Connect and make sure the schema is current: every command that opens a database does this."""
     engine = make_engine(resolve_url(db))
-    if str(engine.url) not in _upgraded:
-        upgrade(engine, quiet=quiet)
+    upgrade(engine, quiet=quiet)
     return engine

@@ -25,13 +25,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, insert, or_, select, text, update
 
 from rasd.link.merge import LINK_THRESHOLD, TOLERANCE_DAYS, link, pair_score
 from rasd.store.articles import chunks, release_events
 from rasd.store.models import Actor, Article, Event, EventActor, EventSource, Evidence, Mention, Place
 
-WINDOW = max(TOLERANCE_DAYS.values())  # no two mentions further apart than this can link
+WINDOW = max(31, *TOLERANCE_DAYS.values())  # no two dated mentions further apart can link (31: link's default)
 _ANY = "\x00any"  # admin1 wildcard in the coverage bookkeeping
 
 mentions_t = Mention.__table__
@@ -283,10 +283,11 @@ def _date(s: str | None) -> dt.date | None:
     return dt.date.fromisoformat(s) if s else None
 
 
-def _search_text(e: dict[str, Any]) -> str:
-    from rasd.arabic.normalize import normalize
+def search_text(*parts: str | None) -> str:
+    """The view `rasd events --text` matches on: Arabic folded (rasd.arabic.normalize.fold_key), lower case."""
+    from rasd.arabic.normalize import fold_key
 
-    return normalize(" ".join(x for x in (e.get("notes"), e.get("location"), e.get("location_ar")) if x)).lower()
+    return fold_key(" ".join(x for x in parts if x)).lower()
 
 
 _EVENT_COLUMNS = ("report_kind", "time_precision", "disorder_type", "event_type", "sub_event_type", "country",
@@ -340,7 +341,8 @@ def _write_events(conn: Connection, events: list[tuple[dict[str, Any], list[dict
             places[place.id] = {"id": place.id, "name_en": place.name_en, "admin1": place.admin1,
                                 "lat": place.lat, "lon": place.lon}
         row.update(id=e["id"], event_date=_date(e.get("event_date")), date_end=_date(e.get("date_end")),
-                   search=_search_text(e), place_id=place.id if place is not None else None,
+                   search=search_text(e.get("notes"), e.get("location"), e.get("location_ar")),
+                   place_id=place.id if place is not None else None,
                    n_sources=len(e["sources"]), record=e)
         ev_rows.append(row)
         for m in members:
@@ -397,22 +399,34 @@ def sync_actors(conn: Connection) -> None:
     from rasd.extract.actors import registry
 
     at = Actor.__table__
-    have = dict(conn.execute(select(at.c.key, at.c.name)).all())
+    have = {key: (name, inter) for key, name, inter in conn.execute(select(at.c.key, at.c.name, at.c.inter))}
     rows = [{"key": e.key, "name": e.name, "inter": e.inter} for e in registry().entries.values()]
     new = [r for r in rows if r["key"] not in have]
     if new:
         conn.execute(insert(at), new)
     changed = [{"k": r["key"], "n": r["name"], "i": r["inter"]} for r in rows
-               if r["key"] in have and have[r["key"]] != r["name"]]
+               if r["key"] in have and have[r["key"]] != (r["name"], r["inter"])]
     if changed:
         conn.execute(update(at).where(at.c.key == bindparam("k")).values(name=bindparam("n"), inter=bindparam("i")),
                      changed)
+
+
+def _lock(conn: Connection) -> None:
+    """One linking pass at a time: two processes relinking the same mentions would collide on event ids."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock before reading (WAL readers go on)
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+
+
+_LOCK_KEY = 0x7261_7364  # "rasd"
 
 
 def relink(engine: Engine) -> LinkResult:
     """Link every unlinked mention (and whatever its events may now include), in one transaction."""
     res = LinkResult()
     with engine.begin() as conn:
+        _lock(conn)
         pool = _Pool()
         seeds = []
         rows = conn.execute(select(mentions_t.c.record, mentions_t.c.event_id).where(mentions_t.c.event_id.is_(None)))

@@ -23,7 +23,8 @@ def event_query(date_from: dt.date | None = None, date_to: dt.date | None = None
     """SELECT record FROM events, filtered, in (event_date, id) order with undated events last.
 
     `event_type` matches the event type or the sub-event type; `admin1` and `event_type` ignore
-    case; `text` is a substring of notes, location or location_ar, both sides normalised.
+    case; `text` is a substring of notes, location or location_ar, both sides folded alike
+    (diacritics, hamza seats, ta marbuta, case).
     """
     e = events_t.c
     q = select(e.record)
@@ -40,9 +41,9 @@ def event_query(date_from: dt.date | None = None, date_to: dt.date | None = None
         ea = EventActor.__table__.c
         q = q.where(exists().where(ea.event_id == e.id, ea.key == actor))
     if text:
-        from rasd.arabic.normalize import normalize
+        from rasd.store.linking import search_text
 
-        needle = normalize(text).lower().strip()
+        needle = search_text(text)
         if needle:
             q = q.where(e.search.like(f"%{_like_escape(needle)}%", escape="\\"))
     q = q.order_by(case((e.event_date.is_(None), 1), else_=0), e.event_date, e.id)
@@ -65,3 +66,25 @@ def counts(engine: Engine) -> dict[str, int]:
 
     with engine.connect() as conn:
         return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES}
+
+
+def integrity(engine: Engine) -> dict[str, int]:
+    """Rows that should not exist; all zero in a healthy database (after linking has finished)."""
+    from sqlalchemy import text
+
+    checks = {
+        "mentions without article": "SELECT count(*) FROM mentions m LEFT JOIN articles a ON a.id = m.article_id "
+                                    "WHERE a.id IS NULL",
+        "unlinked mentions": "SELECT count(*) FROM mentions WHERE event_id IS NULL",
+        "mentions of a missing event": "SELECT count(*) FROM mentions m LEFT JOIN events e ON e.id = m.event_id "
+                                       "WHERE m.event_id IS NOT NULL AND e.id IS NULL",
+        "events without mention": "SELECT count(*) FROM events e WHERE NOT EXISTS "
+                                  "(SELECT 1 FROM mentions m WHERE m.event_id = e.id)",
+        "versions without article": "SELECT count(*) FROM article_versions v LEFT JOIN articles a "
+                                    "ON a.id = v.article_id WHERE a.id IS NULL",
+    }
+    for child in ("event_sources", "evidence", "event_actors"):
+        checks[f"{child} without event"] = (f"SELECT count(*) FROM {child} c LEFT JOIN events e ON e.id = c.event_id "
+                                            "WHERE e.id IS NULL")
+    with engine.connect() as conn:
+        return {name: conn.execute(text(sql)).scalar_one() for name, sql in checks.items()}

@@ -1,0 +1,341 @@
+"""`rasd ingest`, `rasd events`, `rasd export` and `rasd db` end to end, crash included.
+
+The commands are run through their own click group (rasd.ingest_cmd.cli) in-process, and as a
+subprocess (`python -m rasd.ingest_cmd`) where a process has to be killed. Sample articles are
+copied into tmp_path when a test edits them; the generated corpus comes from tests.test_store.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import text
+
+from rasd import export
+from rasd.cli import samples_dir
+from rasd.ingest import ReadError, iter_articles
+from rasd.ingest_cmd import cli, db, ingest
+from rasd.link.merge import link
+from rasd.store.articles import default_extractor
+from rasd.store.db import open_db
+from rasd.store.query import counts, integrity, iter_events
+from tests.test_store import make_corpus, postgres_url, snapshot, write_jsonl
+
+SUMMARY = r"^articles: (\d+) new, (\d+) updated, (\d+) duplicate, (\d+) failed; events: (\d+) new, (\d+) merged$"
+FIGURES = ("fatalities", "killed", "injured", "arrested", "seized")
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def summary(result: Result) -> dict[str, int]:
+    import re
+
+    m = re.search(SUMMARY, result.stderr, re.M)
+    assert m, result.stderr
+    keys = ("new", "updated", "duplicate", "failed", "events_new", "events_merged")
+    return dict(zip(keys, map(int, m.groups()), strict=True))
+
+
+def expected_events(paths: list[str]) -> list[dict[str, Any]]:
+    arts = [a for a in iter_articles(paths) if not isinstance(a, ReadError)]
+    return link([m for a in arts for m in default_extractor(a)])
+
+
+@pytest.fixture(scope="module")
+def sample_events() -> list[dict[str, Any]]:
+    return expected_events([str(samples_dir())])
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> Path:
+    """A private copy of the bundled samples (texts and sidecars), free to edit."""
+    return Path(shutil.copytree(samples_dir(), tmp_path / "articles"))
+
+
+def test_exposed_for_the_main_cli() -> None:
+    assert ingest.name == "ingest" and set(db.commands) >= {"upgrade", "info", "check", "relink"}
+    assert set(cli.commands) == {"ingest", "events", "export", "db"}
+
+
+def test_ingest_samples(tmp_path: Path, sample_events: list[dict[str, Any]]) -> None:
+    url = str(tmp_path / "r.db")
+    r = run("ingest", str(samples_dir()), "--db", url)
+    assert r.exit_code == 0, r.output
+    assert "created" in r.stderr  # a new database is said once
+    s = summary(r)
+    assert (s["new"] + s["duplicate"], s["failed"]) == (21, 0)
+    assert s["events_new"] == len(sample_events)
+    assert s["events_merged"] == sum(len(e["sources"]) > 1 for e in sample_events) >= 1
+    assert list(iter_events(open_db(url))) == sample_events
+    assert r.stdout == ""
+
+
+def test_ingest_twice_changes_nothing(tmp_path: Path) -> None:
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+    engine = open_db(url)
+    before, rows = snapshot(engine), counts(engine)
+    r = run("ingest", str(samples_dir()), "--db", url)
+    assert r.exit_code == 0
+    assert "created" not in r.stderr and "upgraded" not in r.stderr
+    assert summary(r) == dict.fromkeys(("new", "updated", "duplicate", "failed", "events_new", "events_merged"), 0)
+    assert snapshot(engine) == before and counts(engine) == rows
+
+
+def test_one_file_at_a_time_in_reverse_order(tmp_path: Path, sample_events: list[dict[str, Any]]) -> None:
+    url = str(tmp_path / "r.db")
+    files = sorted(samples_dir().glob("*.txt"), reverse=True)
+    assert len(files) == 21
+    for f in files:
+        assert run("ingest", str(f), "--db", url).exit_code == 0
+    assert list(iter_events(open_db(url))) == sample_events
+
+
+def test_two_outlets_one_event(tmp_path: Path) -> None:
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+    (e,) = [e for e in iter_events(open_db(url)) if any(s["article_id"].startswith("18_") for s in e["sources"])]
+    assert sorted(s["article_id"][:3] for s in e["sources"]) == ["18_", "19_"]
+    with open_db(url).connect() as c:
+        rows = c.execute(text("SELECT article_id, figures FROM event_sources WHERE event_id = :e"),
+                         {"e": e["id"]}).all()
+        assert c.execute(text("SELECT count(*) FROM mentions WHERE event_id = :e"), {"e": e["id"]}).scalar() == 2
+    assert len(rows) == 2
+    figures = {aid[:2]: json.loads(f) if isinstance(f, str) else f for aid, f in rows}
+    assert e["arrested"] == max(figures["18"]["arrested"], figures["19"]["arrested"])
+
+
+def test_edited_article_is_a_new_version(tmp_path: Path, articles: Path) -> None:
+    url = str(tmp_path / "r.db")
+    run("ingest", str(articles), "--db", url)
+    f19 = next(articles.glob("19_*.txt"))
+    old_text = f19.read_text("utf-8")
+    assert "الأربعة" in old_text
+    f19.write_text(old_text.replace("الأربعة", "الخمسة"), "utf-8")
+    r = run("ingest", str(articles), "--db", url)
+    s = summary(r)
+    assert (s["new"], s["updated"], s["duplicate"], s["failed"]) == (0, 1, 0, 0)
+    assert s["events_merged"] == 1
+    engine = open_db(url)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT version, text FROM articles WHERE id = :i"), {"i": f19.stem}).one() == (
+            2, f19.read_text("utf-8"))
+        assert c.execute(text("SELECT version, text, content_hash FROM article_versions")).all()[0][:2] == (1, old_text)
+    events = list(iter_events(engine))
+    assert events == expected_events([str(articles)])
+    (pair,) = [e for e in events if len(e["sources"]) == 2]
+    assert pair["arrested"] == 5 and any(c["field"] == "arrested" for c in pair["conflicts"])
+    assert all(v == 0 for v in integrity(engine).values())
+
+
+def test_near_duplicate_joins_without_changing_figures(tmp_path: Path) -> None:
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+    engine = open_db(url)
+    (before,) = [e for e in iter_events(engine) if len(e["sources"]) == 2]
+    src = next(samples_dir().glob("19_*.txt"))
+    meta = json.loads(src.with_name(src.stem + ".meta.json").read_text("utf-8"))
+    body = src.read_text("utf-8")
+    # a wire copy: new headline, commas restyled, the closing sentence cut
+    lines = body.strip().split("\n")
+    copy = "عاجل | تفكيك خلية في جبلة\n" + "\n".join(lines[1:-1]).replace("،", " ,")
+    feed = write_jsonl(tmp_path / "wire.jsonl", [{"id": "wire-copy-19", "text": copy, "outlet": "Wire",
+                                                  "url": "https://example.org/wire/1", "published": meta["published"]}])
+    r = run("ingest", str(feed), "--db", url)
+    assert r.exit_code == 0
+    (after,) = [e for e in iter_events(engine) if any(s["article_id"] == "wire-copy-19" for s in e["sources"])]
+    assert {s["article_id"] for s in after["sources"]} == {s["article_id"] for s in before["sources"]} | {
+        "wire-copy-19"}
+    assert {f: after[f] for f in FIGURES} == {f: before[f] for f in FIGURES}
+    assert after["event_date"] == before["event_date"] and after["admin1"] == before["admin1"]
+    with engine.connect() as c:
+        dup = c.execute(text("SELECT duplicate_of FROM articles WHERE id = 'wire-copy-19'")).scalar()
+        figures = c.execute(text("SELECT figures FROM event_sources WHERE article_id = 'wire-copy-19'")).scalar()
+    try:
+        import rasd.link.dedup  # noqa: F401
+    except ImportError:
+        return
+    assert summary(r)["duplicate"] == 1
+    assert dup == src.stem
+    figures = json.loads(figures) if isinstance(figures, str) else figures
+    assert figures["duplicate_of"] == src.stem
+
+
+def test_bad_items_are_reported_and_the_rest_is_stored(tmp_path: Path) -> None:
+    good = [{"id": "ok-1", "text": make_corpus(1)[0]["text"], "published": "2025-05-01"}]
+    feed = tmp_path / "mixed.jsonl"
+    feed.write_text(json.dumps(good[0], ensure_ascii=False) + "\n{broken\n" + json.dumps({"id": "x"}) + "\n", "utf-8")
+    url = str(tmp_path / "r.db")
+    r = run("ingest", str(feed), str(tmp_path / "missing.txt"), "--db", url)
+    assert r.exit_code == 1
+    bad = [ln for ln in r.stderr.splitlines() if ln.startswith("rasd: ") and "database" not in ln]
+    assert len(bad) == 3, r.stderr
+    assert summary(r)["failed"] == 3 and summary(r)["new"] == 1
+    assert counts(open_db(url))["articles"] == 1
+
+
+def test_events_command(tmp_path: Path, sample_events: list[dict[str, Any]]) -> None:
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+    r = run("events", "--db", url, "--json")
+    assert [json.loads(ln) for ln in r.stdout.splitlines()] == sample_events
+    r = run("events", "--db", url, "--json", "--from", "2025-01-01", "--to", "2025-12-31", "--admin1", "Lattakia",
+            "--type", "Arrests", "--actor", "isis", "--text", "جبلة")
+    (e,) = [json.loads(ln) for ln in r.stdout.splitlines()]
+    assert len(e["sources"]) == 2
+    assert len(run("events", "--db", url, "--json", "--limit", "2").stdout.splitlines()) == 2
+    r = run("events", "--db", url)
+    assert r.exit_code == 0 and sample_events[0]["id"] in r.stdout
+    r = run("events", "--db", url, "--from", "yesterday")
+    assert r.exit_code == 2 and "YYYY-MM-DD" in r.output
+
+
+def test_export_formats(tmp_path: Path, sample_events: list[dict[str, Any]]) -> None:
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+    r = run("export", "--db", url, "--format", "jsonl")
+    assert [json.loads(ln) for ln in r.stdout.splitlines()] == sample_events
+    out = tmp_path / "e.geojson"
+    assert run("export", "--db", url, "--format", "geojson", "-o", str(out)).exit_code == 0
+    assert len(json.loads(out.read_text("utf-8"))["features"]) == len(sample_events)
+    rows = list(csv.DictReader(io.StringIO(run("export", "--db", url, "--format", "csv").stdout)))
+    assert [r["id"] for r in rows] == [e["id"] for e in sample_events]
+    for fmt in ("acled-csv", "parquet"):
+        target = tmp_path / f"e.{fmt}"
+        r = run("export", "--db", url, "--format", fmt, "-o", str(target))
+        available = fmt in export.WRITERS or hasattr(export, "write_" + fmt.replace("-", "_"))
+        if available:
+            assert r.exit_code == 0, r.output
+            assert target.exists() and target.stat().st_size > 0
+        else:
+            assert r.exit_code == 2 and "not available" in r.stderr
+    assert run("export", "--db", url, "--format", "parquet").exit_code == 2  # binary: needs -o
+
+
+def test_db_upgrade_and_info(tmp_path: Path) -> None:
+    url = str(tmp_path / "r.db")
+    r = run("db", "upgrade", "--db", url)
+    assert r.exit_code == 0 and "created" in r.stderr
+    r = run("db", "upgrade", "--db", url)
+    assert r.exit_code == 0 and "up to date" in r.stderr
+    r = run("db", "info", "--db", url)
+    assert "articles" in r.stdout and "0001" in r.stdout
+    assert run("db", "check", "--db", url).stdout.strip() == "ok"
+    run("ingest", str(samples_dir()), "--db", url)
+    before = list(iter_events(open_db(url)))
+    r = run("db", "relink", "--all", "--db", url)
+    assert r.exit_code == 0 and list(iter_events(open_db(url))) == before
+
+
+def test_default_database_location(tmp_path: Path) -> None:
+    f = next(samples_dir().glob("01_*.txt"))
+    env = {"XDG_DATA_HOME": str(tmp_path / "xdg"), "RASD_DB": ""}
+    assert run("ingest", str(f), env=env).exit_code == 0
+    assert (tmp_path / "xdg" / "rasd" / "rasd.db").is_file()
+    env = {"RASD_DB": str(tmp_path / "env.db")}
+    assert run("ingest", str(f), env=env).exit_code == 0
+    assert (tmp_path / "env.db").is_file()
+
+
+# --- SIGKILL in the middle -----------------------------------------------------------------------
+
+def _count(db_file: Path) -> int:
+    try:
+        con = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=0.2)
+        try:
+            return con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _ingest_until(corpus: Path, db_file: Path, kill_at: int | None) -> int:
+    """Run `ingest` in a subprocess; SIGKILL it once `kill_at` articles are committed. Returns its exit code."""
+    cmd = [sys.executable, "-m", "rasd.ingest_cmd", "ingest", str(corpus), "--db", str(db_file)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 300
+    try:
+        while kill_at is not None and proc.poll() is None and time.monotonic() < deadline:
+            if _count(db_file) >= kill_at:
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.005)
+        proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.stderr is not None
+    proc.stderr.close()
+    return proc.returncode
+
+
+def test_sigkill_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
+    items = make_corpus(300)
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", items)
+    killed = tmp_path / "killed.db"
+    assert _ingest_until(corpus, killed, kill_at=20) == -signal.SIGKILL
+    done = _count(killed)
+    assert 20 <= done < 300
+    engine = open_db(str(killed), quiet=True)
+    problems = integrity(engine)
+    assert {k: v for k, v in problems.items() if k != "unlinked mentions" and v} == {}
+    arts = {a.id: a for a in iter_articles([str(corpus)]) if not isinstance(a, ReadError)}
+    with engine.connect() as c:  # every committed article is whole: its row and all its mentions
+        stored: dict[str, set[str]] = {aid: set() for aid in c.execute(text("SELECT id FROM articles")).scalars()}
+        for mid, aid in c.execute(text("SELECT id, article_id FROM mentions")):
+            stored[aid].add(mid)
+    assert len(stored) == done
+    assert stored == {aid: {m["id"] for m in default_extractor(arts[aid])} for aid in stored}
+    engine.dispose()
+    assert _ingest_until(corpus, killed, kill_at=done + 60) in (-signal.SIGKILL, 0)
+    assert _ingest_until(corpus, killed, kill_at=None) == 0
+    engine = open_db(str(killed), quiet=True)
+    with engine.connect() as c:
+        ids = c.execute(text("SELECT id FROM articles")).scalars().all()
+        assert c.execute(text("SELECT count(*) FROM article_versions")).scalar() == 0
+        syrian_unlinked = c.execute(text("SELECT count(*) FROM mentions WHERE event_id IS NULL "
+                                         "AND country = 'Syria'")).scalar()
+    assert sorted(ids) == sorted(o["id"] for o in items)  # none missing, none doubled
+    assert syrian_unlinked == 0
+    assert all(v == 0 for v in integrity(engine).values()), integrity(engine)
+    clean = tmp_path / "clean.db"
+    assert run("ingest", str(corpus), "--db", str(clean)).exit_code == 0
+    assert snapshot(engine) == snapshot(open_db(str(clean), quiet=True))
+    assert list(iter_events(engine)) == expected_events([str(corpus)])
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+
+def test_sqlite_and_postgres_export_the_same(pg_url: str, tmp_path: Path) -> None:
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", make_corpus(120, seed=3))
+    outs = []
+    for url in (str(tmp_path / "r.db"), pg_url):
+        for path in (str(samples_dir()), str(corpus)):
+            assert run("ingest", path, "--db", url).exit_code == 0
+        r = run("export", "--db", url, "--format", "jsonl")
+        assert r.exit_code == 0
+        outs.append(r.stdout)
+    assert outs[0] == outs[1] and outs[0].count("\n") > 50
+
+
+@pytest.fixture
+def pg_url() -> str:
+    return postgres_url()
