@@ -69,3 +69,18 @@ def test_no_chaining_through_a_vague_mention():
 def test_stable_ids():
     a, b = rec("a"), rec("b")
     assert link([a, b])[0]["id"] == link([b, a])[0]["id"]
+
+
+def test_deaths_take_the_conservative_figure_per_side():
+    a = rec("a", fatalities=5, killed={"side1": 5, "side2": None, "civilians": None})
+    b = rec("b", fatalities=7, killed={"side1": 3, "side2": 4, "civilians": None})
+    (e,) = link([a, b])
+    assert e["killed"] == {"side1": 3, "side2": 4, "civilians": None}
+    assert e["fatalities"] == 7
+    assert {c["field"] for c in e["conflicts"]} == {"fatalities"}
+
+
+def test_arrests_take_the_fuller_count():
+    (e,) = link([rec("a", arrested=3), rec("b", arrested=4)])
+    assert e["arrested"] == 4
+    assert e["conflicts"][0]["values"] == {"a": 3, "b": 4}

@@ -6,11 +6,12 @@ tolerance of their precision (an undated report joins a dated one), a compatible
 at least one shared actor. Clusters grow greedily from the best-scoring pairs, processed in
 an order that does not depend on input order, so A then B gives what B then A gives.
 
-Merge rules (also in the README): figures by side take the largest value a source gives
-for that side (sources that break deaths down by side are more specific than a bare total);
-the fatality total is the sum over sides, or the largest bare total when that is higher;
-arrested and injured take the most specific source's figure, and every disagreement is kept
-in `conflicts`.
+Merge rules (also in the README): deaths follow ACLED's conservative rule per side (the
+smallest figure among the sources that give that side; a side only one source breaks out is
+taken from it); the fatality total is the sum over sides, or the smallest bare total of the
+sources without a breakdown when that is higher; arrested and injured take the largest figure
+(the later, official count usually completes an early partial one); every disagreement is kept
+in `conflicts` with the rule applied.
 """
 
 from __future__ import annotations
@@ -162,22 +163,23 @@ def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
         if len(set(vals.values())) > 1:
             conflicts.append({"field": f, "values": vals, "rule": "largest figure of a source (repeats)"})
         e[f] = max(vals.values()) if vals else None
-    killed = {"side1": None, "side2": None, "civilians": None}
-    bare = None
-    for m in group:
-        k = m.get("killed") or {}
-        for side in killed:
-            if k.get(side) is not None:
-                killed[side] = max(killed[side] or 0, k[side])
-        if m.get("fatalities") is not None:
-            bare = m["fatalities"] if bare is None else max(bare, m["fatalities"])
+    # deaths, ACLED's way: where several sources give a side's toll, the most conservative one;
+    # a side only one source breaks out is taken from it (more specific, not in disagreement)
+    killed: dict[str, int | None] = {"side1": None, "side2": None, "civilians": None}
+    for side in killed:
+        vals = [m["killed"][side] for m in group if (m.get("killed") or {}).get(side) is not None]
+        killed[side] = min(vals) if vals else None
+    by_side = sum(v for v in killed.values() if v)
+    # totals of sources that give no breakdown: the most conservative one
+    bare = [m["fatalities"] for m in group if m.get("fatalities") is not None and not m.get("killed")]
     fvals = {m["sources"][0]["article_id"]: m.get("fatalities") for m in group if m.get("fatalities") is not None}
     if len(set(fvals.values())) > 1:
         conflicts.append({"field": "fatalities", "values": fvals,
-                          "rule": "sum over sides of each side's largest figure (more specific sources)"})
-    by_side = sum(v for v in killed.values() if v)
+                          "rule": "per side the most conservative figure of the sources that give it, summed; "
+                                  "a bare total counts only if higher than that sum (its smallest value)"})
     e["killed"] = killed if any(v is not None for v in killed.values()) else None
-    e["fatalities"] = max(by_side, bare or 0) if (bare is not None or by_side) else None
+    totals = [by_side] + ([min(bare)] if bare else [])
+    e["fatalities"] = max(totals) if (bare or any(v is not None for v in killed.values())) else None
     e["evidence"] = [ev for m in group for ev in m["evidence"]]
     e["confidence"] = round(min(0.99, max(m["confidence"] for m in group) + 0.03 * (len(group) - 1)), 2)
     e["conflicts"] = conflicts
