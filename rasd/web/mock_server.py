@@ -34,7 +34,7 @@ BOUNDARIES = {
     "0": PKG / "data" / "boundaries" / "syria_and_neighbours_adm0_naturalearth10m.geojson",
 }
 DEFAULT_EVENTS = HERE / "mock_events.jsonl"
-DEFAULT_ARTICLE_DIRS = [PKG / "samples" / "articles", PKG.parent.parent / "shared" / "seeds"]
+DEFAULT_ARTICLE_DIRS = [PKG / "samples" / "articles"]
 SORT_KEYS = {"event_date", "event_type", "sub_event_type", "location", "admin1", "fatalities", "arrested",
              "sources", "confidence", "id"}
 MAX_LIMIT = 1000
