@@ -283,7 +283,7 @@ def segment(doc: Doc) -> list[Incident]:
                     current = agg
                     continue
             current = Incident([u], date=udate, date_unknown=udate is None and bool(u.dates))
-            current.kind = _kind_of_unit(u, udate, published)
+            current.kind = "aggregate" if u.has("aggregate_cues") else "incident"
             incidents.append(current)
         else:
             current.units.append(u)
@@ -341,12 +341,6 @@ def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> bool:
     if ua and ca and not (ua & ca) and _anchored(u):
         return True
     return False
-
-
-def _kind_of_unit(u: Unit, udate: Span | None, published: dt.date | None) -> str:
-    if u.has("aggregate_cues"):
-        return "aggregate"
-    return "incident"
 
 
 def _pluperfect(doc: Doc, u: Unit) -> bool:

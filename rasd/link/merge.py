@@ -16,6 +16,7 @@ in `conflicts` with the rule applied.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import math
@@ -87,8 +88,31 @@ def pair_score(a: dict, b: dict) -> float | None:
     return score
 
 
-def link(mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclasses.dataclass(frozen=True)
+class Constraints:
+    """Analysts' decisions that override the scores: pairs of mention ids that must / cannot be one event.
+
+    A must-link pair is joined before any scored pair (unless a cannot-link pair already separates the
+    two clusters, or they share an article, which one event cannot hold twice); no scored join ever
+    puts a cannot-link pair together. Pairs naming mentions absent from the input are ignored.
+    """
+
+    must: frozenset[frozenset[str]] = frozenset()
+    cannot: frozenset[frozenset[str]] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.must or self.cannot)
+
+
+def link(mentions: list[dict[str, Any]], constraints: Constraints | None = None) -> list[dict[str, Any]]:
     """Cluster mentions into events and merge each cluster into one record."""
+    out = [merge(group) for group in cluster(mentions, constraints)]
+    out.sort(key=lambda e: (e.get("event_date") or "9999", e["id"]))
+    return out
+
+
+def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = None) -> list[list[dict[str, Any]]]:
+    """The groups of mentions `link` merges into events (each sorted by mention id)."""
     ms = sorted(mentions, key=lambda m: m["id"])
     n = len(ms)
     parent = list(range(n))
@@ -98,6 +122,33 @@ def link(mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
+
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    cannot: dict[str, set[str]] = {}
+    if constraints:
+        for pair in constraints.cannot:
+            if len(pair) == 2:
+                a, b = sorted(pair)
+                cannot.setdefault(a, set()).add(b)
+                cannot.setdefault(b, set()).add(a)
+
+    def separated(ri: int, rj: int) -> bool:
+        ids = {ms[y]["id"] for y in members[rj]}
+        return any(cannot.get(ms[x]["id"], set()) & ids for x in members[ri])
+
+    if constraints:
+        pos = {m["id"]: i for i, m in enumerate(ms)}
+        for a, b in sorted(tuple(sorted(p)) for p in constraints.must if len(p) == 2):
+            if a not in pos or b not in pos:
+                continue
+            ri, rj = find(pos[a]), find(pos[b])
+            if ri == rj or separated(ri, rj):
+                continue
+            if set().union(*(_articles(ms[x]) for x in members[ri])) & set().union(
+                    *(_articles(ms[y]) for y in members[rj])):
+                continue  # one event cannot hold two incidents of one article
+            parent[rj] = ri
+            members[ri].extend(members.pop(rj))
 
     pairs = []
     # candidates: same kind and governorate bucket keeps this near-linear on real corpora
@@ -112,7 +163,6 @@ def link(mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 if s is not None and s >= LINK_THRESHOLD:
                     pairs.append((-s, ms[i]["id"], ms[j]["id"], i, j))
     pairs.sort()
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
     for _s, _a, _b, i, j in pairs:
         ri, rj = find(i), find(j)
         if ri == rj:
@@ -120,11 +170,11 @@ def link(mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C)
         if not all(pair_score(ms[x], ms[y]) is not None for x in members[ri] for y in members[rj]):
             continue
+        if cannot and separated(ri, rj):
+            continue
         parent[rj] = ri
         members[ri].extend(members.pop(rj))
-    out = [merge([ms[i] for i in sorted(group)]) for group in members.values()]
-    out.sort(key=lambda e: (e.get("event_date") or "9999", e["id"]))
-    return out
+    return [[ms[i] for i in sorted(group)] for group in members.values()]
 
 
 def _specificity(m: dict) -> tuple:

@@ -192,3 +192,57 @@ class EventActor(Base):
 
 TABLES = [Article.__table__, ArticleVersion.__table__, Place.__table__, Event.__table__, Mention.__table__,
           EventSource.__table__, Evidence.__table__, Actor.__table__, EventActor.__table__]
+
+
+# --- analysts: API tokens and their edits (migration 0002) -----------------------------------------------
+
+class ApiToken(Base):
+    """A bearer token for the API's writes; only its sha256 is kept, so a leaked database leaks no token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Edit(Base):
+    """An analyst's correction of a field, merge or split (rasd.store.corrections).
+
+    Events are rebuilt by linking, so an edit is anchored on mentions (`edit_mentions`), not on an
+    event id; `event_id` is only where the edit currently applies, kept up to date by linking.
+    """
+
+    __tablename__ = "edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String)  # correction | merge | split
+    event_id: Mapped[str | None] = mapped_column(String, index=True)
+    field: Mapped[str | None] = mapped_column(String)
+    old: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new: Mapped[Any] = mapped_column(JSON, nullable=True)
+    who: Mapped[str] = mapped_column(String)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EditMention(Base):
+    """A mention an edit is anchored on, with what identifies it again after its article is re-extracted."""
+
+    __tablename__ = "edit_mentions"
+
+    edit_id: Mapped[int] = mapped_column(Integer, ForeignKey("edits.id", ondelete="CASCADE"), primary_key=True)
+    mention_id: Mapped[str] = mapped_column(String, primary_key=True)
+    # anchor (correction); a / b (the two merged events); s / r (split off / remaining)
+    role: Mapped[str] = mapped_column(String)
+    article_id: Mapped[str] = mapped_column(String, index=True)
+    fingerprint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# filtered, sorted pages of /api/events (benchmarks/bench_api.py)
+Index("ix_events_admin1_event_date", Event.admin1, Event.event_date)
+Index("ix_events_event_type_event_date", Event.event_type, Event.event_date)
+
+TABLES += [ApiToken.__table__, Edit.__table__, EditMention.__table__]
