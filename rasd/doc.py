@@ -37,7 +37,7 @@ class Span:
         raise AttributeError(key)
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     """A token of the view: nstart/nend index `doc.norm`; start/end index the original."""
 
@@ -120,11 +120,9 @@ class Doc:
 
     # --- segmentation ------------------------------------------------------------
     def _tokenize(self) -> list[Token]:
-        toks = []
-        for i, m in enumerate(TOKEN_RE.finditer(self.norm)):
-            toks.append(Token(i, m.start(), m.end(), self.orig_start(m.start()),
-                              self.orig_end(m.end()), m.group()))
-        return toks
+        omap = self._map  # len(norm) + 1 entries: every view end has an original offset
+        return [Token(i, s, e, omap[s], omap[e], w)
+                for i, (s, e, w) in enumerate((m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(self.norm))]
 
     def _sentences(self) -> list[Span]:
         out: list[Span] = []

@@ -43,8 +43,32 @@ LETTER = "\u0621-\u063a\u0641-\u064a\u0671-\u06d3\u06d5\u06fa-\u06fc"
 ARABIC_WORD = re.compile(f"[{LETTER}]+")
 
 
+_TABLE = str.maketrans({**_FOLD, **{c: None for c in _DROP}})
+_DROP_RUN = re.compile("[" + "".join(sorted(_DROP)) + "]+")
+_PRESENTATION = re.compile("[\ufb50-\ufefe]")  # U+FEFF itself is dropped
+
+
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """Return (view, offsets): view[i] came from text[offsets[i]]; offsets[len(view)] == len(text)."""
+    """Return (view, offsets): view[i] came from text[offsets[i]]; offsets[len(view)] == len(text).
+
+    Every fold is one character to one, so the view is one `str.translate` and the map only
+    has to skip the dropped runs; presentation forms (which expand) take the slow path."""
+    if _PRESENTATION.search(text):
+        return _normalize_slow(text)
+    view = text.translate(_TABLE)
+    n = len(text)
+    if len(view) == n:
+        return view, list(range(n + 1))
+    offsets: list[int] = []
+    prev = 0
+    for m in _DROP_RUN.finditer(text):
+        offsets.extend(range(prev, m.start()))
+        prev = m.end()
+    offsets.extend(range(prev, n + 1))
+    return view, offsets
+
+
+def _normalize_slow(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     offsets: list[int] = []
     fold = _FOLD
@@ -67,7 +91,9 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 def normalize(text: str) -> str:
     """The normalised view alone, for lexicon entries and queries."""
-    return normalize_with_map(text)[0]
+    if _PRESENTATION.search(text):
+        return _normalize_slow(text)[0]
+    return text.translate(_TABLE)
 
 
 _KEY_FOLD = str.maketrans({"\u0629": "\u0647", "\u0624": "\u0648", "\u0626": "\u064a", "\u0621": ""})
