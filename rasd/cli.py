@@ -97,8 +97,12 @@ def main() -> None:
 @click.option("--no-link", is_flag=True, help="One record per article mention; skip cross-article linking.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
               help="Worker processes for extraction on this machine.")
+@click.option("--engine", "engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Run extraction here (--jobs) or on a Dask cluster (pip install 'rasd[dask]').")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler of a running cluster (--engine dask).")
+@click.option("--workers", type=click.IntRange(1), help="Workers of a local Dask cluster (default: one per core).")
 def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool, background: bool,
-            no_link: bool, jobs: int) -> None:
+            no_link: bool, jobs: int, engine: str, scheduler: str | None, workers: int | None) -> None:
     """Read articles (files, folders, JSONL(.gz), - for stdin) and write one record per event."""
     from rasd.engines import local
     from rasd.link.merge import link
@@ -107,14 +111,23 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool,
         raise click.UsageError("give at least one PATH (or - for stdin, or --samples)")
     check_output(output)
     batch = Batch(paths, samples)
-    mentions = []
-    for art, found, error in local.extract(_progress(batch.articles(), "extract"), jobs, background):
-        if error is not None:
-            batch.failed += 1
-            click.echo(f"rasd: {art.path or art.id}: {error}", err=True)
-        else:
-            mentions.extend(found or [])
-    events = mentions if no_link else link(mentions)
+    if engine == "dask":
+        from rasd.engines import dask as dask_engine
+
+        dask_engine.check_options(engine, scheduler, workers, jobs)
+        events = dask_engine.extract_events(batch, background, not no_link, scheduler, workers,
+                                            report=lambda line: click.echo(line, err=True))
+    else:
+        if scheduler or workers:
+            raise click.UsageError("--scheduler and --workers need --engine dask")
+        mentions = []
+        for art, found, error in local.extract(_progress(batch.articles(), "extract"), jobs, background):
+            if error is not None:
+                batch.failed += 1
+                click.echo(f"rasd: {art.path or art.id}: {error}", err=True)
+            else:
+                mentions.extend(found or [])
+        events = mentions if no_link else link(mentions)
     write_events(events, fmt, output)
     click.echo(f"rasd: {batch.read} articles read, {batch.failed} failed, {len(events)} events", err=True)
     if batch.failed:
@@ -173,10 +186,12 @@ def samples() -> None:
 def _attach() -> None:
     """Commands that live beside their stage: gazetteer (geo), ingest/events/export/db (store)."""
     from rasd.geo.commands import gazetteer
-    from rasd.ingest_cmd import attach
+    from rasd.ingest_cmd import attach as attach_store
+    from rasd.serve_cmd import attach as attach_serve
 
     main.add_command(gazetteer)
-    attach(main)
+    attach_store(main)
+    attach_serve(main)
 
 
 _attach()

@@ -82,7 +82,12 @@ class _RunEvents:
 @click.argument("paths", nargs=-1, required=True)
 @DB_OPTION
 @click.option("--no-dedup", is_flag=True, help="Do not look for near-duplicate articles.")
-def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool) -> None:
+@click.option("--engine", "run_on", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Extract here, or on a Dask cluster (pip install 'rasd[dask]'); the database is written here.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler of a running cluster (--engine dask).")
+@click.option("--workers", type=click.IntRange(1), help="Workers of a local Dask cluster (default: one per core).")
+def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool, run_on: str, scheduler: str | None,
+           workers: int | None) -> None:
     """Read articles (files, folders, JSONL(.gz), - for stdin) into the database and link their events.
 
     Each article is committed on its own; the same text again changes nothing, a new text of a
@@ -94,14 +99,24 @@ def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool) -> None:
     from rasd.store.articles import ArticleWriter, ExtractionError
     from rasd.store.linking import relink
 
+    if run_on == "dask":
+        from rasd.engines import dask as dask_engine
+
+        dask_engine.check_options(run_on, scheduler, workers)
+    elif scheduler or workers:
+        raise click.UsageError("--scheduler and --workers need --engine dask")
     engine = _open(db)
     batch = Batch(paths)
+    articles: Any = batch.articles()
     writer = ArticleWriter(engine, dedup=not no_dedup)
+    if run_on == "dask":  # extraction on the cluster; writing and linking stay here
+        articles = dask_engine.Prefetched(batch, scheduler, workers, report=lambda line: click.echo(line, err=True))
+        writer.extractor = articles.extractor
     counts = {"new": 0, "updated": 0, "duplicate": 0, "unchanged": 0}
     run = _RunEvents()
     pending = 0
     try:
-        for art in _progress(batch.articles(), "ingest"):
+        for art in _progress(iter(articles), "ingest"):
             try:
                 written = writer.write(art)
             except ExtractionError as exc:

@@ -22,13 +22,14 @@ import datetime as dt
 import hashlib
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, insert, or_, select, text, update
 
-from rasd.link.merge import LINK_THRESHOLD, TOLERANCE_DAYS, link, pair_score
+from rasd.link.merge import LINK_THRESHOLD, TOLERANCE_DAYS, cluster, link, merge, pair_score
 from rasd.store.articles import chunks, release_events
+from rasd.store.corrections import apply_corrections, link_constraints, regroup, touches
 from rasd.store.models import Actor, Article, Event, EventActor, EventSource, Evidence, Mention, Place
 
 WINDOW = max(31, *TOLERANCE_DAYS.values())  # no two dated mentions further apart can link (31: link's default)
@@ -422,11 +423,18 @@ def _lock(conn: Connection) -> None:
 _LOCK_KEY = 0x7261_7364  # "rasd"
 
 
-def relink(engine: Engine) -> LinkResult:
-    """Link every unlinked mention (and whatever its events may now include), in one transaction."""
+def relink(engine: Engine, before: Callable[[Connection], None] | None = None) -> LinkResult:
+    """Link every unlinked mention (and whatever its events may now include), in one transaction.
+
+    `before` runs first in the same transaction, under the linking lock: an analyst's edit
+    (rasd.store.corrections) records itself and releases its events there, so the edit and the
+    rebuilt events are committed together.
+    """
     res = LinkResult()
     with engine.begin() as conn:
         _lock(conn)
+        if before is not None:
+            before(conn)
         pool = _Pool()
         seeds = []
         rows = conn.execute(select(mentions_t.c.record, mentions_t.c.event_id).where(mentions_t.c.event_id.is_(None)))
@@ -439,7 +447,12 @@ def relink(engine: Engine) -> LinkResult:
         res.mentions = len(comp)
         old = {pool.event_of[mid] for mid in comp} - {None}
         out: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-        for group in _components(comp, pool):
+        # analysts' merges and splits (must-link / cannot-link pairs), then their corrections
+        constraints = link_constraints(conn, {mid: pool.recs[mid] for mid in comp})
+        for group in regroup(_components(comp, pool), constraints):
+            if touches(group, constraints):
+                out.extend((merge(g), g) for g in cluster(group, constraints))
+                continue
             taken: set[str] = set()
             for e in link(group):
                 members = _members(e, group, taken)
@@ -447,6 +460,7 @@ def relink(engine: Engine) -> LinkResult:
                 out.append((e, members))
         release_events(conn, old)
         sync_actors(conn)
+        apply_corrections(conn, out)
         _write_events(conn, out)
         res.deleted = old
         res.inserted = {e["id"]: len(e["sources"]) for e, _ in out}

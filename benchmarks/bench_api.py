@@ -1,0 +1,265 @@
+"""Latency of filtered /api/events pages over 100,000 synthetic events in SQLite (target: p95 < 100 ms).
+
+    python benchmarks/bench_api.py [--events 100000] [--requests 400] [--db PATH] [--client http|testclient]
+
+Builds the database once (through the store's models, in bulk; kept at --db for the next run), serves
+`rasd serve`'s application with uvicorn on a free 127.0.0.1 port and times a fixed, seeded mix of
+calls the dashboard makes: the table page with each filter and some combinations, other sort orders,
+deep pages, the map's 500-event pages and text search; then /api/stats and one export, for reference.
+Every figure is printed as a plain line ("name: p50 X ms, p95 Y ms, n N").
+
+Synthetic events: dates spread over 2018-2025 (more in the later years), the 14 governorates
+weighted roughly as the press covers them, ACLED types and sub-types, one to three registry
+actors, figures with many nulls, places jittered around the governorate's capital, and records
+(notes, sources, evidence) of about the size real ones have.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+GOVERNORATES = [  # name, weight, lat, lon (capital)
+    ("Aleppo", 14, 36.20, 37.16), ("Idleb", 13, 35.93, 36.63), ("Deir ez Zor", 12, 35.33, 40.14),
+    ("Dar'a", 11, 32.62, 36.10), ("Rural Damascus", 9, 33.57, 36.40), ("Al Hasakeh", 8, 36.50, 40.75),
+    ("Hama", 7, 35.13, 36.75), ("Homs", 7, 34.73, 36.72), ("Ar Raqqa", 6, 35.95, 39.01),
+    ("Lattakia", 4, 35.52, 35.79), ("Damascus", 4, 33.51, 36.29), ("As Sweida", 3, 32.71, 36.57),
+    ("Quneitra", 1, 33.13, 35.82), ("Tartous", 1, 34.89, 35.89),
+]
+TYPES = [  # event type, sub-event type, weight
+    ("Battles", "Armed clash", 24), ("Explosions/Remote violence", "Shelling/artillery/missile attack", 14),
+    ("Explosions/Remote violence", "Air/drone strike", 10), ("Explosions/Remote violence",
+                                                            "Remote explosive/landmine/IED", 9),
+    ("Violence against civilians", "Attack", 12), ("Violence against civilians", "Abduction/forced disappearance", 4),
+    ("Strategic developments", "Arrests", 12), ("Strategic developments", "Disrupted weapons use", 6),
+    ("Strategic developments", "Looting/property destruction", 2), ("Protests", "Peaceful protest", 5),
+    ("Riots", "Violent demonstration", 2),
+]
+DISORDER = {"Battles": "Political violence", "Explosions/Remote violence": "Political violence",
+            "Violence against civilians": "Political violence", "Strategic developments": "Strategic developments",
+            "Protests": "Demonstrations", "Riots": "Demonstrations"}
+ACTORS = ["isis", "sdf", "sy-regime", "sy-military", "sy-police", "hts", "sna", "coalition", "russia", "turkey",
+          "asayish", "unidentified", "civilians", "sy-gis", "israel", "hezbollah"]
+OUTLETS = ["SANA", "Syria TV", "Enab Baladi", "North Press", "Hawar News", "Al-Watan", "SOHR", "Zaman al-Wasl"]
+TOWNS = ["الميادين", "البوكمال", "جاسم", "نوى", "منبج", "سراقب", "جبلة", "تلكلخ", "دوما", "شهبا", "الطبقة", "القرداحة"]
+LATIN = ["Al Mayadin", "Al Bukamal", "Jasim", "Nawa", "Manbij", "Saraqib", "Jablah", "Tall Kalakh", "Duma",
+         "Shahba", "Al Thawrah", "Al Qardahah"]
+
+
+def _weighted(rng: random.Random, items: list[tuple], weight_index: int) -> tuple:
+    return rng.choices(items, weights=[x[weight_index] for x in items])[0]
+
+
+def synthetic_event(i: int, rng: random.Random) -> dict[str, Any]:
+    """One contract record (EVENTS.md) of realistic shape and size."""
+    year = rng.choices(range(2018, 2026), weights=[10, 9, 7, 6, 6, 7, 9, 14])[0]
+    day = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
+    gov, _, lat, lon = _weighted(rng, GOVERNORATES, 1)
+    etype, sub, _ = _weighted(rng, TYPES, 2)
+    t = rng.randrange(len(TOWNS))
+    n_src = rng.choices([1, 2, 3], weights=[70, 22, 8])[0]
+    keys = rng.sample(ACTORS, rng.choice([1, 2, 2, 3]))
+    actors = [{"key": k, "name": k.upper(), "side": 1 if j == 0 else 2, "role": "primary"} for j, k in enumerate(keys)]
+    killed = rng.random() < 0.45
+    sources = [{"article_id": f"syn-{i:06d}-{s}", "outlet": rng.choice(OUTLETS),
+                "url": f"https://example.org/{i}/{s}", "published": (day + dt.timedelta(days=s)).isoformat()}
+               for s in range(n_src)]
+    evidence = [{"field": f, "article_id": sources[0]["article_id"], "start": 40 * k, "end": 40 * k + 12,
+                 "text": TOWNS[t] + " " + "عناصر"} for k, f in enumerate(
+                     ["event_type", "sub_event_type", "event_date", "location", "actors.side1", "actors.side2"])]
+    return {
+        "id": f"syn-{i:06d}", "report_kind": "incident" if rng.random() < 0.93 else "aggregate",
+        "event_date": day.isoformat() if rng.random() < 0.97 else None, "date_end": day.isoformat(),
+        "time_precision": rng.choice([1, 1, 1, 2, 3]), "disorder_type": DISORDER[etype], "event_type": etype,
+        "sub_event_type": sub, "actors": actors, "country": "Syria", "admin1": gov, "admin2": None, "admin3": None,
+        "location": LATIN[t], "location_ar": TOWNS[t],
+        "latitude": round(lat + rng.gauss(0, 0.25), 5), "longitude": round(lon + rng.gauss(0, 0.25), 5),
+        "geo_precision": rng.choice([1, 1, 2, 3]),
+        "fatalities": rng.choice([1, 1, 2, 3, 5, 8, 13]) if killed else None,
+        "killed": None, "injured": rng.choice([None, None, 1, 2, 4]),
+        "arrested": rng.choice([None, None, None, 2, 3, 6]) if etype == "Strategic developments" else None,
+        "seized": rng.sample(["firearms", "ammunition", "ied", "vehicles"], rng.randrange(3)),
+        "sources": sources,
+        "notes": f"On {day.isoformat()}, {actors[0]['name']} {sub.lower()} in {LATIN[t]}, {gov}. "
+                 + ("Several people were reported killed and others injured in the incident. " if killed else "")
+                 + "Sources reported the operation in detail.",
+        "evidence": evidence, "confidence": round(rng.uniform(0.4, 0.99), 2), "conflicts": [],
+    }
+
+
+def build(path: Path, n: int, seed: int = 2025) -> None:
+    """Insert n synthetic events (and their actor rows) in bulk through the store's tables."""
+    from sqlalchemy import insert
+
+    from rasd.store.db import open_db
+    from rasd.store.linking import search_text, sync_actors
+    from rasd.store.models import Actor, Event, EventActor
+
+    engine = open_db(str(path), quiet=True)
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        sync_actors(conn)
+        have = set(conn.execute(Actor.__table__.select().with_only_columns(Actor.__table__.c.key)).scalars())
+        conn.execute(insert(Actor.__table__), [{"key": k, "name": k.upper(), "inter": None}
+                                               for k in ACTORS if k not in have] or [{"key": "_", "name": "_"}])
+        batch_e: list[dict[str, Any]] = []
+        batch_a: list[dict[str, Any]] = []
+        for i in range(n):
+            e = synthetic_event(i, rng)
+            batch_e.append({
+                "id": e["id"], "report_kind": e["report_kind"],
+                "event_date": dt.date.fromisoformat(e["event_date"]) if e["event_date"] else None,
+                "date_end": dt.date.fromisoformat(e["date_end"]), "time_precision": e["time_precision"],
+                "disorder_type": e["disorder_type"], "event_type": e["event_type"],
+                "sub_event_type": e["sub_event_type"], "country": "Syria", "admin1": e["admin1"], "admin2": None,
+                "admin3": None, "location": e["location"], "location_ar": e["location_ar"],
+                "latitude": e["latitude"], "longitude": e["longitude"], "geo_precision": e["geo_precision"],
+                "fatalities": e["fatalities"], "injured": e["injured"], "arrested": e["arrested"],
+                "confidence": e["confidence"], "notes": e["notes"],
+                "search": search_text(e["notes"], e["location"], e["location_ar"]), "place_id": None,
+                "n_sources": len(e["sources"]), "record": e,
+            })
+            batch_a += [{"event_id": e["id"], "key": a["key"], "side": a["side"], "role": a["role"]}
+                        for a in e["actors"]]
+            if len(batch_e) >= 5000:
+                conn.execute(insert(Event.__table__), batch_e)
+                conn.execute(insert(EventActor.__table__), batch_a)
+                batch_e, batch_a = [], []
+        if batch_e:
+            conn.execute(insert(Event.__table__), batch_e)
+            conn.execute(insert(EventActor.__table__), batch_a)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    print(f"built: {n} events in {time.perf_counter() - t0:.1f} s, {path.stat().st_size / 1e6:.0f} MB at {path}")
+
+
+def request_mix(rng: random.Random, n: int) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, query) pairs: the dashboard's calls, with random values, in a seeded order."""
+    def page(**kw: Any) -> dict[str, Any]:
+        return {"limit": rng.choice([50, 100, 100, 250]), "offset": 0, "sort": "-event_date", **kw}
+
+    def date_range() -> dict[str, str]:
+        a = dt.date(2018, 1, 1) + dt.timedelta(days=rng.randrange(2800))
+        b = a + dt.timedelta(days=rng.choice([7, 30, 90, 365]))
+        return {"date_from": a.isoformat(), "date_to": b.isoformat()}
+
+    gov = lambda: rng.choice(GOVERNORATES)[0]  # noqa: E731
+    kinds = [
+        ("no filter", lambda: page()),
+        ("admin1", lambda: page(admin1=gov())),
+        ("event_type", lambda: page(event_type=rng.choice(TYPES)[0])),
+        ("sub_event_type", lambda: page(sub_event_type=rng.choice(TYPES)[1])),
+        ("dates", lambda: page(**date_range())),
+        ("admin1+dates", lambda: page(admin1=gov(), **date_range())),
+        ("type+admin1", lambda: page(event_type=rng.choice(TYPES)[0], admin1=gov())),
+        ("actor", lambda: page(actor=rng.choice(ACTORS))),
+        ("actor+admin1", lambda: page(actor=rng.choice(ACTORS), admin1=gov())),
+        ("bbox", lambda: page(bbox="36.0,35.0,38.5,36.8")),
+        ("q", lambda: page(q=rng.choice(["Manbij", "جبلة", "isis", "Armed clash", "killed"]))),
+        ("sort", lambda: page(sort=rng.choice(["fatalities", "-fatalities", "admin1", "-sources", "confidence",
+                                               "event_type", "-arrested", "location"]))),
+        ("deep page", lambda: page(offset=rng.randrange(0, 20_000, 100))),
+        ("map page 500", lambda: {"limit": 500, "offset": rng.choice([0, 500, 1000, 4500]), "sort": "-event_date",
+                                  **rng.choice([{}, {"admin1": gov()}, {"event_type": rng.choice(TYPES)[0]}])}),
+    ]
+    return [(k, f()) for k, f in (rng.choice(kinds) for _ in range(n))]
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, round(p / 100 * len(xs)) - 1))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=100_000)
+    ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "rasd-bench-api.db")
+    ap.add_argument("--rebuild", action="store_true", help="Build the database again even if it exists.")
+    ap.add_argument("--client", choices=["http", "testclient"], default="http")
+    args = ap.parse_args(argv)
+
+    import httpx
+
+    from rasd.api import Settings, create_app
+    from rasd.store.db import open_db
+
+    marker = args.db.with_suffix(".n")
+    if args.rebuild or not args.db.exists() or not marker.exists() or marker.read_text() != str(args.events):
+        for p in (args.db, args.db.with_name(args.db.name + "-wal"), args.db.with_name(args.db.name + "-shm")):
+            p.unlink(missing_ok=True)
+        build(args.db, args.events)
+        marker.write_text(str(args.events))
+    engine = open_db(str(args.db), quiet=True)
+    app = create_app(Settings(tile_url=None), engine)
+    server = thread = None
+    if args.client == "http":
+        import uvicorn
+
+        from rasd.serve_cmd import free_port
+
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                               access_log=False))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        client: Any = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+    else:
+        from fastapi.testclient import TestClient
+
+        client = TestClient(app)
+    try:
+        rng = random.Random(7)
+        mix = request_mix(rng, args.requests)
+        for _, q in mix[:20]:  # warm-up: page cache, connection pool
+            client.get("/api/events", params=q).raise_for_status()
+        times: dict[str, list[float]] = {}
+        for kind, q in mix:
+            t0 = time.perf_counter()
+            r = client.get("/api/events", params=q)
+            ms = (time.perf_counter() - t0) * 1000
+            r.raise_for_status()
+            times.setdefault(kind, []).append(ms)
+        everything = [x for xs in times.values() for x in xs]
+        print(f"database: {args.events} events, SQLite, client {args.client}")
+        for kind in sorted(times):
+            xs = times[kind]
+            print(f"/api/events {kind}: p50 {statistics.median(xs):.1f} ms, p95 {pct(xs, 95):.1f} ms, n {len(xs)}")
+        p95 = pct(everything, 95)
+        print(f"/api/events all: p50 {statistics.median(everything):.1f} ms, p95 {p95:.1f} ms, n {len(everything)}")
+        for name, params in (("stats no filter", {}), ("stats admin1", {"admin1": "Aleppo"}),
+                             ("stats type+dates", {"event_type": "Battles", "date_from": "2024-01-01"})):
+            xs = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                client.get("/api/stats", params=params).raise_for_status()
+                xs.append((time.perf_counter() - t0) * 1000)
+            print(f"/api/{name}: p50 {statistics.median(xs):.1f} ms, max {max(xs):.1f} ms, n {len(xs)}")
+        t0 = time.perf_counter()
+        r = client.get("/api/export", params={"format": "jsonl", "admin1": "Aleppo"})
+        print(f"/api/export jsonl admin1=Aleppo: {len(r.content) / 1e6:.1f} MB, "
+              f"{r.text.count(chr(10))} events in {(time.perf_counter() - t0) * 1000:.0f} ms")
+        print(f"target p95 < 100 ms: {'met' if p95 < 100 else 'NOT met'}")
+        return 0 if p95 < 100 else 1
+    finally:
+        client.close()
+        if server is not None:
+            server.should_exit = True
+            thread.join(timeout=15)
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

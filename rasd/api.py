@@ -1,0 +1,845 @@
+"""The HTTP API behind the dashboard (`rasd serve`), and the dashboard itself at `/`.
+
+The same API as `rasd/web/mock_server.py` (which the page was written against), served from the
+event database (rasd.store). Reads are open; writes (ingesting an article, correcting, merging and
+splitting events) need a bearer token from `rasd token create`. Events are stored with their
+corrections already applied (rasd.store.corrections), so every read below is a plain query.
+
+Everything is local: the page, its vendored libraries and the API documentation (Swagger UI from the
+fastapi-offline package) are served from this process; the only outside URL is an optional map
+tile server (`--tile-url` / RASD_TILE_URL), offered to the page through /api/meta.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import queue
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Date, Engine, Text, and_, case, cast, event, exists, func, or_, select
+from starlette.concurrency import run_in_threadpool
+
+from rasd import __version__
+from rasd.store.corrections import ADMIN1, SUB_EVENT_TYPES, EditError
+from rasd.store.models import Actor, Article, ArticleVersion, Event, EventActor, EventSource, Mention
+from rasd.web import STATIC_DIR
+
+events_t = Event.__table__
+articles_t = Article.__table__
+BOUNDARIES_DIR = Path(__file__).resolve().parent / "data" / "boundaries"
+BOUNDARIES = {"1": BOUNDARIES_DIR / "syria_adm1_naturalearth10m.geojson",
+              "0": BOUNDARIES_DIR / "syria_and_neighbours_adm0_naturalearth10m.geojson"}
+DEFAULT_ATTRIBUTION = "Boundaries: Natural Earth (public domain)"
+MAX_LIMIT = 1000
+EXPORT_TYPES = {"jsonl": ("application/x-ndjson", "jsonl"), "acled-csv": ("text/csv; charset=utf-8", "csv"),
+                "csv": ("text/csv; charset=utf-8", "csv"), "geojson": ("application/geo+json", "geojson"),
+                "parquet": ("application/vnd.apache.parquet", "parquet")}
+WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
+_E = events_t.c
+# sort key -> the column it sorts by; the vocabularies (admin1, types) are spelled one way, so only free
+# text (location) is folded to lower case, and every other key can be read from an index
+SORT_KEYS: dict[str, Any] = {
+    "event_date": _E.event_date, "event_type": _E.event_type, "sub_event_type": _E.sub_event_type,
+    "location": func.lower(_E.location), "admin1": _E.admin1, "fatalities": _E.fatalities, "injured": _E.injured,
+    "arrested": _E.arrested, "sources": _E.n_sources, "confidence": _E.confidence, "id": _E.id,
+}
+_CANON = {"admin1": {a.lower(): a for a in ADMIN1},
+          "event_type": {t.lower(): t for t in SUB_EVENT_TYPES},
+          "sub_event_type": {s.lower(): s for subs in SUB_EVENT_TYPES.values() for s in subs}}
+
+
+@dataclasses.dataclass
+class Settings:
+    """What `rasd serve` was told: the database and the optional online tile layer."""
+
+    db: str | None = None
+    tile_url: str | None = dataclasses.field(default_factory=lambda: os.environ.get("RASD_TILE_URL") or None)
+    tile_attribution: str | None = dataclasses.field(
+        default_factory=lambda: os.environ.get("RASD_TILE_ATTRIBUTION") or None)
+    static_dir: Path = STATIC_DIR
+
+    @property
+    def attribution(self) -> str:
+        return " | ".join(x for x in (DEFAULT_ATTRIBUTION, self.tile_url and self.tile_attribution) if x)
+
+
+# --- filters -----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Filters:
+    """The filters every list, stats and export call takes (all optional; empty strings mean unset)."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    admin1: str | None = None
+    event_type: str | None = None
+    sub_event_type: str | None = None
+    actor: str | None = None
+    q: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    q_actors: tuple[str, ...] | None = None  # actor keys `q` names (`resolve`); None: match in SQL
+
+    def resolve(self, engine: Engine) -> Filters:
+        """Look the actors `q` names up once (the registry's few dozen rows), so no query probes actors per event."""
+        if self.q and self.q.strip() and self.q_actors is None:
+            low = self.q.strip().lower()
+            ac = Actor.__table__.c
+            with engine.connect() as conn:
+                keys = conn.execute(select(ac.key).where(or_(ac.key == low, func.lower(ac.name).like(
+                    _like(low), escape="\\")))).scalars()
+                self.q_actors = tuple(sorted(keys))
+        return self
+
+    def conditions(self, paging: bool = False) -> list[Any]:
+        """WHERE terms. `paging`: for a query that walks an index in sort order and stops at a page's end,
+        where the actor test is best a probe per row (EXISTS) rather than a list of ids (IN, best for counts).
+        """
+        e = _E
+        out: list[Any] = []
+        if self.date_from is not None:
+            out.append(e.event_date >= self.date_from)
+        if self.date_to is not None:
+            out.append(e.event_date <= self.date_to)
+        for key in ("admin1", "event_type", "sub_event_type"):
+            value = getattr(self, key)
+            if value:
+                canon = _CANON[key].get(value.strip().lower())
+                # the contract's spelling compares exactly (indexed); anything else ignoring case
+                out.append(e[key] == canon if canon else func.lower(e[key]) == value.strip().lower())
+        if self.actor:
+            ea = EventActor.__table__.c
+            keys = sorted({self.actor.strip(), self.actor.strip().lower()})
+            out.append(exists().where(ea.event_id == e.id, ea.key.in_(keys)) if paging
+                       else e.id.in_(select(ea.event_id).where(ea.key.in_(keys))))
+        if self.q and self.q.strip():
+            out.append(_text_condition(self.q.strip(), self.q_actors))
+        if self.bbox is not None:
+            x0, y0, x1, y1 = self.bbox
+            out.append(and_(e.longitude.between(min(x0, x1), max(x0, x1)), e.latitude.between(min(y0, y1),
+                                                                                              max(y0, y1))))
+        return out
+
+
+def _like(s: str) -> str:
+    return "%" + s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _text_condition(q: str, actors: tuple[str, ...] | None = None) -> Any:
+    """Words in the notes or the place (Arabic folded as `rasd events --text` does), a type, a governorate, an
+    actor (key, or words of its name) or an id.
+
+    The vocabularies are matched here, not in SQL, so the condition stays on indexed columns; so are the
+    actors when `actors` (their keys, from `Filters.resolve`) is given.
+    """
+    from rasd.store.linking import search_text
+
+    e = _E
+    low = q.lower()
+    conds = [e.id == q]
+    needle = search_text(q)
+    if needle:
+        conds.append(e.search.like(_like(needle), escape="\\"))
+    for key in ("admin1", "event_type", "sub_event_type"):
+        hits = sorted(v for k, v in _CANON[key].items() if low in k)
+        if hits:
+            conds.append(e[key].in_(hits))
+    ea, ac = EventActor.__table__.c, Actor.__table__.c
+    if actors is None:
+        keys: Any = select(ac.key).where(or_(ac.key == low, func.lower(ac.name).like(_like(low), escape="\\")))
+        conds.append(e.id.in_(select(ea.event_id).where(ea.key.in_(keys))))
+    elif actors:
+        conds.append(e.id.in_(select(ea.event_id).where(ea.key.in_(actors))))
+    return or_(*conds)
+
+
+def _date_param(name: str, value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(422, f"{name} must be a date YYYY-MM-DD") from None
+
+
+def _bbox_param(value: str | None) -> tuple[float, float, float, float] | None:
+    if not value:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in value.split(","))
+    except ValueError:
+        raise HTTPException(422, "bbox is west,south,east,north in degrees") from None
+    return x0, y0, x1, y1
+
+
+def filters(
+    request: Request,
+    date_from: Annotated[str | None, Query(description="Events on or after this day (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, Query(description="Events on or before this day (YYYY-MM-DD).")] = None,
+    admin1: Annotated[str | None, Query(description="Governorate, e.g. `Deir ez Zor` (case ignored).")] = None,
+    event_type: Annotated[str | None, Query(description="ACLED event type, e.g. `Battles`.")] = None,
+    sub_event_type: Annotated[str | None, Query(description="ACLED sub-event type, e.g. `Arrests`.")] = None,
+    actor: Annotated[str | None, Query(description="Actor key from the registry, e.g. `isis`.")] = None,
+    q: Annotated[str | None, Query(description="Words in notes or place names (Arabic or English), a type, "
+                                               "an actor key or an event id.")] = None,
+    bbox: Annotated[str | None, Query(description="west,south,east,north: only located events inside.")] = None,
+) -> Filters:
+    return Filters(_date_param("date_from", date_from), _date_param("date_to", date_to), admin1 or None,
+                   event_type or None, sub_event_type or None, actor or None, q or None,
+                   _bbox_param(bbox)).resolve(request.app.state.engine)
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Sort:
+    """`key` ascending or `-key` descending; nulls last either way, ties by id in the same direction."""
+
+    key: str
+    desc: bool
+
+    @classmethod
+    def parse(cls, sort: str | None, default: str = "-event_date") -> Sort:
+        sort = (sort or default).strip()
+        key = sort.lstrip("-+")
+        if key not in SORT_KEYS:
+            raise HTTPException(422, f"sort is one of {', '.join(sorted(SORT_KEYS))} (prefix - for descending)")
+        return cls(key, sort.startswith("-"))
+
+    @property
+    def nullable(self) -> Any:
+        """The column whose nulls go last (None when it has none)."""
+        return None if self.key in ("id", "sources") else _E[self.key]
+
+    def order(self) -> list[Any]:
+        col = SORT_KEYS[self.key]
+        tie = _E.id.desc() if self.desc else _E.id
+        return [col.desc() if self.desc else col, tie] if self.key != "id" else [tie]
+
+    def order_nulls_last(self) -> list[Any]:
+        """One ORDER BY for a whole stream (exports); pages use two index-friendly queries instead."""
+        raw = self.nullable
+        return ([case((raw.is_(None), 1), else_=0)] if raw is not None else []) + self.order()
+
+
+# --- response models
+
+# --- response models (for the OpenAPI documentation) --------------------------------------------------
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class EventRecord(_Open):
+    """One event, every field of the contract (shared/design/EVENTS.md), corrections applied."""
+
+    id: str
+    report_kind: str
+    event_date: str | None = None
+    event_type: str | None = None
+    sub_event_type: str | None = None
+    admin1: str | None = None
+    location: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    fatalities: int | None = None
+    actors: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
+    evidence: list[dict[str, Any]] = []
+
+
+class EventPage(BaseModel):
+    total: int = Field(description="Events matching the filters (all pages).")
+    limit: int
+    offset: int
+    items: list[EventRecord]
+
+
+class Correction(BaseModel):
+    id: int
+    kind: Literal["correction", "merge", "split"]
+    who: str
+    when: str
+    field: str | None
+    old: Any = None
+    new: Any = None
+
+
+class EventDetail(EventRecord):
+    articles: dict[str, dict[str, Any]] = Field(description="article id -> {title, text}: the full original texts "
+                                                            "the evidence offsets point into.")
+    corrections: list[Correction]
+    conflicts: list[dict[str, Any]] = []
+
+
+class Stats(BaseModel):
+    total: int
+    undated: int
+    weeks: list[dict[str, Any]] = Field(description="[{week (Monday), event_type, count}]")
+    by_admin1: list[dict[str, Any]] = Field(description="[{admin1, count}], most events first")
+    by_event_type: list[dict[str, Any]]
+    cells: list[dict[str, Any]] | None = Field(
+        None, description="With cells=true: [{week, event_type, admin1, count}], week x type x governorate.")
+
+
+class Meta(BaseModel):
+    version: str
+    tile_url: str | None = Field(description="A tile URL template, or null: the map uses the bundled boundaries.")
+    attribution: str
+    auth: dict[str, Any]
+
+
+class ArticleIn(BaseModel):
+    """One article, as a JSON input line of `rasd ingest` gives it."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str | None = Field(None, description="Stable id; default: derived from the URL, else the text.")
+    text: str = Field(min_length=1)
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = Field(None, description="ISO date or datetime of publication.")
+
+
+class Ingested(BaseModel):
+    status: Literal["new", "updated", "duplicate", "unchanged"]
+    article_id: str
+    mentions: int
+    duplicate_of: str | None
+    events: list[str]
+
+
+class EventPatch(BaseModel):
+    """Fields to correct (any subset; null clears a field). Each change is recorded with who and when."""
+
+    model_config = ConfigDict(extra="forbid")
+    report_kind: Literal["incident", "aggregate", "background"] | None = None
+    event_date: dt.date | None = None
+    date_end: dt.date | None = None
+    time_precision: Literal[1, 2, 3] | None = None
+    disorder_type: str | None = None
+    event_type: str | None = None
+    sub_event_type: str | None = None
+    actors: list[dict[str, Any]] | None = None
+    country: str | None = None
+    admin1: str | None = None
+    admin2: str | None = None
+    admin3: str | None = None
+    location: str | None = None
+    location_ar: str | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    geo_precision: Literal[1, 2, 3] | None = None
+    fatalities: int | None = Field(None, ge=0)
+    killed: dict[str, int | None] | None = None
+    injured: int | None = Field(None, ge=0)
+    arrested: int | None = Field(None, ge=0)
+    seized: list[str] | None = None
+    notes: str | None = None
+    confidence: float | None = Field(None, ge=0, le=1)
+
+
+class MergeIn(BaseModel):
+    other: str = Field(description="The id of the event to merge into this one.")
+
+
+class SplitIn(BaseModel):
+    article_ids: list[str] = Field(min_length=1, description="Sources that become an event of their own.")
+
+
+class SplitOut(BaseModel):
+    event: EventDetail = Field(description="The new event: the sources split off.")
+    rest: EventDetail = Field(description="The event of the remaining sources.")
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int) -> tuple[int, list[str]]:
+    """The total and one page of records as stored JSON text (spliced into the response, never parsed).
+
+    The page's ids come first, from the indexes alone: the events with a value to sort by, then (past
+    their end) the nulls, each in an order an index can give; then the records of just those ids.
+    """
+    e = _E
+    raw = sort.nullable
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
+        if limit <= 0 or offset >= total:
+            return total, []
+        where = f.conditions(paging=True)
+        part = where + ([raw.is_not(None)] if raw is not None else [])
+        ids: list[str] = list(conn.execute(select(e.id).where(*part).order_by(*sort.order()).limit(limit)
+                                           .offset(offset)).scalars())
+        if raw is not None and len(ids) < limit:
+            if ids or offset == 0:
+                nonnull = offset + len(ids)
+            else:
+                nonnull = conn.execute(select(func.count()).select_from(events_t).where(*part)).scalar_one()
+            if total > nonnull:
+                tie = e.id.desc() if sort.desc else e.id
+                ids += conn.execute(select(e.id).where(*where, raw.is_(None)).order_by(tie)
+                                    .limit(limit - len(ids)).offset(max(0, offset - nonnull))).scalars()
+        if not ids:
+            return total, []
+        text_of = dict(conn.execute(select(e.id, cast(e.record, Text)).where(e.id.in_(ids))).all())
+    return total, [text_of[i] for i in ids]
+
+
+def iter_records(engine: Engine, f: Filters, sort: Sort | None = None) -> Iterator[dict[str, Any]]:
+    """Every matching record, streamed; default order (event_date, id) with undated events last, as the CLI."""
+    q = select(_E.record).where(*f.conditions()).order_by(*(sort or Sort("event_date", False)).order_nulls_last())
+    with engine.connect() as conn:
+        for (rec,) in conn.execution_options(yield_per=500).execute(q):
+            yield rec
+
+
+def event_detail(engine: Engine, event_id: str) -> dict[str, Any] | None:
+    """The record with its sources' titles, the full texts behind its evidence and its edit history."""
+    from rasd.store.corrections import history
+
+    with engine.connect() as conn:
+        rec = conn.execute(select(_E.record).where(_E.id == event_id)).scalar()
+        if rec is None:
+            return None
+        ids = [s["article_id"] for s in rec.get("sources") or []]
+        for ev in rec.get("evidence") or []:
+            if ev["article_id"] not in ids:
+                ids.append(ev["article_id"])
+        a = articles_t.c
+        rows = {r.id: r for r in conn.execute(select(a.id, a.title, a.text).where(a.id.in_(ids)))} if ids else {}
+        for s in rec.get("sources") or []:
+            r = rows.get(s["article_id"])
+            s["title"] = r.title if r is not None else None
+        rec["articles"] = {aid: {"title": rows[aid].title, "text": rows[aid].text} for aid in ids if aid in rows}
+        rec.setdefault("conflicts", [])
+        rec["corrections"] = history(conn, event_id, [s["article_id"] for s in rec.get("sources") or []])
+    return rec
+
+
+def _monday(d: dt.date) -> str:
+    return (d - dt.timedelta(days=d.weekday())).isoformat()
+
+
+def _week(engine: Engine) -> Any:
+    """The Monday of an event's week, computed by the database (None where there is no known spelling)."""
+    if engine.dialect.name == "sqlite":
+        return func.date(_E.event_date, "weekday 0", "-6 days")
+    if engine.dialect.name == "postgresql":
+        return cast(func.date_trunc("week", _E.event_date), Date)
+    return None
+
+
+def _iso_day(d: Any) -> str | None:
+    return None if d is None else d.isoformat() if isinstance(d, dt.date) else str(d)[:10]
+
+
+def stats(engine: Engine, f: Filters, with_cells: bool = False) -> dict[str, Any]:
+    """Counts by week x event type (the timeline), by governorate and by type; with `with_cells`, by week x type x
+    governorate as well. Grouped by the database on index-only reads (a few thousand groups, not one row per event).
+    """
+    week = _week(engine)
+    where = f.conditions()
+    weeks: Counter[tuple[str, str]] = Counter()
+    types: Counter[str] = Counter()
+    admin: Counter[str] = Counter()
+    cells: Counter[tuple[str, str, str | None]] = Counter()
+    undated = 0
+    with engine.connect() as conn:
+        if week is None:  # another backend: group by day, fold into weeks here
+            week = _E.event_date
+        for w, etype, n in conn.execute(select(week, _E.event_type, func.count()).where(*where)
+                                        .group_by(week, _E.event_type)):
+            etype = etype or ""
+            types[etype] += n
+            if w is None:
+                undated += n
+            else:
+                weeks[(_monday(dt.date.fromisoformat(_iso_day(w))), etype)] += n
+        for a, n in conn.execute(select(_E.admin1, func.count()).where(*where).group_by(_E.admin1)):
+            if a:
+                admin[a] += n
+        if with_cells:
+            for w, etype, a, n in conn.execute(select(week, _E.event_type, _E.admin1, func.count()).where(*where)
+                                               .group_by(week, _E.event_type, _E.admin1)):
+                if w is not None:
+                    cells[(_monday(dt.date.fromisoformat(_iso_day(w))), etype or "", a)] += n
+    out: dict[str, Any] = {
+        "total": sum(types.values()), "undated": undated,
+        "weeks": [{"week": w, "event_type": t, "count": n} for (w, t), n in sorted(weeks.items())],
+        "by_admin1": [{"admin1": a, "count": n} for a, n in sorted(admin.items(), key=lambda x: (-x[1], x[0]))],
+        "by_event_type": [{"event_type": t, "count": n} for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0]))],
+    }
+    if with_cells:
+        out["cells"] = [{"week": w, "event_type": t, "admin1": a, "count": n}
+                        for (w, t, a), n in sorted(cells.items(), key=lambda x: (x[0][0], x[0][1], x[0][2] or ""))]
+    return out
+
+
+def article_detail(engine: Engine, article_id: str) -> dict[str, Any] | None:
+    a, v = articles_t.c, ArticleVersion.__table__.c
+    with engine.connect() as conn:
+        row = conn.execute(select(a.id, a.url, a.outlet, a.published, a.title, a.text, a.meta, a.version,
+                                  a.ingested_at, a.duplicate_of, a.content_hash).where(a.id == article_id)).first()
+        if row is None:
+            return None
+        out = dict(row._mapping)
+        out["published"] = row.published.isoformat() if row.published else None
+        out["ingested_at"] = _iso(row.ingested_at)
+        out["versions"] = [{"version": r.version, "title": r.title, "text": r.text, "content_hash": r.content_hash,
+                            "replaced_at": _iso(r.replaced_at)}
+                           for r in conn.execute(select(v.version, v.title, v.text, v.content_hash, v.replaced_at)
+                                                 .where(v.article_id == article_id).order_by(v.version))]
+        es = EventSource.__table__.c
+        out["events"] = sorted(conn.execute(select(es.event_id).where(es.article_id == article_id)).scalars())
+        m = Mention.__table__.c
+        out["mentions"] = conn.execute(select(func.count()).select_from(Mention.__table__)
+                                       .where(m.article_id == article_id)).scalar_one()
+    return out
+
+
+def _iso(t: dt.datetime | None) -> str | None:
+    if t is None:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- streaming an export ---------------------------------------------------------------------------
+
+class _Cancelled(Exception):
+    """The client went away: the writer thread stops."""
+
+
+class _Pipe:
+    """A write-only file whose bytes go to the HTTP response in chunks (bounded: the writer waits for the client).
+
+    The export writers (rasd.export.WRITERS) push into a stream; this lets them run in a thread of their
+    own while the response pulls, so an export of any size never sits in memory.
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, binary: bool) -> None:
+        self.binary = binary
+        self.q: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
+        self.buf = bytearray()
+        self.pos = 0
+        self.closed = False
+        self.cancelled = threading.Event()
+
+    def write(self, data: Any) -> int:
+        b = bytes(data) if self.binary else data.encode("utf-8")
+        self.buf += b
+        self.pos += len(b)
+        if len(self.buf) >= self.CHUNK:
+            self.put(bytes(self.buf))
+            self.buf.clear()
+        return len(data)
+
+    def put(self, item: bytes | BaseException | None) -> None:
+        while True:
+            if self.cancelled.is_set():
+                raise _Cancelled
+            try:
+                self.q.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def tell(self) -> int:
+        return self.pos
+
+    def flush(self) -> None:
+        pass
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def finish(self) -> None:
+        if self.buf:
+            self.put(bytes(self.buf))
+            self.buf.clear()
+        self.put(None)
+
+
+def _stream_export(engine: Engine, fmt: str, f: Filters, sort: Sort) -> Iterator[bytes]:
+    from rasd.export import BINARY_FORMATS, WRITERS
+
+    pipe = _Pipe(fmt in BINARY_FORMATS)
+
+    def produce() -> None:
+        try:
+            WRITERS[fmt](iter_records(engine, f, sort), pipe)
+            pipe.finish()
+        except _Cancelled:
+            pass
+        except BaseException as exc:  # handed to the response, which ends the download early
+            try:
+                pipe.put(exc)
+            except _Cancelled:
+                pass
+
+    thread = threading.Thread(target=produce, name=f"rasd-export-{fmt}", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = pipe.q.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        pipe.cancelled.set()
+        thread.join(timeout=5)
+
+
+# --- the application ---------------------------------------------------------------------------------
+
+bearer = HTTPBearer(auto_error=False, scheme_name="token",
+                    description="A token from `rasd token create`: `Authorization: Bearer TOKEN`.")
+
+
+def writer_name(request: Request, _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    """Who is writing (the token's name); the middleware has already refused requests without a valid token."""
+    return request.state.who
+
+
+WhoDep = Annotated[str, Depends(writer_name)]
+EventId = Annotated[str, PathParam(description="An event id, e.g. rasd-0123456789ab.")]
+_401 = {401: {"description": "No valid bearer token (`rasd token create`)."}}
+
+
+def _unauthorized() -> JSONResponse:
+    return JSONResponse({"detail": "a valid token is needed: Authorization: Bearer TOKEN (rasd token create)"},
+                        status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the fastapi-offline package's files, not a CDN (the default FastAPI docs)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    try:
+        import fastapi_offline
+    except ImportError:  # docs from the CDN then
+        app.add_api_route("/docs", lambda: get_swagger_ui_html(openapi_url="/openapi.json", title="Rasd API"),
+                          include_in_schema=False, response_class=HTMLResponse)
+        return
+    assets = Path(fastapi_offline.__file__).resolve().parent / "static"
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Rasd API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon.png")
+
+    app.add_api_route("/docs", docs, include_in_schema=False, response_class=HTMLResponse)
+
+
+def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # The server mostly reads: map the file (no read() copy per page) and keep a bigger page cache.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA mmap_size=1073741824")
+    cur.execute("PRAGMA cache_size=-32768")
+    cur.close()
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The API and the dashboard over one database (opened, and its schema upgraded, when not given)."""
+    from rasd.store.articles import ArticleWriter
+    from rasd.store.db import open_db
+    from rasd.store.tokens import check_token
+
+    settings = settings or Settings()
+    engine = engine if engine is not None else open_db(settings.db, quiet=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_read_pragmas)
+        engine.dispose()  # pooled connections reopen with them
+    app = FastAPI(title="Rasd", version=__version__, docs_url=None, redoc_url=None,
+                  description="Security incidents in Syria from Arabic news, as ACLED-style events with the "
+                              "words behind every field. Reads are open; writes need `Authorization: Bearer "
+                              "TOKEN` (`rasd token create`).")
+    app.state.engine = engine
+    app.state.settings = settings
+    ingest_lock = threading.Lock()
+    writer_box: list[Any] = []
+
+    @app.middleware("http")
+    async def require_token(request: Request, call_next: Any) -> Any:
+        """Every write needs a valid token, checked before anything else (the body is not even read)."""
+        if request.method in WRITE_METHODS and request.url.path.startswith("/api/"):
+            header = request.headers.get("authorization") or ""
+            scheme, _, token = header.partition(" ")
+            who = await run_in_threadpool(check_token, engine, token.strip()) if scheme.lower() == "bearer" else None
+            if who is None:
+                return _unauthorized()
+            request.state.who = who
+        return await call_next(request)
+
+    @app.exception_handler(EditError)
+    async def edit_error(_request: Request, exc: EditError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+
+    def _json(obj: Any, status: int = 200) -> Response:
+        return Response(json.dumps(obj, ensure_ascii=False, default=str), status_code=status,
+                        media_type="application/json")
+
+    def _detail_or_404(event_id: str) -> dict[str, Any]:
+        d = event_detail(engine, event_id)
+        if d is None:
+            raise HTTPException(404, f"event {event_id} not found")
+        return d
+
+    @app.get("/api/events", response_model=EventPage, tags=["events"])
+    def list_events(f: FiltersDep,
+                    sort: Annotated[str, Query(description="A field (event_date, event_type, sub_event_type, "
+                                                           "location, admin1, fatalities, injured, arrested, "
+                                                           "sources, confidence, id); prefix - for descending. "
+                                                           "Nulls last either way; ties by id.")] = "-event_date",
+                    limit: Annotated[int, Query(description=f"Page size (at most {MAX_LIMIT}).")] = 100,
+                    offset: Annotated[int, Query(description="Events to skip.")] = 0) -> Response:
+        """Events matching the filters, one page, with the total over all pages."""
+        limit, offset = max(0, min(MAX_LIMIT, limit)), max(0, offset)
+        total, raw = _raw_records(engine, f, Sort.parse(sort), limit, offset)
+        body = (f'{{"total":{total},"limit":{limit},"offset":{offset},"items":[' + ",".join(raw) + "]}")
+        return Response(body, media_type="application/json")
+
+    @app.get("/api/events/{event_id}", response_model=EventDetail, tags=["events"],
+             responses={404: {"description": "No such event."}})
+    def get_event(event_id: EventId) -> Response:
+        """Every field, the sources with titles, the full texts behind the evidence, corrections and conflicts."""
+        return _json(_detail_or_404(event_id))
+
+    @app.patch("/api/events/{event_id}", response_model=EventDetail, tags=["edits"],
+               responses={**_401, 404: {"description": "No such event."}, 422: {"description": "A bad value."}})
+    def patch_event(event_id: EventId, patch: EventPatch, who: WhoDep) -> Response:
+        """Correct fields of an event; the corrections are recorded and survive re-extraction and relinking."""
+        from rasd.store.corrections import correct_event
+
+        changes = patch.model_dump(exclude_unset=True, mode="json")
+        new_id = correct_event(engine, event_id, changes, who)
+        return _json(_detail_or_404(new_id))
+
+    @app.post("/api/events/{event_id}/merge", response_model=EventDetail, tags=["edits"],
+              responses={**_401, 404: {"description": "No such event."},
+                         409: {"description": "The two events share an article."}})
+    def merge(event_id: EventId, body: MergeIn, who: WhoDep) -> Response:
+        """Make this event and `other` one event with both events' sources (kept through relinking)."""
+        from rasd.store.corrections import merge_events
+
+        return _json(_detail_or_404(merge_events(engine, event_id, body.other, who)))
+
+    @app.post("/api/events/{event_id}/split", response_model=SplitOut, tags=["edits"],
+              responses={**_401, 404: {"description": "No such event."}})
+    def split(event_id: EventId, body: SplitIn, who: WhoDep) -> Response:
+        """Make these sources an event of their own (kept through relinking); returns both events."""
+        from rasd.store.corrections import split_event
+
+        new, rest = split_event(engine, event_id, body.article_ids, who)
+        return _json({"event": _detail_or_404(new), "rest": _detail_or_404(rest)})
+
+    @app.get("/api/articles/{article_id:path}", tags=["articles"], responses={404: {"description": "No such "
+                                                                                                   "article."}})
+    def get_article(article_id: str) -> Response:
+        """An article as last read, its earlier versions, and the events it is a source of."""
+        d = article_detail(engine, article_id)
+        if d is None:
+            raise HTTPException(404, f"article {article_id} not found")
+        return _json(d)
+
+    @app.post("/api/articles", response_model=Ingested, status_code=201, tags=["articles"],
+              responses={**_401, 200: {"description": "Known article: unchanged or a new version."}})
+    def post_article(body: ArticleIn, who: WhoDep) -> Response:
+        """Ingest one article as `rasd ingest` does (versions, near duplicates) and link its events."""
+        from rasd.ingest.readers import _Bad, _item_article
+        from rasd.store.articles import ExtractionError, content_hash
+        from rasd.store.linking import relink
+
+        obj = body.model_dump(exclude_none=True)
+        default_id = "api-" + content_hash(body.url or body.text)[:16]
+        try:
+            art = _item_article(obj, None, default_id)
+        except _Bad as exc:
+            raise HTTPException(422, str(exc)) from None
+        with ingest_lock:
+            if not writer_box:
+                writer_box.append(ArticleWriter(engine))
+            try:
+                written = writer_box[0].write(art)
+            except ExtractionError as exc:
+                raise HTTPException(422, str(exc)) from None
+            relink(engine)
+        es = EventSource.__table__.c
+        with engine.connect() as conn:
+            events = sorted(conn.execute(select(es.event_id).where(es.article_id == written.article_id)).scalars())
+        out = {"status": written.status, "article_id": written.article_id, "mentions": written.mentions,
+               "duplicate_of": written.duplicate_of, "events": events}
+        return _json(out, 201 if written.status in ("new", "duplicate") else 200)
+
+    @app.get("/api/stats", response_model=Stats, tags=["events"])
+    def get_stats(f: FiltersDep,
+                  cells: Annotated[bool, Query(description="Also the counts by week x event type x governorate "
+                                                           "(large without filters).")] = False) -> Response:
+        """Counts by week x event type, by governorate, by type (and by all three), honouring the filters."""
+        return _json(stats(engine, f, cells))
+
+    @app.get("/api/export", tags=["events"], responses={200: {"description": "The file, streamed.", "content": {
+        t: {} for t, _ in EXPORT_TYPES.values()}}})
+    def export(f: FiltersDep,
+               fmt: Annotated[Literal["jsonl", "acled-csv", "geojson", "parquet", "csv"],
+                              Query(alias="format", description="File format.")] = "jsonl",
+               sort: Annotated[str | None, Query(description="As for /api/events; default: by date, "
+                                                             "undated last.")] = None) -> StreamingResponse:
+        """Every event matching the filters in one file (rasd.export's writers), streamed."""
+        order = Sort.parse(sort, "event_date")
+        ctype, ext = EXPORT_TYPES[fmt]
+        return StreamingResponse(_stream_export(engine, fmt, f, order), media_type=ctype,
+                                 headers={"Content-Disposition": f'attachment; filename="rasd-events.{ext}"'})
+
+    boundaries_cache: dict[str, bytes] = {}
+
+    @app.get("/api/boundaries", tags=["map"], responses={200: {"content": {"application/geo+json": {}}}})
+    def boundaries(level: Annotated[Literal["0", "1"], Query(description="1: governorates; 0: Syria and its "
+                                                                          "neighbours.")] = "1") -> Response:
+        """Boundaries shipped with Rasd (Natural Earth), as GeoJSON."""
+        if level not in boundaries_cache:
+            boundaries_cache[level] = BOUNDARIES[level].read_bytes()
+        return Response(boundaries_cache[level], media_type="application/geo+json",
+                        headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/api/meta", response_model=Meta, tags=["map"])
+    def meta() -> dict[str, Any]:
+        """Version, the optional tile layer (null: fully offline) and attribution."""
+        return {"version": __version__, "tile_url": settings.tile_url, "attribution": settings.attribution,
+                "auth": {"scheme": "bearer", "writes": ["POST /api/articles", "PATCH /api/events/{id}",
+                                                        "POST /api/events/{id}/merge", "POST /api/events/{id}/split"]}}
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE"], include_in_schema=False)
+    def api_not_found(rest: str) -> JSONResponse:
+        return JSONResponse({"detail": f"no such API path: /api/{rest}"}, status_code=404)
+
+    _offline_docs(app)
+    app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="dashboard")
+    return app

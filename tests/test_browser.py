@@ -1,0 +1,164 @@
+"""The dashboard in a real Chromium (Playwright's Python package, Debian's chromium), against the real API.
+
+`rasd serve`'s application runs under uvicorn in a thread on a free 127.0.0.1 port, over a database of
+the bundled samples. Skipped when the playwright package or /usr/bin/chromium is missing (CI installs
+both: `apt-get install -y chromium` and `pip install -e '.[dev]'`; never `playwright install`).
+The screenshots go to a temporary folder; their paths are printed (pytest -s shows them).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("RASD_CHROMIUM", "/usr/bin/chromium")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no chromium at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    import uvicorn
+
+    from rasd.api import Settings, create_app
+    from rasd.serve_cmd import free_port, ingest_samples
+    from rasd.store.db import open_db
+    from rasd.store.tokens import create_token
+
+    engine = open_db(str(tmp_path_factory.mktemp("browser") / "rasd.db"), quiet=True)
+    ingest_samples(engine)
+    token = create_token(engine, "browser-test")
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(Settings(tile_url=None), engine), host="127.0.0.1", port=port,
+                                        log_level="warning", access_log=False))
+    thread = threading.Thread(target=srv.run, name="rasd-browser-test-server", daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not srv.started:
+        if time.time() > deadline or not thread.is_alive():
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    try:
+        yield {"url": f"http://127.0.0.1:{port}/", "engine": engine, "token": token}
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=15)
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: dict[str, Any]) -> Iterator[Any]:
+    """A fresh page in English that records every request and console error."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    pg = ctx.new_page()
+    pg.requests = []
+    pg.errors = []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    try:
+        yield pg
+    finally:
+        ctx.close()
+
+
+def _shot(pg: Any, name: str) -> Path:
+    path = Path(tempfile.gettempdir()) / f"rasd-browser-{name}.png"
+    pg.screenshot(path=str(path), full_page=False)
+    print(f"screenshot: {path}")
+    return path
+
+
+def _open(pg: Any, url: str) -> None:
+    pg.goto(url)
+    pg.wait_for_selector("html[data-ready=true]", timeout=30_000)
+
+
+def test_markers_panel_evidence_and_arabic(page: Any, server: dict[str, Any]) -> None:
+    _open(page, server["url"] + "?lang=en")
+    page.wait_for_selector(".rasd-marker, .rasd-cluster", timeout=15_000)
+    assert page.locator(".rasd-marker").count() + page.locator(".rasd-cluster").count() > 0
+    assert page.locator("[data-testid=total]").inner_text().strip().startswith("19")
+    rows = page.locator("tr[data-testid=event-row]")
+    assert rows.count() == 19
+
+    # a table row opens the event panel with the evidence highlighted in the source text
+    rows.first.click()
+    panel = page.locator("[data-testid=event-panel]")
+    panel.wait_for(state="visible")
+    page.wait_for_selector("[data-testid=event-panel] mark.evidence", timeout=15_000)
+    assert panel.locator("mark.evidence").count() > 0
+    assert panel.locator("[data-testid=article-text]").count() >= 1
+    assert "event=" in page.url
+    _shot(page, "panel-en")
+    page.locator("[data-testid=panel-close]").click()
+    panel.wait_for(state="hidden")
+
+    # a marker opens it too (through its popup)
+    marker = page.locator(".rasd-marker").first
+    marker.click()
+    page.locator("[data-testid=popup-open]").click()
+    panel.wait_for(state="visible")
+    page.wait_for_selector("[data-testid=event-panel] mark.evidence", timeout=15_000)
+
+    # Arabic: <html dir=rtl> and the layout mirrors
+    def x(sel: str) -> float:
+        return page.locator(sel).first.bounding_box()["x"]
+
+    geo_ltr, table_ltr = x(".col-geo"), x(".table-card")
+    brand_ltr, actions_ltr = x(".brand"), x(".topbar-actions")
+    page.locator("[data-testid=lang-toggle]").click()
+    page.wait_for_function("document.documentElement.dir === 'rtl'")
+    assert page.evaluate("document.documentElement.lang") == "ar"
+    assert (geo_ltr < table_ltr) and x(".col-geo") > x(".table-card")  # the columns swap sides
+    assert (brand_ltr < actions_ltr) and x(".brand") > x(".topbar-actions")
+    assert "lang=ar" in page.url
+    page.wait_for_selector("[data-testid=event-panel] mark.evidence", timeout=15_000)
+    _shot(page, "panel-ar")
+
+    # nothing was loaded from anywhere but this server
+    outside = [u for u in page.requests if not u.startswith((server["url"], "data:", "blob:"))]
+    assert outside == []
+    assert page.errors == []
+
+
+def test_filters_and_a_correction_reach_the_page(page: Any, server: dict[str, Any]) -> None:
+    import httpx
+
+    _open(page, server["url"] + "?lang=en&admin1=Lattakia")
+    rows = page.locator("tr[data-testid=event-row]")
+    rows.first.wait_for()
+    assert rows.count() == 1
+    eid = rows.first.get_attribute("data-event-id")
+    with httpx.Client(base_url=server["url"]) as c:
+        assert c.patch(f"api/events/{eid}", json={"arrested": 9}).status_code == 401
+        r = c.patch(f"api/events/{eid}", json={"arrested": 9},
+                    headers={"Authorization": f"Bearer {server['token']}"})
+        assert r.status_code == 200, r.text
+    _open(page, server["url"] + f"?lang=en&admin1=Lattakia&event={eid}")
+    table = page.locator("[data-testid=corrections]")
+    table.wait_for(timeout=15_000)
+    assert "browser-test" in table.inner_text() and "9" in table.inner_text()
+    _shot(page, "correction")
+    assert page.errors == []
