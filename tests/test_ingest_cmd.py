@@ -28,8 +28,8 @@ from rasd import export
 from rasd.cli import samples_dir
 from rasd.ingest import ReadError, iter_articles
 from rasd.ingest_cmd import cli, db, ingest
-from rasd.store import db as store_db
 from rasd.link.merge import link
+from rasd.store import db as store_db
 from rasd.store.articles import default_extractor
 from rasd.store.db import open_db
 from rasd.store.query import counts, integrity, iter_events
