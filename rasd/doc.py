@@ -7,13 +7,20 @@ spans to named layers (`doc.layers["numbers"]`, ...) and never edit text or earl
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
+import operator
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from rasd.arabic.normalize import normalize_with_map
 from rasd.arabic.tokens import TOKEN_RE, proclitic_splits
+
+_START = operator.attrgetter("start")
+_END = operator.attrgetter("end")
+_NO_ATTRS: Any = object()  # Span's attrs default (a new dict), told apart from any value
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,13 @@ class Span:
     label: str = ""
     attrs: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    def __init__(self, start: int, end: int, text: str, label: str = "",
+                 attrs: dict[str, Any] = _NO_ATTRS) -> None:
+        # what the generated frozen __init__ does (one object.__setattr__ per field), in one
+        # dict update: components build many spans per article
+        self.__dict__.update(start=start, end=end, text=text, label=label,
+                             attrs={} if attrs is _NO_ATTRS else attrs)
+
     def get(self, key: str, default: Any = None) -> Any:
         return self.attrs.get(key, default)
 
@@ -37,9 +51,12 @@ class Span:
         raise AttributeError(key)
 
 
-@dataclass(slots=True)
-class Token:
-    """A token of the view: nstart/nend index `doc.norm`; start/end index the original."""
+class Token(NamedTuple):
+    """A token of the view: nstart/nend index `doc.norm`; start/end index the original.
+
+    A named tuple rather than a dataclass: a doc holds hundreds of tokens, and tuples are
+    built without running any Python code per token.
+    """
 
     i: int
     nstart: int
@@ -66,8 +83,12 @@ class Article:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+_TOKEN_SPLIT = re.compile(f"({TOKEN_RE.pattern})")
+
 # Sentence ends: . ! ? ؟ and line breaks; a dot between digits is a decimal point.
-_SENT_END = re.compile(r"(?<![0-9])[.!?؟]+(?=[\s\"'»”)]|$)|\n+")
+# Written to start with a character class (the regex engine then skips straight to candidate
+# characters); it matches exactly what `(?<![0-9])[.!?؟]+(?=[\s"'»”)]|$)|\n+` matches.
+_SENT_END = re.compile(r"[.!?؟\n](?:(?<=\n)\n*|(?<![0-9][.!?؟])[.!?؟]*(?=[\s\"'»”)]|$))")
 
 
 class Doc:
@@ -79,8 +100,8 @@ class Doc:
         self.norm, self._map = normalize_with_map(text)
         self.layers: dict[str, list[Any]] = {}
         self.cache: dict[str, Any] = {}  # derived lookups shared by components (cue hits, ...)
-        self.tokens: list[Token] = self._tokenize()
         self._tok_starts: list[int] = []
+        self.tokens: list[Token] = self._tokenize()
         self.sentences: list[Span] = self._sentences()
 
     # --- offsets -------------------------------------------------------------
@@ -95,16 +116,17 @@ class Doc:
 
     def span(self, nstart: int, nend: int, label: str = "", **attrs: Any) -> Span:
         """A Span of the original text from view offsets."""
-        s, e = self.orig_start(nstart), self.orig_end(nend)
+        omap = self._map
+        s = omap[nstart]  # orig_start and orig_end, inlined: many spans per article
+        e = omap[0] if nend <= 0 else omap[nend] if nend < len(omap) else len(self.text)
         # never let trailing whitespace ride along through the end map
-        while e > s and self.text[e - 1].isspace():
+        text = self.text
+        while e > s and text[e - 1].isspace():
             e -= 1
-        return Span(s, e, self.text[s:e], label, attrs)
+        return Span(s, e, text[s:e], label, attrs)
 
     def view_index(self, orig: int) -> int:
         """The first view offset at or after an original offset (bisect on the map)."""
-        import bisect
-
         return bisect.bisect_left(self._map, orig)
 
     # --- layers ----------------------------------------------------------------
@@ -120,9 +142,21 @@ class Doc:
 
     # --- segmentation ------------------------------------------------------------
     def _tokenize(self) -> list[Token]:
-        omap = self._map  # len(norm) + 1 entries: every view end has an original offset
-        return [Token(i, s, e, omap[s], omap[e], w)
-                for i, (s, e, w) in enumerate((m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(self.norm))]
+        # split() with the token pattern captured alternates [gap, token, gap, token, ..., gap]
+        # (gaps are whitespace, possibly empty); running sums of the part lengths are the
+        # token boundaries. A token never ends at 0 nor starts past the view, so the map
+        # gives both original offsets directly (what orig_start / orig_end would return).
+        parts = _TOKEN_SPLIT.split(self.norm)
+        bounds = list(itertools.accumulate(map(len, parts), initial=0))
+        starts, ends = bounds[1:-1:2], bounds[2::2]
+        orig = self._map.__getitem__
+        norms = parts[1::2]
+        # columns other components would otherwise rebuild from the tokens
+        self._tok_starts = starts
+        self.cache["token_norms"] = norms
+        self.cache["token_nstarts"] = starts
+        return list(map(tuple.__new__, itertools.repeat(Token), zip(
+            itertools.count(), starts, ends, map(orig, starts), map(orig, ends), norms)))
 
     def _sentences(self) -> list[Span]:
         out: list[Span] = []
@@ -151,8 +185,6 @@ class Doc:
 
     def token_at(self, n: int) -> int | None:
         """Index of the token holding view offset `n`, or None."""
-        import bisect
-
         if not self._tok_starts:
             self._tok_starts = [t.nstart for t in self.tokens]
         i = bisect.bisect_right(self._tok_starts, n) - 1
@@ -161,4 +193,9 @@ class Doc:
         return None
 
     def tokens_in(self, start: int, end: int) -> list[Token]:
-        return [t for t in self.tokens if t.start >= start and t.end <= end]
+        """The tokens lying inside original offsets [start, end), in order."""
+        # token starts and ends never decrease, so those tokens are one run: bisect its ends
+        toks = self.tokens
+        lo = bisect.bisect_left(toks, start, key=_START)
+        hi = bisect.bisect_right(toks, end, key=_END)
+        return toks[lo:hi] if lo < hi else []

@@ -42,6 +42,7 @@ do not change the meaning (في, خلال, حتى...) are left out too; منذ, 
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import json
@@ -51,7 +52,7 @@ from importlib import resources
 from typing import Any
 
 from rasd.arabic.normalize import LETTER, normalize
-from rasd.arabic.tokens import proclitic_splits
+from rasd.arabic.tokens import proclitic_splits, token_index
 from rasd.doc import Doc, Span
 
 __all__ = ["find_dates", "dates", "parse_date_text"]
@@ -370,10 +371,13 @@ _CORE_WORDS = (
     + [f"{t} {w}" for t in _words("this") for w in _words("the_month") + _words("the_week")
        + _words("the_year")]
 )
-_CORE = _trie(_variants(_CORE_WORDS))
-_FUNC = _trie(_variants(_words("since") + _words("leads") + _words("range_between") + _words("range_from"),
-                        prep=False))
-_AGOW = _trie(_variants(_words("ago"), prep=False))
+_CORE_V = _variants(_CORE_WORDS)
+_FUNC_V = _variants(_words("since") + _words("leads") + _words("range_between") + _words("range_from"),
+                    prep=False)
+_AGO_V = _variants(_words("ago"), prep=False)
+_CORE = _trie(_CORE_V)
+_FUNC = _trie(_FUNC_V)
+_AGOW = _trie(_AGO_V)
 _GUARD = (
     f"(?=(?:{_FUNC}{S}){{0,2}}(?:{_CORE}{NB}|[وف]?[بل]?(?:ال{S0})?[0-9])"
     f"|{_AGOW}{S}(?:{_APPROXW}{S})?(?:[0-9]|{_NUMW}{NB}|{_UNITW}{NB}))"
@@ -381,6 +385,17 @@ _GUARD = (
 _MASTER = re.compile(
     f"(?<![{L}0-9]){_GUARD}(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _CONSTRUCTS) + ")"
 )
+
+# Where _MASTER can match at all, read off the guard: at the start of a run of letters and
+# digits whose first token is a digit or opens one of the guard's alternatives (a since/lead
+# word, a core word, an "ago" word, or clitics + article before a digit: "وبالـ5" -> "وبال").
+# Trying _MASTER.match only there finds exactly what _MASTER.search finds, without running
+# the guard at every word of the text. If an opener is not a plain letter token (a data edit
+# could add one), every position is tried as before.
+_OPENERS = frozenset(v.split(" ")[0] for v in (*_CORE_V, *_FUNC_V, *_AGO_V)) | frozenset(
+    c + p + a for c in ("", "و", "ف") for p in ("", "ب", "ل") for a in ("", "ال")) - {""}
+_OPENERS_OK = all(re.fullmatch(f"[{L}]+", w) for w in _OPENERS)
+_RUN_CHAR = frozenset(re.findall(f"[{L}0-9]", "".join(chr(c) for c in range(0x10000))))
 
 # First words of expressions, for leaving a written-on و/ف/ب/ل out of the span.
 _FIRST_WORDS = frozenset(
@@ -999,6 +1014,17 @@ def _strip_clitic(norm: str, ns: int, ne: int) -> int:
 # --- API -------------------------------------------------------------------------------------
 
 
+def _starts(doc: Doc) -> list[int]:
+    """View offsets where a date expression can start (see _OPENERS), in order."""
+    norm = doc.norm
+    run = _RUN_CHAR
+    toks = doc.tokens
+    index = token_index(doc)  # each distinct word checked once
+    starts = [toks[i].nstart for w in index if w in _OPENERS or "0" <= w[0] <= "9" for i in index[w]]
+    starts.sort()
+    return [s for s in starts if s == 0 or norm[s - 1] not in run]
+
+
 def find_dates(doc: Doc, published: dt.date | None = None) -> list[Span]:
     """Every date expression of the document as a "date" Span (see the module docstring)."""
     if isinstance(published, dt.datetime):
@@ -1007,9 +1033,21 @@ def find_dates(doc: Doc, published: dt.date | None = None) -> list[Span]:
     ctx = _Ctx(norm, published)
     out: list[Span] = []
     search = _MASTER.search
+    match = _MASTER.match
+    starts = _starts(doc) if _OPENERS_OK else None
+    ci = 0
     pos = 0
     while True:
-        m = search(norm, pos)
+        if starts is None:
+            m = search(norm, pos)
+        else:  # the first candidate start at or after pos where the regex matches
+            m = None
+            ci = bisect.bisect_left(starts, pos, ci)
+            while ci < len(starts):
+                m = match(norm, starts[ci])
+                if m is not None:
+                    break
+                ci += 1
         if m is None:
             break
         kind = m.lastgroup or ""

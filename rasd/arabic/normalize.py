@@ -7,6 +7,7 @@ the article exactly as it was read.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -43,62 +44,87 @@ LETTER = "\u0621-\u063a\u0641-\u064a\u0671-\u06d3\u06d5\u06fa-\u06fc"
 ARABIC_WORD = re.compile(f"[{LETTER}]+")
 
 
-_TABLE = str.maketrans({**_FOLD, **{c: None for c in _DROP}})
-_DROP_RUN = re.compile("[" + "".join(sorted(_DROP)) + "]+")
-_PRESENTATION = re.compile("[\ufb50-\ufefe]")  # U+FEFF itself is dropped
+# Folding a whole article is a chain of str.replace calls, one per folded character: on Arabic
+# text that is several times faster than str.translate (which looks every character up in a
+# dict); short strings (lexicon words, keys) are cheaper through translate. No fold result is
+# itself folded, so the order of the chain does not matter.
+_FOLD_TABLE = str.maketrans(_FOLD)
+_FOLD_ITEMS = tuple(_FOLD.items())
+assert not set(_FOLD.values()) & set(_FOLD)
+_SHORT = 40
+
+
+def _fold(text: str) -> str:
+    if len(text) < _SHORT:
+        return text.translate(_FOLD_TABLE)
+    for src, dst in _FOLD_ITEMS:
+        text = text.replace(src, dst)
+    return text
+
+
+# Everything that does not map one to one: removed marks, and the presentation-form block
+# (U+FB50-U+FEFF) that NFKC expands. Text without any of these is folded in one go.
+_SPECIAL = re.compile("[" + "".join(sorted(_DROP)) + "\ufb50-\ufeff]")
+
+
+def _expand(ch: str) -> str:
+    """The unfolded view characters one special character stands for ("" when it is removed)."""
+    if ch in _DROP:
+        return ""
+    # presentation forms (ﻻ, ﷲ ...) expand to letters that all point at this character
+    return "".join(c for c in unicodedata.normalize("NFKC", ch) if c not in _DROP and c != " ")
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """Return (view, offsets): view[i] came from text[offsets[i]]; offsets[len(view)] == len(text).
-
-    Every fold is one character to one, so the view is one `str.translate` and the map only
-    has to skip the dropped runs; presentation forms (which expand) take the slow path."""
-    if _PRESENTATION.search(text):
-        return _normalize_slow(text)
-    view = text.translate(_TABLE)
+    """Return (view, offsets): view[i] came from text[offsets[i]]; offsets[len(view)] == len(text)."""
     n = len(text)
-    if len(view) == n:
-        return view, list(range(n + 1))
+    specials = _SPECIAL.finditer(text)
+    first = next(specials, None)
+    if first is None:  # the common case: every character maps one to one
+        return _fold(text), list(range(n + 1))
+    pieces: list[str] = []
     offsets: list[int] = []
-    prev = 0
-    for m in _DROP_RUN.finditer(text):
-        offsets.extend(range(prev, m.start()))
-        prev = m.end()
-    offsets.extend(range(prev, n + 1))
-    return view, offsets
-
-
-def _normalize_slow(text: str) -> tuple[str, list[int]]:
-    out: list[str] = []
-    offsets: list[int] = []
-    fold = _FOLD
-    drop = _DROP
-    for i, ch in enumerate(text):
-        if ch in drop:
-            continue
-        if "\ufb50" <= ch <= "\ufeff":
-            # presentation forms (ﻻ, ﷲ ...) expand to letters that all point at this character
-            for c in unicodedata.normalize("NFKC", ch):
-                if c not in drop and c != " ":
-                    out.append(fold.get(c, c))
-                    offsets.append(i)
-            continue
-        out.append(fold.get(ch, ch))
-        offsets.append(i)
-    offsets.append(len(text))
-    return "".join(out), offsets
+    pos = 0
+    for m in itertools.chain((first,), specials):
+        i = m.start()
+        if pos < i:
+            pieces.append(text[pos:i])
+            offsets.extend(range(pos, i))
+        out = _expand(m.group())
+        if out:
+            pieces.append(out)
+            offsets.extend(itertools.repeat(i, len(out)))
+        pos = i + 1
+    if pos < n:
+        pieces.append(text[pos:])
+        offsets.extend(range(pos, n))
+    offsets.append(n)
+    return _fold("".join(pieces)), offsets
 
 
 def normalize(text: str) -> str:
     """The normalised view alone, for lexicon entries and queries."""
-    if _PRESENTATION.search(text):
-        return _normalize_slow(text)[0]
-    return text.translate(_TABLE)
+    if _SPECIAL.search(text) is None:
+        return _fold(text)
+    return _fold(_SPECIAL.sub(lambda m: _expand(m.group()), text))
 
 
 _KEY_FOLD = str.maketrans({"\u0629": "\u0647", "\u0624": "\u0648", "\u0626": "\u064a", "\u0621": ""})
 
 
+# fold_key is asked for the same few thousand names and words over and over. A plain dict of
+# str -> str (not an lru_cache, whose entries are lists the garbage collector keeps walking),
+# emptied when it gets large.
+_FOLD_KEY_CACHE: dict[str, str] = {}
+_FOLD_KEY_CACHE_MAX = 1 << 16
+
+
 def fold_key(text: str) -> str:
     """A stronger fold for dictionary keys (ta marbuta, hamza seats), never for offsets."""
-    return " ".join(normalize(text).translate(_KEY_FOLD).split())
+    key = _FOLD_KEY_CACHE.get(text)
+    if key is None:
+        key = " ".join(normalize(text).translate(_KEY_FOLD).split())
+        if len(_FOLD_KEY_CACHE) >= _FOLD_KEY_CACHE_MAX:
+            _FOLD_KEY_CACHE.clear()
+        _FOLD_KEY_CACHE[text] = key
+    return key

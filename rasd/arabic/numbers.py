@@ -35,7 +35,7 @@ from importlib import resources
 from typing import Any
 
 from rasd.arabic.normalize import LETTER, normalize
-from rasd.arabic.tokens import TOKEN_RE, proclitic_splits
+from rasd.arabic.tokens import TOKEN_RE, proclitic_splits, token_index, token_norms, token_nstarts
 from rasd.doc import Doc, Span
 
 KINDS = ("exact", "at_least", "approximate", "vague")
@@ -378,7 +378,7 @@ class _Reader:
         self.norm = doc.norm
         self.toks = doc.tokens
         self.words = words
-        self.starts = [t.nstart for t in self.toks]
+        self.starts = token_nstarts(doc)  # shared: read only
         self.free = 0  # first token not yet inside an expression
         self.prev_end = 0  # view end of the last expression
 
@@ -601,9 +601,10 @@ class _Reader:
 
 def find_numbers(doc: Doc) -> list[Span]:
     """Every quantity expression of `doc`, in text order (see the module docstring)."""
-    words = [t.norm for t in doc.tokens]
+    words = token_norms(doc)
     forms = _FORMS
-    cands = [i for i, w in enumerate(words) if w in forms or "0" <= w[0] <= "9"]
+    index = token_index(doc)  # each distinct word checked once
+    cands = sorted([i for w in index if w in forms or "0" <= w[0] <= "9" for i in index[w]])
     if not cands:
         return []
     r = _Reader(doc, words)

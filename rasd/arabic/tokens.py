@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rasd.arabic.normalize import LETTER
 
@@ -13,6 +14,10 @@ _CONJ = ("و", "ف")
 _PREP = ("ب", "ل", "ك")
 
 
+# A word opening with none of these letters has no proclitic and no article.
+_CLITIC_FIRST = frozenset("وفبلكا")
+
+
 def proclitic_splits(word: str, min_stem: int = 2) -> list[tuple[str, str]]:
     """All (prefix, stem) readings of a normalised word, unpeeled first, most peeled last.
 
@@ -20,29 +25,40 @@ def proclitic_splits(word: str, min_stem: int = 2) -> list[tuple[str, str]]:
     real, so over-generating here is safe ("والي" yields و+الي and ال+ي, a lexicon knows neither).
     """
     out: list[tuple[str, str]] = [("", word)]
+    if not word or word[0] not in _CLITIC_FIRST:
+        return out
     seen = {word}
-
-    def add(prefix: str, stem: str) -> None:
-        if len(stem) >= min_stem and stem not in seen:
-            seen.add(stem)
-            out.append((prefix, stem))
-
-    conj_opts = [""] + [c for c in _CONJ if word.startswith(c)]
-    for c in conj_opts:
-        rest = word[len(c):]
+    for c in ("", *_CONJ):
         if c:
-            add(c, rest)
-        prep_opts = [""] + [p for p in _PREP if rest.startswith(p)]
-        for p in prep_opts:
-            rest2 = rest[len(p):]
+            if not word.startswith(c):
+                continue
+            rest = word[len(c):]
+            if len(rest) >= min_stem and rest not in seen:
+                seen.add(rest)
+                out.append((c, rest))
+        else:
+            rest = word
+        for p in ("", *_PREP):
             if p:
-                add(c + p, rest2)
+                if not rest.startswith(p):
+                    continue
+                rest2 = rest[len(p):]
+                if len(rest2) >= min_stem and rest2 not in seen:
+                    seen.add(rest2)
+                    out.append((c + p, rest2))
+            else:
+                rest2 = rest
             if p == "ل" and rest2.startswith("ل"):
                 # لل = ل + ال : للمدينة -> مدينة ; also keep ال form for lexicons keyed with it
-                add(c + "لل", "ال" + rest2[1:])
-                add(c + "لل", rest2[1:])
+                for stem in ("ال" + rest2[1:], rest2[1:]):
+                    if len(stem) >= min_stem and stem not in seen:
+                        seen.add(stem)
+                        out.append((c + "لل", stem))
             if rest2.startswith("ال"):
-                add(c + p + "ال", rest2[2:])
+                stem = rest2[2:]
+                if len(stem) >= min_stem and stem not in seen:
+                    seen.add(stem)
+                    out.append((c + p + "ال", stem))
     return out
 
 
@@ -52,3 +68,46 @@ def strip_proclitics(word: str, known: set[str] | frozenset[str]) -> str | None:
         if stem in known:
             return stem
     return None
+
+
+# Per-document token columns, computed once and shared by every component that looks words up
+# (lexicons, numbers, dates, places). They live in `doc.cache` when the doc has one.
+
+
+def token_norms(doc: Any) -> list[str]:
+    """The doc's token strings, computed once per doc when it has a `cache` (shared by lexicons)."""
+    cache = getattr(doc, "cache", None)
+    if cache is None:
+        return [t.norm for t in doc.tokens]
+    norms = cache.get("token_norms")
+    if norms is None:
+        norms = cache["token_norms"] = [t.norm for t in doc.tokens]
+    return norms
+
+
+def token_nstarts(doc: Any) -> list[int]:
+    """The view offset where each token starts, computed once per doc (read only)."""
+    cache = getattr(doc, "cache", None)
+    if cache is None:
+        return [t.nstart for t in doc.tokens]
+    starts = cache.get("token_nstarts")
+    if starts is None:
+        starts = cache["token_nstarts"] = [t.nstart for t in doc.tokens]
+    return starts
+
+
+def token_index(doc: Any) -> dict[str, list[int]]:
+    """Token string -> its positions in the doc, built once per doc and shared by lexicons."""
+    cache = getattr(doc, "cache", None)
+    index = cache.get("token_index") if cache is not None else None
+    if index is None:
+        index = {}
+        for i, w in enumerate(token_norms(doc)):
+            pos = index.get(w)
+            if pos is None:
+                index[w] = [i]
+            else:
+                pos.append(i)
+        if cache is not None:
+            cache["token_index"] = index
+    return index

@@ -21,14 +21,15 @@ Inflection codes (per word: `word~code` in the phrase, or a default for the last
 from __future__ import annotations
 
 import csv
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from rasd.arabic.normalize import normalize
-from rasd.arabic.tokens import TOKEN_RE
+from rasd.arabic.tokens import TOKEN_RE, token_index, token_norms
 
 P = TypeVar("P")
 
@@ -62,15 +63,25 @@ def _prefixed(word: str, article: bool = True) -> list[tuple[str, int]]:
             out.append((c + "ك" + word, len(c) + 1))
             out.append((c + "لل" + rest, len(c)))
         # a hamza-initial word also folds to ال... (ألغام -> الغام): keep the plain reading too
+    out.extend([(pre + word, stripped) for pre, stripped in _CLITIC_FORMS[article]])
+    return out
+
+
+def _clitic_forms(article: bool) -> tuple[tuple[str, int], ...]:
+    """(prefix, stripped) of every clitic combination _prefixed puts before a word, in order."""
+    out: list[tuple[str, int]] = []
     for c in _CONJ:
         for p in _PREP:
-            out.append((c + p + word, len(c) + len(p)))
+            out.append((c + p, len(c) + len(p)))
         if not article:
             continue
         for p in ("", "ب", "ك"):
-            out.append((c + p + "ال" + word, len(c) + len(p) + 2))
-        out.append((c + "لل" + word, len(c) + 2))
-    return out
+            out.append((c + p + "ال", len(c) + len(p) + 2))
+        out.append((c + "لل", len(c) + 2))
+    return tuple(out)
+
+
+_CLITIC_FORMS = {True: _clitic_forms(True), False: _clitic_forms(False)}
 
 
 def _suffixed(word: str, infl: str) -> list[str]:
@@ -137,17 +148,28 @@ def word_forms(word: str, infl: str = "", article: bool = True) -> dict[str, int
         for f in {word, word.lower(), word.upper(), word.title()}:
             forms[f] = 0
         return forms
+    get = forms.get
     for suffixed in _suffixed(word, infl):
+        # _ta_variants inlined: a surface ends with ة exactly when its suffixed form does
+        ta = suffixed.endswith("ة")
         for surface, stripped in _prefixed(suffixed, article):
-            for s in _ta_variants(surface):
-                if s not in forms or stripped < forms[s]:
+            old = get(surface)
+            if old is None or stripped < old:
+                forms[surface] = stripped
+            if ta:
+                s = surface[:-1] + "ه"
+                old = get(s)
+                if old is None or stripped < old:
                     forms[s] = stripped
     return forms
 
 
-@dataclass(frozen=True, slots=True)
-class Match(Generic[P]):
-    """A lexicon hit: tokens [i, j) of the doc; view offsets [nstart, nend) without proclitics."""
+class Match(NamedTuple, Generic[P]):
+    """A lexicon hit: tokens [i, j) of the doc; view offsets [nstart, nend) without proclitics.
+
+    A named tuple (immutable, like the frozen dataclass it replaces): documents produce many
+    hits and a tuple is several times cheaper to build.
+    """
 
     i: int
     j: int
@@ -172,10 +194,11 @@ class _Cand:
 class _Group:
     """Every phrase starting with one lexicon word: one-word phrases, and the longer ones
     indexed by the surface form of their second word (so a common first word such as
-    "قوات" costs one lookup, not one check per phrase)."""
+    "قوات" costs one lookup, not one check per phrase). Candidates are numbers into the
+    lexicon's list of them: tables of plain numbers are invisible to the garbage collector."""
 
     singles: list[tuple[str, Any, int]]
-    by_second: dict[str, list[_Cand]]
+    by_second: dict[str, tuple[int, ...]]
 
 
 class Lexicon(Generic[P]):
@@ -188,12 +211,19 @@ class Lexicon(Generic[P]):
 
     def __init__(self, entries: Iterable[tuple[str, P] | tuple[str, P, str]], article: bool = True) -> None:
         forms: dict[tuple[str, str], dict[str, int]] = {}
+        rest_sets: dict[tuple[str, str], frozenset[str]] = {}
         groups: dict[tuple[str, str], _Group] = {}
+        cands: list[_Cand] = []
 
         def forms_of(w: tuple[str, str]) -> dict[str, int]:
             if w not in forms:
                 forms[w] = word_forms(*w, article=article)
             return forms[w]
+
+        def rest_set(w: tuple[str, str]) -> frozenset[str]:
+            if w not in rest_sets:
+                rest_sets[w] = frozenset(forms_of(w))
+            return rest_sets[w]
 
         self.size = 0
         for index, entry in enumerate(entries):
@@ -208,14 +238,30 @@ class Lexicon(Generic[P]):
             if len(words) == 1:
                 group.singles.append((norm_phrase, payload, index))
                 continue
-            cand = _Cand(tuple(frozenset(forms_of(w)) for w in words[2:]), norm_phrase, payload, index)
+            one = (len(cands),)
+            cands.append(_Cand(tuple(rest_set(w) for w in words[2:]), norm_phrase, payload, index))
+            by_second = group.by_second
+            if not by_second:
+                group.by_second = dict.fromkeys(forms_of(words[1]), one)
+                continue
             for surface in forms_of(words[1]):
-                group.by_second.setdefault(surface, []).append(cand)
-        # surface form of a first word -> (clitic chars to skip, group)
-        self._first: dict[str, list[tuple[int, _Group]]] = {}
-        for key, group in groups.items():
+                old = by_second.get(surface)
+                by_second[surface] = one if old is None else old + one
+        self._cands = cands
+        self._groups = list(groups.values())
+        # surface form of a first word -> ((clitic chars to skip, group number), ...); the
+        # one-entry tuples are shared
+        first: dict[str, tuple[tuple[int, int], ...]] = {}
+        for gid, key in enumerate(groups):
+            ones: dict[int, tuple[tuple[int, int], ...]] = {}
             for surface, stripped in forms_of(key).items():
-                self._first.setdefault(surface, []).append((stripped, group))
+                e = ones.get(stripped)
+                if e is None:
+                    e = ones[stripped] = ((stripped, gid),)
+                old = first.get(surface)
+                first[surface] = e if old is None else old + e
+        self._first = first
+        self._slot = _register(first)
 
     def __len__(self) -> int:
         return self.size
@@ -225,16 +271,26 @@ class Lexicon(Generic[P]):
         tokens = doc.tokens
         norms = token_norms(doc)
         positions = token_index(doc)
-        n = len(norms)
         first = self._first
+        # only the doc's words this lexicon knows: read off the shared table (see _register),
+        # else a C-level intersection of two key views
+        by_slot = _slot_words(doc, positions) if self._slot is not None else None
+        words: Any = positions.keys() & first.keys() if by_slot is None else by_slot.get(self._slot)
+        if not words:
+            return []
+        n = len(norms)
         text = doc.norm
         out: list[Match[P]] = []
-        # only the doc's words this lexicon knows: a C-level intersection of two key views
-        for i in sorted(i for w in positions.keys() & first.keys() for i in positions[w]):
-            for stripped, group in first[norms[i]]:
-                nstart = tokens[i].nstart + stripped
+        new = tuple.__new__
+        groups = self._groups
+        all_cands = self._cands
+        for i in sorted(i for w in words for i in positions[w]):
+            tok = tokens[i]
+            for stripped, gid in first[norms[i]]:
+                group = groups[gid]
+                nstart = tok.nstart + stripped
                 for phrase, payload, index in group.singles:
-                    out.append(Match(i, i + 1, nstart, tokens[i].nend, phrase, payload, index))
+                    out.append(new(Match, (i, i + 1, nstart, tok.nend, phrase, payload, index)))
                 if not group.by_second:
                     continue
                 j = i + 1
@@ -243,9 +299,10 @@ class Lexicon(Generic[P]):
                 if j >= n:
                     continue
                 cands = group.by_second.get(norms[j])
-                if cands is None or "\n" in text[tokens[i].nend:tokens[j].nstart]:
+                if cands is None or "\n" in text[tok.nend:tokens[j].nstart]:
                     continue
-                for c in cands:
+                for cid in cands:
+                    c = all_cands[cid]
                     prev, k, ok = j, j + 1, True
                     for wset in c.rest:
                         while k < n and norms[k] in _TRANSPARENT:
@@ -255,7 +312,8 @@ class Lexicon(Generic[P]):
                             break
                         prev, k = k, k + 1
                     if ok:
-                        out.append(Match(i, k, nstart, tokens[k - 1].nend, c.phrase, c.payload, c.index))
+                        out.append(new(Match, (i, k, nstart, tokens[k - 1].nend, c.phrase, c.payload,
+                                               c.index)))
         return out
 
     def find(self, doc: Any) -> list[Match[P]]:
@@ -268,49 +326,88 @@ class Lexicon(Generic[P]):
                 for m in self.find(doc)]
 
 
-def token_norms(doc: Any) -> list[str]:
-    """The doc's token strings, computed once per doc when it has a `cache` (shared by lexicons)."""
+# Lexicons share one table: surface form of a first word -> bit mask of the lexicons ("slots")
+# whose phrases it opens. A doc's words are looked up in it once, and each lexicon then reads
+# the few words it knows, instead of intersecting the doc's words with its own forms. Slots are
+# never reused; past _MAX_SLOTS lexicons (tests build many small ones) a new lexicon
+# intersects on its own.
+_SLOT_MASKS: dict[str, int] = {}
+_MASKS: dict[int, int] = {}  # one int object per distinct mask
+_MASK_SLOTS: dict[int, tuple[int, ...]] = {}  # the slots of a mask, memoised
+_slots_used = 0
+_MAX_SLOTS = 256
+
+
+def _register(first: dict[str, Any]) -> int | None:
+    """Give a new lexicon a slot and enter its first-word forms in the shared table."""
+    global _slots_used
+    if _slots_used >= _MAX_SLOTS:
+        return None
+    slot = _slots_used
+    _slots_used += 1
+    share = _MASKS.setdefault
+    bit = share(1 << slot, 1 << slot)
+    masks = _SLOT_MASKS
+    common = first.keys() & masks.keys()
+    for w in common:
+        m = masks[w] | bit
+        masks[w] = share(m, m)
+    if len(common) < len(first):
+        masks.update(dict.fromkeys([w for w in first if w not in common], bit))
+    return slot
+
+
+def _slot_words(doc: Any, positions: dict[str, list[int]]) -> dict[int, list[str]] | None:
+    """Slot -> the doc's token strings that lexicon knows; computed once per doc (None: no cache)."""
     cache = getattr(doc, "cache", None)
     if cache is None:
-        return [t.norm for t in doc.tokens]
-    norms = cache.get("token_norms")
-    if norms is None:
-        norms = cache["token_norms"] = [t.norm for t in doc.tokens]
-    return norms
-
-
-def token_index(doc: Any) -> dict[str, list[int]]:
-    """Token string -> its positions in the doc, built once per doc and shared by lexicons."""
-    cache = getattr(doc, "cache", None)
-    index = cache.get("token_index") if cache is not None else None
-    if index is None:
-        index = {}
-        for i, w in enumerate(token_norms(doc)):
-            pos = index.get(w)
-            if pos is None:
-                index[w] = [i]
-            else:
-                pos.append(i)
-        if cache is not None:
-            cache["token_index"] = index
-    return index
+        return None
+    got = cache.get("lexicon_slots")
+    if got is None or got[0] != _slots_used:
+        masks = _SLOT_MASKS
+        by_slot: dict[int, list[str]] = {}
+        for w in positions.keys() & masks.keys():
+            m = masks[w]
+            slots = _MASK_SLOTS.get(m)
+            if slots is None:
+                slots = _MASK_SLOTS[m] = tuple(k for k in range(m.bit_length()) if m >> k & 1)
+            for k in slots:
+                lst = by_slot.get(k)
+                if lst is None:
+                    by_slot[k] = [w]
+                else:
+                    lst.append(w)
+        got = cache["lexicon_slots"] = (_slots_used, by_slot)
+    return got[1]
 
 
 def select(matches: Sequence[Match[P]]) -> list[Match[P]]:
     """Longest match wins, no overlaps: more tokens, then more characters, then entry order."""
     if not matches:
         return []
-    ranked = sorted(matches, key=lambda m: (m.i - m.j, m.nstart - m.nend, m.index, m.i))
+    if len(matches) == 1:
+        return [matches[0]]
+    # (a Match is a tuple: i, j, nstart, nend, phrase, payload, index)
+    ranked = sorted(matches, key=lambda m: (m[0] - m[1], m[2] - m[3], m[6], m[0]))
     taken: set[int] = set()
     out: list[Match[P]] = []
     for m in ranked:
-        rng = range(m.i, m.j)
-        if any(k in taken for k in rng):
-            continue
-        taken.update(rng)
+        i, j = m[0], m[1]
+        if j - i == 1:
+            if i in taken:
+                continue
+            taken.add(i)
+        else:
+            rng = range(i, j)
+            if not taken.isdisjoint(rng):
+                continue
+            taken.update(rng)
         out.append(m)
-    out.sort(key=lambda m: m.i)
+    out.sort(key=_FIRST_TOKEN)
     return out
+
+
+_FIRST_TOKEN = operator.itemgetter(0)
 
 
 def overlaps(a: Match[Any], b: Match[Any]) -> bool:

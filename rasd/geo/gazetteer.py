@@ -43,6 +43,15 @@ SYRIA_BBOX = (32.2, 35.6, 37.4, 42.5)
 # recogniser reads them as head words, so the index also holds the name without them.
 _ADMIN_HEADS = ("ناحيه", "منطقه", "محافظه", "مدينه", "بلده", "قريه", "حي")
 _NON_LETTER = re.compile(r"[^\u0621-\u064aA-Za-z0-9 ]+")
+# place_key of one word of letters U+0621-U+064A: what normalize() and then fold_key's own
+# fold do to those letters, composed into one table.
+_BASIC_WORD = re.compile(r"[\u0621-\u064a]+")
+_BASIC_FOLD = str.maketrans({
+    "\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627",  # آ أ إ -> ا
+    "\u0649": "\u064a",  # ى -> ي
+    "\u0640": "",  # tatweel
+    "\u0629": "\u0647", "\u0624": "\u0648", "\u0626": "\u064a", "\u0621": "",  # ة ؤ ئ ء
+})
 
 
 def _strip_article(word: str) -> str:
@@ -57,6 +66,10 @@ def place_key(text: str) -> str:
     Folding ta marbuta and alef maqsura makes حماه/حماة and اعزاز/أعزاز/إعزاز one key; dropping
     the article makes "القرداحة"/"قرداحة" one key.
     """
+    if _BASIC_WORD.fullmatch(text):
+        # the usual case, one word of basic Arabic letters: fold_key is one translate away
+        # (the view folds and the key folds composed) and there is nothing to split or join
+        return _strip_article(text.translate(_BASIC_FOLD))
     s = _NON_LETTER.sub(" ", fold_key(text))
     return " ".join(_strip_article(w) for w in s.split())
 

@@ -24,14 +24,23 @@ from __future__ import annotations
 
 import bisect
 import json
+import operator
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from rasd.arabic.normalize import LETTER, normalize
-from rasd.arabic.tokens import proclitic_splits
+from rasd.arabic.tokens import proclitic_splits, token_index, token_norms
 from rasd.doc import Doc, Span
-from rasd.geo.gazetteer import HEADS_JSON, Gazetteer, Place, get_gazetteer, key_variants, place_key
+from rasd.geo.gazetteer import (
+    _BASIC_FOLD,
+    _BASIC_WORD,
+    HEADS_JSON,
+    Gazetteer,
+    Place,
+    get_gazetteer,
+    key_variants,
+    place_key,
+)
 
 MAX_GAP = 4  # tokens between two mentions that can still nest or list them
 _WORD = re.compile(f"[{LETTER}]+")
@@ -41,13 +50,27 @@ _LINKERS = frozenset({"ابو", "ام", "بني", "شيخ"})
 _CLITIC_OK = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "فك")
 
 
+_START = operator.attrgetter("start")
+
+
 def _is_word(tok: str) -> bool:
     return _WORD.fullmatch(tok) is not None
 
 
-@lru_cache(maxsize=200_000)
+# place_key of a token, memoised in a plain dict of str -> str (the garbage collector does
+# not walk it, unlike the lists of an lru_cache); emptied when it gets large.
+_TKEYS: dict[str, str] = {}
+_TKEYS_MAX = 200_000
+
+
 def _tkey(tok: str) -> str:
-    return place_key(tok)
+    k = _TKEYS.get(tok)
+    if k is None:
+        k = place_key(tok)
+        if len(_TKEYS) >= _TKEYS_MAX:
+            _TKEYS.clear()
+        _TKEYS[tok] = k
+    return k
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,49 @@ class _Lex:
     blocked: set[str]  # one-word keys that are really head/direction words ("قرية" ~ "القريا")
     cache: dict[str, tuple] = field(default_factory=dict)
     boring: set[str] = field(default_factory=set)  # spellings that open nothing
+    tails: _Tails | None = None  # see _may_open
+
+
+@dataclass(frozen=True)
+class _Tails:
+    """How the keys and words a token can open end (see _may_open)."""
+
+    n_keys: int  # len(gaz.max_words) when built: the gazetteer grew if it differs
+    key_tails: frozenset[str]  # last 3 letters of every gazetteer first-word key
+    key_short: tuple[str, ...]  # keys too short for a 3-letter tail
+    word_tails: frozenset[str]  # last 3 letters of every head, direction and anaphor word
+    word_short: tuple[str, ...]
+
+
+def _build_tails(lex: _Lex) -> _Tails:
+    keys = list(lex.gaz.max_words)
+    words = [*lex.heads, *lex.dir_first, *lex.anaphors]
+    # A stem is a suffix of the token, or ال + a suffix (لل = ل + ال): its key (or the word
+    # itself) ends like the token, unless it is that short ال + suffix (then the suffix does).
+    return _Tails(
+        len(keys),
+        frozenset(k[-3:] for k in keys if len(k) >= 3),
+        tuple({k for k in keys if len(k) < 3} | {k[2:] for k in keys if k.startswith("ال") and len(k) <= 3}),
+        frozenset(w[-3:] for w in words if len(w) >= 3),
+        tuple({w for w in words if len(w) < 3} | {w[2:] for w in words if w.startswith("ال") and len(w) < 5}),
+    )
+
+
+def _may_open(lex: _Lex, tok: str) -> bool:
+    """False only when no reading of `tok` can open a place, head, direction or anaphor.
+
+    Every stem of a token ends like the token, and so does its key: for a token of plain
+    Arabic letters, place_key(stem) is a suffix of the token's folded spelling. A token whose
+    last three letters end no key and no word is settled without peeling it.
+    """
+    t = lex.tails
+    if t is None or t.n_keys != len(lex.gaz.max_words):
+        t = lex.tails = _build_tails(lex)
+    if not _BASIC_WORD.fullmatch(tok):
+        return True
+    f = tok.translate(_BASIC_FOLD)
+    return (f[-3:] in t.key_tails or tok[-3:] in t.word_tails
+            or f.endswith(t.key_short) or tok.endswith(t.word_short))
 
 
 _LEX: _Lex | None = None
@@ -115,7 +181,10 @@ def reset_lexicon() -> None:
     """Forget the lexicon and its gazetteer (tests; after user places changed)."""
     global _LEX
     _LEX = None
-    _tkey.cache_clear()
+    _TKEYS.clear()
+
+
+_NOTHING: tuple = ((), None, (), None)
 
 
 def _readings(lex: _Lex, tok: str) -> tuple:
@@ -128,11 +197,13 @@ def _readings(lex: _Lex, tok: str) -> tuple:
     r = lex.cache.get(tok)
     if r is not None:
         return r
+    if tok in lex.boring:  # computed before: it opens nothing
+        return _NOTHING
     places: list[tuple[int, str]] = []
     head = None
     dirs: list[tuple[int, str]] = []
     ana = None
-    if _is_word(tok):
+    if _is_word(tok) and _may_open(lex, tok):
         seen: set[str] = set()
         for prefix, stem in proclitic_splits(tok):
             plen = len(prefix)
@@ -149,7 +220,10 @@ def _readings(lex: _Lex, tok: str) -> tuple:
                 dirs.append((plen, stem))
             if ana is None and stem in lex.anaphors and (clit_ok or prefix[:-2] in _CLITIC_OK):
                 ana = (plen - 1 if prefix.endswith("لل") else plen, stem)
-    r = (tuple(places), head, tuple(dirs), ana)
+    if not (places or head or dirs or ana):
+        r = _NOTHING
+    else:
+        r = (tuple(places), head, tuple(dirs), ana)
     if not (places or head or dirs or ana):
         if len(lex.boring) < 1_000_000:
             lex.boring.add(tok)
@@ -189,7 +263,7 @@ class _Parser:
     def __init__(self, doc: Doc, lex: _Lex) -> None:
         self.lex = lex
         self.doc = doc
-        self.norms = [t.norm for t in doc.tokens]
+        self.norms = token_norms(doc)  # shared with the other components: read only
 
     def orig(self, j: int) -> str:
         t = self.doc.tokens[j]
@@ -474,7 +548,6 @@ def find_mentions(doc: Doc) -> list[Span]:
     toks = doc.tokens
     # sentence of each candidate token, and the token that ends it (a mention never crosses it)
     sent_starts = [s.start for s in doc.sentences]
-    tok_starts = [t.start for t in toks]
     all_ms: list[_M] = []
     ms: list[_M] = []
     cur_sent = -1
@@ -495,9 +568,10 @@ def find_mentions(doc: Doc) -> list[Span]:
         ms.clear()
 
     nxt = 0
-    fresh = set(norms).difference(boring)  # hashes every token once, in C
-    good = {t for t in fresh if any(_readings(lex, t))}
-    for i in [i for i, t in enumerate(norms) if t in good]:
+    index = token_index(doc)  # each distinct token once
+    fresh = index.keys() - boring
+    good = [t for t in fresh if any(_readings(lex, t))]
+    for i in sorted([i for t in good for i in index[t]]):
         if i < nxt:
             continue
         si = max(bisect.bisect_right(sent_starts, toks[i].start) - 1, 0)
@@ -505,7 +579,7 @@ def find_mentions(doc: Doc) -> list[Span]:
             close_sentence()
             cur_sent = si
             s_end = doc.sentences[si].end if doc.sentences else len(doc.text)
-            sent_end = bisect.bisect_left(tok_starts, s_end)
+            sent_end = bisect.bisect_left(toks, s_end, key=_START)
         m = p.parse(i, sent_end, si, None)
         if m is None:
             continue
