@@ -184,14 +184,17 @@ def samples() -> None:
 
 
 def _attach() -> None:
-    """Commands that live beside their stage: gazetteer (geo), ingest/events/export/db (store)."""
+    """Commands that live beside their stage: gazetteer (geo), ingest/events/export/db (store),
+    serve/token/demo (api), watch (feeds and folders)."""
     from rasd.geo.commands import gazetteer
     from rasd.ingest_cmd import attach as attach_store
     from rasd.serve_cmd import attach as attach_serve
+    from rasd.watch_cmd import attach as attach_watch
 
     main.add_command(gazetteer)
     attach_store(main)
     attach_serve(main)
+    attach_watch(main)
 
 
 _attach()
