@@ -52,7 +52,7 @@ from importlib import resources
 from typing import Any
 
 from rasd.arabic.normalize import LETTER, normalize
-from rasd.arabic.tokens import proclitic_splits, token_index
+from rasd.arabic.tokens import digit_words, proclitic_splits, token_index
 from rasd.doc import Doc, Span
 
 __all__ = ["find_dates", "dates", "parse_date_text"]
@@ -395,7 +395,7 @@ _MASTER = re.compile(
 _OPENERS = frozenset(v.split(" ")[0] for v in (*_CORE_V, *_FUNC_V, *_AGO_V)) | frozenset(
     c + p + a for c in ("", "و", "ف") for p in ("", "ب", "ل") for a in ("", "ال")) - {""}
 _OPENERS_OK = all(re.fullmatch(f"[{L}]+", w) for w in _OPENERS)
-_RUN_CHAR = frozenset(re.findall(f"[{L}0-9]", "".join(chr(c) for c in range(0x10000))))
+_RUN_CHAR = frozenset(re.findall(f"[{L}0-9]", "".join(map(chr, range(0x10000)))))
 
 # First words of expressions, for leaving a written-on و/ف/ب/ل out of the span.
 _FIRST_WORDS = frozenset(
@@ -1020,7 +1020,7 @@ def _starts(doc: Doc) -> list[int]:
     run = _RUN_CHAR
     toks = doc.tokens
     index = token_index(doc)  # each distinct word checked once
-    starts = [toks[i].nstart for w in index if w in _OPENERS or "0" <= w[0] <= "9" for i in index[w]]
+    starts = [toks[i].nstart for w in (*_OPENERS.intersection(index), *digit_words(doc)) for i in index[w]]
     starts.sort()
     return [s for s in starts if s == 0 or norm[s - 1] not in run]
 

@@ -35,7 +35,14 @@ from importlib import resources
 from typing import Any
 
 from rasd.arabic.normalize import LETTER, normalize
-from rasd.arabic.tokens import TOKEN_RE, proclitic_splits, token_index, token_norms, token_nstarts
+from rasd.arabic.tokens import (
+    TOKEN_RE,
+    digit_words,
+    proclitic_splits,
+    token_index,
+    token_norms,
+    token_nstarts,
+)
 from rasd.doc import Doc, Span
 
 KINDS = ("exact", "at_least", "approximate", "vague")
@@ -604,7 +611,7 @@ def find_numbers(doc: Doc) -> list[Span]:
     words = token_norms(doc)
     forms = _FORMS
     index = token_index(doc)  # each distinct word checked once
-    cands = sorted([i for w in index if w in forms or "0" <= w[0] <= "9" for i in index[w]])
+    cands = sorted([i for w in forms.intersection(index).union(digit_words(doc)) for i in index[w]])
     if not cands:
         return []
     r = _Reader(doc, words)

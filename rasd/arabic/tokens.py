@@ -111,3 +111,14 @@ def token_index(doc: Any) -> dict[str, list[int]]:
         if cache is not None:
             cache["token_index"] = index
     return index
+
+
+def digit_words(doc: Any) -> list[str]:
+    """The doc's distinct token strings that start with a digit, computed once per doc."""
+    cache = getattr(doc, "cache", None)
+    words = cache.get("digit_words") if cache is not None else None
+    if words is None:
+        words = [w for w in token_index(doc) if "0" <= w[0] <= "9"]
+        if cache is not None:
+            cache["digit_words"] = words
+    return words

@@ -284,36 +284,42 @@ class Lexicon(Generic[P]):
         new = tuple.__new__
         groups = self._groups
         all_cands = self._cands
-        for i in sorted(i for w in words for i in positions[w]):
-            tok = tokens[i]
-            for stripped, gid in first[norms[i]]:
-                group = groups[gid]
-                nstart = tok.nstart + stripped
-                for phrase, payload, index in group.singles:
-                    out.append(new(Match, (i, i + 1, nstart, tok.nend, phrase, payload, index)))
-                if not group.by_second:
-                    continue
-                j = i + 1
-                while j < n and norms[j] in _TRANSPARENT:
-                    j += 1
-                if j >= n:
-                    continue
-                cands = group.by_second.get(norms[j])
-                if cands is None or "\n" in text[tok.nend:tokens[j].nstart]:
-                    continue
-                for cid in cands:
-                    c = all_cands[cid]
-                    prev, k, ok = j, j + 1, True
-                    for wset in c.rest:
-                        while k < n and norms[k] in _TRANSPARENT:
-                            k += 1
-                        if k >= n or norms[k] not in wset or "\n" in text[tokens[prev].nend:tokens[k].nstart]:
-                            ok = False
-                            break
-                        prev, k = k, k + 1
-                    if ok:
-                        out.append(new(Match, (i, k, nstart, tokens[k - 1].nend, c.phrase, c.payload,
-                                               c.index)))
+        # word by word (one lookup of its readings however often it occurs), then back into
+        # text order: a stable sort on the token keeps each position's hits in reading order
+        for w in words:
+            entries = first[w]
+            for i in positions[w]:
+                tok = tokens[i]
+                for stripped, gid in entries:
+                    group = groups[gid]
+                    nstart = tok.nstart + stripped
+                    for phrase, payload, index in group.singles:
+                        out.append(new(Match, (i, i + 1, nstart, tok.nend, phrase, payload, index)))
+                    if not group.by_second:
+                        continue
+                    j = i + 1
+                    while j < n and norms[j] in _TRANSPARENT:
+                        j += 1
+                    if j >= n:
+                        continue
+                    cands = group.by_second.get(norms[j])
+                    if cands is None or "\n" in text[tok.nend:tokens[j].nstart]:
+                        continue
+                    for cid in cands:
+                        c = all_cands[cid]
+                        prev, k, ok = j, j + 1, True
+                        for wset in c.rest:
+                            while k < n and norms[k] in _TRANSPARENT:
+                                k += 1
+                            if k >= n or norms[k] not in wset or "\n" in text[tokens[prev].nend:tokens[k].nstart]:
+                                ok = False
+                                break
+                            prev, k = k, k + 1
+                        if ok:
+                            out.append(new(Match, (i, k, nstart, tokens[k - 1].nend, c.phrase, c.payload,
+                                                   c.index)))
+        if len(words) > 1:
+            out.sort(key=_FIRST_TOKEN)
         return out
 
     def find(self, doc: Any) -> list[Match[P]]:
