@@ -48,6 +48,7 @@ from rasd.ingest.readers import (
     _read_stdin,
     _stem,
     _suffix_of,
+    walk_files,
 )
 from rasd.link.merge import LINK_THRESHOLD, TOLERANCE_DAYS, link, pair_score
 
@@ -86,30 +87,7 @@ def _is_parquet(name: str) -> bool:
 
 def _list_folder(folder: str, seen: set[str]) -> Iterator[str | ReadError]:
     """The files `iter_articles` would read under `folder`, in its order (plus Parquet files)."""
-    real = os.path.realpath(folder)
-    if real in seen:  # symlink loop
-        return
-    seen.add(real)
-    try:
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as e:
-        yield ReadError(folder, None, f"cannot list folder: {e.strerror or e}")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = os.path.join(folder, entry.name)
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if is_dir:
-            yield from _list_folder(path, seen)
-            continue
-        suffix = _suffix_of(entry.name)
-        if _is_parquet(entry.name) or (suffix is not None and suffix != SIDECAR_SUFFIX):
-            yield path
+    return walk_files(folder, seen, extra=_is_parquet)
 
 
 def _jsonl_parts(path: str, suffix: str, chunk: int) -> Iterator[Part | ReadError]:

@@ -44,7 +44,7 @@ import string
 import sys
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, TextIO
 
@@ -453,8 +453,10 @@ def _read_file(path: str, suffix: str) -> Iterator[Article | ReadError]:
 
 # --- folders and stdin -----------------------------------------------------------------------
 
-def _walk(folder: str, seen: set[str]) -> Iterator[Article | ReadError]:
-    """Supported files under `folder`, entries sorted by name at every level (depth first)."""
+def walk_files(folder: str, seen: set[str], extra: Callable[[str], bool] | None = None
+               ) -> Iterator[str | ReadError]:
+    """Supported files under `folder` (and those `extra` accepts by name), sorted by name at every
+    level, depth first; the readers and the Dask engine list folders alike through this."""
     real = os.path.realpath(folder)
     if real in seen:  # symlink loop
         return
@@ -474,12 +476,20 @@ def _walk(folder: str, seen: set[str]) -> Iterator[Article | ReadError]:
         except OSError:
             is_dir = False
         if is_dir:
-            yield from _walk(path, seen)
+            yield from walk_files(path, seen, extra)
             continue
         suffix = _suffix_of(entry.name)
-        if suffix is None or suffix == SIDECAR_SUFFIX:
-            continue
-        yield from _read_file(path, suffix)
+        if (extra is not None and extra(entry.name)) or (suffix is not None and suffix != SIDECAR_SUFFIX):
+            yield path
+
+
+def _walk(folder: str, seen: set[str]) -> Iterator[Article | ReadError]:
+    """Supported files under `folder`, entries sorted by name at every level (depth first)."""
+    for item in walk_files(folder, seen):
+        if isinstance(item, ReadError):
+            yield item
+        else:
+            yield from _read_file(item, _suffix_of(os.path.basename(item)))
 
 
 def _read_stdin(stream: TextIO | BinaryIO) -> Iterator[Article | ReadError]:
