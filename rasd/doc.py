@@ -51,6 +51,9 @@ class Span:
         raise AttributeError(key)
 
 
+_new_span = object.__new__
+
+
 class Token(NamedTuple):
     """A token of the view: nstart/nend index `doc.norm`; start/end index the original.
 
@@ -123,7 +126,9 @@ class Doc:
         text = self.text
         while e > s and text[e - 1].isspace():
             e -= 1
-        return Span(s, e, text[s:e], label, attrs)
+        sp = _new_span(Span)  # Span.__init__, inlined
+        sp.__dict__.update(start=s, end=e, text=text[s:e], label=label, attrs=attrs)
+        return sp
 
     def view_index(self, orig: int) -> int:
         """The first view offset at or after an original offset (bisect on the map)."""

@@ -102,12 +102,9 @@ def token_index(doc: Any) -> dict[str, list[int]]:
     index = cache.get("token_index") if cache is not None else None
     if index is None:
         index = {}
+        add = index.setdefault
         for i, w in enumerate(token_norms(doc)):
-            pos = index.get(w)
-            if pos is None:
-                index[w] = [i]
-            else:
-                pos.append(i)
+            add(w, []).append(i)
         if cache is not None:
             cache["token_index"] = index
     return index
