@@ -103,7 +103,6 @@ class Doc:
         self.norm, self._map = normalize_with_map(text)
         self.layers: dict[str, list[Any]] = {}
         self.cache: dict[str, Any] = {}  # derived lookups shared by components (cue hits, ...)
-        self._tok_starts: list[int] = []
         self.tokens: list[Token] = self._tokenize()
         self.sentences: list[Span] = self._sentences()
 
@@ -156,12 +155,13 @@ class Doc:
         starts, ends = bounds[1:-1:2], bounds[2::2]
         orig = self._map.__getitem__
         norms = parts[1::2]
-        # columns other components would otherwise rebuild from the tokens
-        self._tok_starts = starts
+        # columns other components would otherwise rebuild from the tokens (bisect on them)
+        self.token_nstarts: list[int] = starts
+        self.token_starts: list[int] = list(map(orig, starts))  # original offsets
         self.cache["token_norms"] = norms
         self.cache["token_nstarts"] = starts
         return list(map(tuple.__new__, itertools.repeat(Token), zip(
-            itertools.count(), starts, ends, map(orig, starts), map(orig, ends), norms)))
+            itertools.count(), starts, ends, self.token_starts, map(orig, ends), norms)))
 
     def _sentences(self) -> list[Span]:
         out: list[Span] = []
@@ -190,10 +190,15 @@ class Doc:
 
     def token_at(self, n: int) -> int | None:
         """Index of the token holding view offset `n`, or None."""
-        if not self._tok_starts:
-            self._tok_starts = [t.nstart for t in self.tokens]
-        i = bisect.bisect_right(self._tok_starts, n) - 1
+        i = bisect.bisect_right(self.token_nstarts, n) - 1
         if i >= 0 and self.tokens[i].nstart <= n < self.tokens[i].nend:
+            return i
+        return None
+
+    def token_of(self, orig: int) -> int | None:
+        """Index of the token holding original offset `orig`, or None."""
+        i = bisect.bisect_right(self.token_starts, orig) - 1
+        if i >= 0 and self.tokens[i].start <= orig < self.tokens[i].end:
             return i
         return None
 

@@ -74,26 +74,25 @@ def strip_proclitics(word: str, known: set[str] | frozenset[str]) -> str | None:
 # (lexicons, numbers, dates, places). They live in `doc.cache` when the doc has one.
 
 
-def token_norms(doc: Any) -> list[str]:
-    """The doc's token strings, computed once per doc when it has a `cache` (shared by lexicons)."""
+def _column(doc: Any, name: str, attr: str) -> list[Any]:
+    """One attribute of every token, kept in `doc.cache[name]` when the doc has a cache."""
     cache = getattr(doc, "cache", None)
-    if cache is None:
-        return [t.norm for t in doc.tokens]
-    norms = cache.get("token_norms")
-    if norms is None:
-        norms = cache["token_norms"] = [t.norm for t in doc.tokens]
-    return norms
+    column = cache.get(name) if cache is not None else None
+    if column is None:
+        column = [getattr(t, attr) for t in doc.tokens]
+        if cache is not None:
+            cache[name] = column
+    return column
+
+
+def token_norms(doc: Any) -> list[str]:
+    """The doc's token strings, computed once per doc (shared by lexicons)."""
+    return _column(doc, "token_norms", "norm")
 
 
 def token_nstarts(doc: Any) -> list[int]:
     """The view offset where each token starts, computed once per doc (read only)."""
-    cache = getattr(doc, "cache", None)
-    if cache is None:
-        return [t.nstart for t in doc.tokens]
-    starts = cache.get("token_nstarts")
-    if starts is None:
-        starts = cache["token_nstarts"] = [t.nstart for t in doc.tokens]
-    return starts
+    return _column(doc, "token_nstarts", "nstart")
 
 
 def token_index(doc: Any) -> dict[str, list[int]]:

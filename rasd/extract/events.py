@@ -117,9 +117,9 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     actor_at = {m.span.start: m.key for m in ms}
     # map each actor mention's token start as well (the actor may follow a proclitic)
     for m in ms:
-        tok = next((t for t in doc.tokens if t.start <= m.span.start < t.end), None)
-        if tok is not None:
-            actor_at[tok.start] = m.key
+        ti = doc.token_of(m.span.start)
+        if ti is not None:
+            actor_at[doc.tokens[ti].start] = m.key
     counts = quantities.find_counts(doc, inc, actor_at)
     civilian_victims = any(c.civilians for c in counts if c.role in ("killed", "injured")) or any(
         m.key == "civilians" and m.side == 2 for m in ms)

@@ -42,8 +42,10 @@ def _peeled(tok: Token) -> set[str]:
 
 
 def _role_hits(doc: Doc) -> list[tuple[int, int, str]]:
-    """(token index of the cue start, token index after the cue end, role), sorted."""
-    return sorted((m.i, m.j, role) for role in ROLES for m in cue_matches(doc, role))
+    """(token index of the cue start, token index after the cue end, role), sorted; once per doc."""
+    if "role_hits" not in doc.cache:
+        doc.cache["role_hits"] = sorted((m.i, m.j, role) for role in ROLES for m in cue_matches(doc, role))
+    return doc.cache["role_hits"]
 
 
 def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count]:
@@ -51,7 +53,7 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
     toks = doc.tokens
     if not toks:
         return []
-    tstarts = [t.start for t in toks]
+    tstarts = doc.token_starts
     role_hits = _role_hits(doc)
     persons = cue_set("person_nouns")
     civil = cue_set("civilian_nouns")
@@ -133,7 +135,7 @@ _GROUP_REACH = 8  # words after "مكونة من" that may list the members
 def whole_group(doc: Doc, inc: Incident) -> list[Count]:
     """"خلية مكونة من ثلاثة رجال وامرأة ... اعتقال أفرادها": everyone in a group of known size."""
     toks = doc.tokens
-    tstarts = [t.start for t in toks]
+    tstarts = doc.token_starts
     lo, hi = bisect.bisect_left(tstarts, inc.units[0].start), bisect.bisect_left(tstarts, inc.units[-1].end)
     sizes = [m for m in cue_matches(doc, "group_size") if lo <= m.i < hi]
     members = [m for m in cue_matches(doc, "all_members") if lo <= m.i < hi]
@@ -177,7 +179,7 @@ def _one_of(word: str) -> bool:
 def zero_counts(doc: Doc, inc: Incident) -> list[Count]:
     """"دون تسجيل أي اعتقالات", "لم يسفر عن إصابات": the text says none, which is a figure (0)."""
     toks = doc.tokens
-    tstarts = [t.start for t in toks]
+    tstarts = doc.token_starts
     negs = sorted(m.j for m in cue_matches(doc, "negation"))
     out = []
     for u in inc.units:

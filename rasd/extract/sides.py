@@ -52,7 +52,7 @@ def _marked(ends: list[int], ti: int) -> bool:
 def mentions(doc: Doc, inc: Incident, date: dt.date | None) -> list[ActorMention]:
     """The incident's actor mentions, resolved by date and marked by the words before them."""
     toks = doc.tokens
-    tstarts = [t.start for t in toks]
+    tstarts = doc.token_starts
     ends = {n: _marker_ends(doc, n) for n in ("target_markers", "partner_markers", "attribution_markers",
                                               "control_markers")}
     out: list[ActorMention] = []
