@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from rasd.commands import attacher, standalone
 from rasd.ingest_cmd import DB_OPTION, _open
 
 
@@ -84,17 +85,9 @@ def watch(db: str | None, feeds: tuple[str, ...], folders: tuple[str, ...], inte
     sys.exit(0)
 
 
-def attach(main: click.Group) -> None:
-    """Add `watch` to the main `rasd` group."""
-    main.add_command(watch)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
-    """`rasd watch` on its own (python -m rasd.watch_cmd watch ...)."""
-
-
-attach(cli)
+COMMANDS = [watch]
+attach = attacher(COMMANDS)
+cli = standalone(COMMANDS, "`rasd watch` on its own (python -m rasd.watch_cmd watch ...).")
 
 if __name__ == "__main__":
     cli()
