@@ -99,16 +99,13 @@ def _wielder(trig: list[Span], tstarts: list[int], ti: int) -> bool:
 
 
 # clauses whose actors speak for an incident of each kind (a cordon after a bombing does not)
-RELEVANT = {
-    "perpetrated": frozenset({"airstrike", "shelling", "ied", "car_bomb", "suicide", "explosion", "attack",
-                              "assassination", "kidnap", "grenade", "kill", "injure"}),
-}
+PERPETRATED_CLASSES = _WEAPONS | {"assassination", "kidnap", "kill", "injure"}
 
 
 def relevant(ms: list[ActorMention], sub_event_type: str | None) -> list[ActorMention]:
     """Drop mentions from clauses that tell another part of the story than the typed event."""
     if sub_event_type in PERPETRATED_TYPES:
-        keep = [m for m in ms if m.classes & RELEVANT["perpetrated"]]
+        keep = [m for m in ms if m.classes & PERPETRATED_CLASSES]
         return keep or ms
     return ms
 
