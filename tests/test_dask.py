@@ -32,7 +32,7 @@ from rasd.extract.events import event_id
 from rasd.geo import toponyms
 from rasd.geo.gazetteer import reset_gazetteer
 from rasd.ingest import ReadError, iter_articles
-from rasd.link.merge import link, pair_score
+from rasd.link.merge import candidate_pairs, key_of, key_score, link, pair_score
 from rasd.store.articles import default_extractor
 from rasd.store.db import open_db
 from tests.test_store import make_corpus, snapshot, write_jsonl
@@ -212,11 +212,23 @@ def test_cells_that_cannot_pair_hold_no_scoring_pair(bases: list[dict[str, Any]]
                 assert dask_engine.could_pair(dask_engine.cell_of(a), dask_engine.cell_of(b))
 
 
-def test_edge_tasks_score_slim_mentions_as_link_scores_full_ones(bases: list[dict[str, Any]]) -> None:
+def test_edge_tasks_score_link_keys_as_link_scores_full_mentions(bases: list[dict[str, Any]]) -> None:
     ms = synthetic(bases, 4, 60)
-    for a in ms:
-        for b in ms:
-            assert pair_score(dask_engine._slim(a), dask_engine._slim(b)) == pair_score(a, b)
+    keys = [key_of(m) for m in ms]
+    for a, ka in zip(ms, keys, strict=True):
+        for b, kb in zip(ms, keys, strict=True):
+            assert key_score(ka, kb) == key_score(kb, ka) == pair_score(a, b)
+
+
+def test_candidate_pairs_hold_every_pair_that_can_score(bases: list[dict[str, Any]]) -> None:
+    ms = synthetic(bases, 3, 200)
+    keys = [key_of(m) for m in ms]
+    cands = list(candidate_pairs(keys))
+    assert len(cands) == len(set(cands)) and all(i < j for i, j in cands)
+    cset = set(cands)
+    scoring = [(i, j) for i in range(len(ms)) for j in range(i + 1, len(ms)) if key_score(keys[i], keys[j]) is not None]
+    assert scoring and set(scoring) <= cset
+    assert len(cset) < len(ms) * (len(ms) - 1) // 2  # it does block something
 
 
 def test_partitioned_link_equals_link_across_boundaries(bases: list[dict[str, Any]]) -> None:
@@ -238,9 +250,18 @@ def test_partitioned_link_equals_link_property(bases: list[dict[str, Any]], seed
     assert dask_engine.link_partitioned(list(reversed(ms)), parts=parts) == link(ms)
 
 
+def test_packed_mentions_round_trip_and_link_as_dicts(bases: list[dict[str, Any]]) -> None:
+    ms = synthetic(bases, 2, 120)
+    packed = [dask_engine.pack(m) for m in ms]
+    assert all(isinstance(p, bytes) for p in packed)
+    assert [dask_engine.unpack(p) for p in packed] == ms
+    assert sum(map(len, packed)) < sum(len(json.dumps(m)) for m in ms)  # compact: no ASCII escapes
+    assert dask_engine.link_partitioned(packed, parts=4) == link(ms)
+
+
 def test_components_join_equal_ids_and_keep_input_order() -> None:
     ms = [{"id": "b"}, {"id": "a"}, {"id": "b"}, {"id": "c"}]
-    assert sorted(dask_engine.components(ms, [(3, 1)])) == [[0, 2], [1, 3]]
+    assert sorted(dask_engine.components([m["id"] for m in ms], [(3, 1)])) == [[0, 2], [1, 3]]
 
 
 # --- on a LocalCluster of two workers ------------------------------------------------------------

@@ -60,7 +60,8 @@ def _is_word(tok: str) -> bool:
 # place_key of a token, memoised in a plain dict of str -> str (the garbage collector does
 # not walk it, unlike the lists of an lru_cache); emptied when it gets large.
 _TKEYS: dict[str, str] = {}
-_TKEYS_MAX = 200_000
+_TKEYS_MAX = 1 << 16
+_MEMO_MAX = 1 << 17  # tokens remembered by a lexicon's cache and boring set (a few MB each)
 
 
 def _tkey(tok: str) -> str:
@@ -225,9 +226,12 @@ def _readings(lex: _Lex, tok: str) -> tuple:
     else:
         r = (tuple(places), head, tuple(dirs), ana)
     if not (places or head or dirs or ana):
-        if len(lex.boring) < 1_000_000:
-            lex.boring.add(tok)
-    elif len(lex.cache) < 300_000:
+        if len(lex.boring) >= _MEMO_MAX:  # emptied, not frozen: memory stays flat over any corpus
+            lex.boring.clear()
+        lex.boring.add(tok)
+    else:
+        if len(lex.cache) >= _MEMO_MAX:
+            lex.cache.clear()
         lex.cache[tok] = r
     return r
 

@@ -16,11 +16,13 @@ in `conflicts` with the rule applied.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import hashlib
 import math
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 TOLERANCE_DAYS = {1: 1, 2: 7, 3: 31}
 COMPATIBLE = {
@@ -31,16 +33,47 @@ COMPATIBLE = {
 LINK_THRESHOLD = 3.0
 
 
-def _day(s: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(s) if s else None
+class Key(NamedTuple):
+    """What pair_score reads of a mention, computed once per mention instead of once per pair."""
+
+    articles: frozenset[str]
+    kind: str
+    country: str | None
+    admin1: str | None
+    day: int | None  # proleptic ordinal of event_date
+    tol: int  # days of date tolerance of its time precision
+    event_type: str
+    sub_event_type: str
+    actors: frozenset[str]  # keys, without civilians and unidentified
+    lat: float | None  # degrees, as stored
+    lon: float | None
+    rlat: float  # radians(lat), cos(radians(lat)): the per-mention half of the haversine
+    coslat: float
+    geo_precision: int
+    arrested: int | None
+    fatalities: int | None
 
 
-def _km(a: dict, b: dict) -> float | None:
-    if a.get("latitude") is None or b.get("latitude") is None:
+_GENERIC_ACTORS = frozenset({"civilians", "unidentified"})
+MAX_TOLERANCE = max(TOLERANCE_DAYS.values())
+
+
+def key_of(m: dict) -> Key:
+    d = m.get("event_date")
+    lat, lon = m.get("latitude"), m.get("longitude")
+    rlat = math.radians(lat) if lat is not None else 0.0
+    return Key(frozenset(s["article_id"] for s in m["sources"]), m["report_kind"], m.get("country"),
+               m.get("admin1") or None, dt.date.fromisoformat(d).toordinal() if d else None,
+               TOLERANCE_DAYS.get(m.get("time_precision") or 3, 31), m["event_type"], m["sub_event_type"],
+               frozenset(x["key"] for x in m["actors"]) - _GENERIC_ACTORS, lat, lon, rlat, math.cos(rlat),
+               m.get("geo_precision") or 3, m.get("arrested"), m.get("fatalities"))
+
+
+def _km(a: Key, b: Key) -> float | None:
+    if a.lat is None or b.lat is None:
         return None
-    p1, p2 = math.radians(a["latitude"]), math.radians(b["latitude"])
-    dl = math.radians(b["longitude"] - a["longitude"])
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    dl = math.radians(b.lon - a.lon)
+    h = math.sin((b.rlat - a.rlat) / 2) ** 2 + a.coslat * b.coslat * math.sin(dl / 2) ** 2
     return 6371.0 * 2 * math.asin(math.sqrt(h))
 
 
@@ -50,42 +83,99 @@ def _articles(e: dict) -> set[str]:
 
 def pair_score(a: dict, b: dict) -> float | None:
     """A score for 'same incident', or None when something rules it out."""
-    if _articles(a) & _articles(b):
+    return key_score(key_of(a), key_of(b))
+
+
+def key_score(a: Key, b: Key) -> float | None:
+    """pair_score on precomputed keys."""
+    if a.kind != b.kind or a.country != b.country:
+        return None
+    if a.admin1 and b.admin1 and a.admin1 != b.admin1:
+        return None
+    if not a.articles.isdisjoint(b.articles):
         return None  # two incidents of one article were already told apart by segmentation
-    if a["report_kind"] != b["report_kind"] or a.get("country") != b.get("country"):
-        return None
-    if a.get("admin1") and b.get("admin1") and a["admin1"] != b["admin1"]:
-        return None
     score = 0.0
-    da, db = _day(a.get("event_date")), _day(b.get("event_date"))
-    if da and db:
-        tol = max(TOLERANCE_DAYS.get(a.get("time_precision") or 3, 31), TOLERANCE_DAYS.get(
-            b.get("time_precision") or 3, 31))
-        gap = abs((da - db).days)
-        if gap > tol:
+    if a.day is not None and b.day is not None:
+        gap = abs(a.day - b.day)
+        if gap > max(a.tol, b.tol):
             return None
         score += 2.0 if gap == 0 else 1.0
-    if a["event_type"] == b["event_type"]:
-        score += 1.5 + (0.5 if a["sub_event_type"] == b["sub_event_type"] else 0.0)
-    elif frozenset({a["event_type"], b["event_type"]}) not in COMPATIBLE:
+    if a.event_type == b.event_type:
+        score += 1.5 + (0.5 if a.sub_event_type == b.sub_event_type else 0.0)
+    elif frozenset({a.event_type, b.event_type}) not in COMPATIBLE:
         return None
-    ka = {x["key"] for x in a["actors"]} - {"civilians", "unidentified"}
-    kb = {x["key"] for x in b["actors"]} - {"civilians", "unidentified"}
-    if ka and kb:
-        if not ka & kb:
+    if a.actors and b.actors:
+        shared = len(a.actors & b.actors)
+        if not shared:
             return None
-        score += 1.0 * len(ka & kb)
-    if a.get("admin1") and a.get("admin1") == b.get("admin1"):
+        score += 1.0 * shared
+    if a.admin1 and a.admin1 == b.admin1:
         score += 1.0
     d = _km(a, b)
     if d is not None:
-        if d > 50 and (a.get("geo_precision") or 3) <= 2 and (b.get("geo_precision") or 3) <= 2:
+        if d > 50 and a.geo_precision <= 2 and b.geo_precision <= 2:
             return None
         score += 1.0 if d <= 10 else 0.0
-    for f in ("arrested", "fatalities"):
-        if a.get(f) is not None and a.get(f) == b.get(f):
-            score += 0.5
+    if a.arrested is not None and a.arrested == b.arrested:
+        score += 0.5
+    if a.fatalities is not None and a.fatalities == b.fatalities:
+        score += 0.5
     return score
+
+
+def candidate_pairs(keys: list[Key]) -> Iterator[tuple[int, int]]:
+    """Index pairs (i < j) that key_score could accept: every other pair it refuses on sight.
+
+    Blocks by report kind and country, then by governorate (an unknown one meets every named one),
+    then by date (dated mentions further apart than the widest tolerance never pair; undated ones
+    meet every date). A necessary condition only, so linking over these pairs equals linking over
+    all pairs, at a cost near-linear in the corpus instead of quadratic.
+    """
+    blocks: dict[tuple, dict[str | None, list[int]]] = {}
+    for i, k in enumerate(keys):
+        blocks.setdefault((k.kind, k.country), {}).setdefault(k.admin1, []).append(i)
+    for by_admin in blocks.values():
+        unknown = by_admin.get(None, [])
+        for admin1, idx in by_admin.items():
+            yield from _dated_pairs(keys, idx, None)
+            if admin1 is not None and unknown:
+                yield from _dated_pairs(keys, idx, unknown)
+
+
+def _dated_pairs(keys: list[Key], xs: list[int], ys: list[int] | None) -> Iterator[tuple[int, int]]:
+    """Pairs within xs (ys None) or across xs and ys whose dates are within MAX_TOLERANCE or missing."""
+    def split(idx: list[int]) -> tuple[list[tuple[int, int]], list[int]]:
+        return sorted((keys[i].day, i) for i in idx if keys[i].day is not None), [
+            i for i in idx if keys[i].day is None]
+
+    def pair(i: int, j: int) -> tuple[int, int]:
+        return (i, j) if i < j else (j, i)
+
+    dx, ux = split(xs)
+    if ys is None:
+        for p, (d, i) in enumerate(dx):
+            for e, j in dx[p + 1:]:
+                if e - d > MAX_TOLERANCE:
+                    break
+                yield pair(i, j)
+        for q, i in enumerate(ux):
+            for _, j in dx:
+                yield pair(i, j)
+            for j in ux[q + 1:]:
+                yield pair(i, j)
+        return
+    dy, uy = split(ys)
+    days_y = [d for d, _ in dy]
+    for d, i in dx:
+        lo = bisect.bisect_left(days_y, d - MAX_TOLERANCE)
+        hi = bisect.bisect_right(days_y, d + MAX_TOLERANCE)
+        for _, j in dy[lo:hi]:
+            yield pair(i, j)
+        for j in uy:
+            yield pair(i, j)
+    for i in ux:
+        for j in ys:
+            yield pair(i, j)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,25 +240,22 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
             parent[rj] = ri
             members[ri].extend(members.pop(rj))
 
+    keys = [key_of(m) for m in ms]
     pairs = []
-    # candidates: same kind and governorate bucket keeps this near-linear on real corpora
-    buckets: dict[tuple, list[int]] = {}
-    for i, m in enumerate(ms):
-        buckets.setdefault((m["report_kind"], m.get("country")), []).append(i)
-    for idx in buckets.values():
-        for x in range(len(idx)):
-            for y in range(x + 1, len(idx)):
-                i, j = idx[x], idx[y]
-                s = pair_score(ms[i], ms[j])
-                if s is not None and s >= LINK_THRESHOLD:
-                    pairs.append((-s, ms[i]["id"], ms[j]["id"], i, j))
+    compatible: set[int] = set()  # i * n + j (i < j) for every pair key_score does not rule out
+    for i, j in candidate_pairs(keys):
+        s = key_score(keys[i], keys[j])
+        if s is not None:
+            compatible.add(i * n + j)
+            if s >= LINK_THRESHOLD:
+                pairs.append((-s, ms[i]["id"], ms[j]["id"], i, j))
     pairs.sort()
     for _s, _a, _b, i, j in pairs:
         ri, rj = find(i), find(j)
         if ri == rj:
             continue
         # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C)
-        if not all(pair_score(ms[x], ms[y]) is not None for x in members[ri] for y in members[rj]):
+        if not all((x * n + y if x < y else y * n + x) in compatible for x in members[ri] for y in members[rj]):
             continue
         if cannot and separated(ri, rj):
             continue

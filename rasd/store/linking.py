@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, insert, or_, select, text, update
 
-from rasd.link.merge import LINK_THRESHOLD, TOLERANCE_DAYS, cluster, link, merge, pair_score
+from rasd.link.merge import LINK_THRESHOLD, TOLERANCE_DAYS, Key, cluster, key_of, key_score, link, merge
 from rasd.store.articles import chunks, release_events
 from rasd.store.corrections import apply_corrections, link_constraints, regroup, touches
 from rasd.store.models import Actor, Article, Event, EventActor, EventSource, Evidence, Mention, Place
@@ -62,6 +62,14 @@ class _Pool:
         self.admins: dict[tuple, set[str | None]] = defaultdict(set)
         self.dated: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
         self.undated: dict[tuple, list[str]] = defaultdict(list)
+        self.keys: dict[str, Key] = {}
+
+    def key(self, rec: dict[str, Any]) -> Key:
+        """The record's link key, computed once (a mention is scored against many candidates)."""
+        k = self.keys.get(rec["id"])
+        if k is None:
+            k = self.keys[rec["id"]] = key_of(rec)
+        return k
 
     def add(self, rec: dict[str, Any], event_id: str | None) -> bool:
         mid = rec["id"]
@@ -181,8 +189,8 @@ class _Loader:
         return out
 
 
-def _linked(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    s = pair_score(a, b) if a["id"] < b["id"] else pair_score(b, a)
+def _linked(pool: _Pool, a: dict[str, Any], b: dict[str, Any]) -> bool:
+    s = key_score(pool.key(a), pool.key(b))  # symmetric: the order link would use does not matter
     return s is not None and s >= LINK_THRESHOLD
 
 
@@ -201,7 +209,7 @@ def _closure(conn: Connection, seeds: list[dict[str, Any]], pool: _Pool) -> set[
             nxt = []
             for f in frontier:
                 for cid in pool.candidates(f):
-                    if cid not in comp and _linked(f, pool.recs[cid]):
+                    if cid not in comp and _linked(pool, f, pool.recs[cid]):
                         comp.add(cid)
                         nxt.append(pool.recs[cid])
             frontier = nxt
@@ -230,7 +238,7 @@ def _components(comp: set[str], pool: _Pool) -> list[list[dict[str, Any]]]:
     for mid in sorted(comp):
         rec = pool.recs[mid]
         for cid in pool.candidates(rec):
-            if cid > mid and cid in comp and find(cid) != find(mid) and _linked(rec, pool.recs[cid]):
+            if cid > mid and cid in comp and find(cid) != find(mid) and _linked(pool, rec, pool.recs[cid]):
                 parent[find(cid)] = find(mid)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for mid in sorted(comp):
