@@ -805,3 +805,34 @@ def test_samples_prints_the_sample_folder() -> None:
     assert folder.is_dir()
     assert len(list(folder.glob("*.txt"))) == 21
     assert len(list(folder.glob("*.meta.json"))) == 21
+
+
+# --- Parquet input ------------------------------------------------------------------------------
+
+def test_extract_parquet_equals_the_same_rows_as_jsonl(sample_run: dict, tmp_path: Path) -> None:
+    """The sample articles as Parquet rows (published typed date32) give the events of the same JSONL."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from rasd.ingest import iter_articles
+
+    arts = list(iter_articles([str(samples_dir())]))
+    assert len(arts) == 21 and all(a.meta == {} for a in arts) and any(a.published for a in arts)
+    rows = [{"id": a.id, "text": a.text, "title": a.title, "url": a.url, "outlet": a.outlet,
+             "published": a.published} for a in arts]
+    (tmp_path / "pq").mkdir()
+    parquet = tmp_path / "pq" / "samples.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), parquet, row_group_size=8)
+    assert pq.read_schema(parquet).field("published").type == pa.date32()
+    feed = tmp_path / "samples.jsonl"
+    feed.write_text("".join(json.dumps({**r, "published": r["published"] and r["published"].isoformat()},
+                                       ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+    res = CliRunner().invoke(main, ["extract", str(parquet)])
+    assert res.exit_code == 0, (res.output, res.exception)
+    assert "21 articles read, 0 failed" in res.stderr, res.stderr
+    want = CliRunner().invoke(main, ["extract", str(feed)])
+    assert want.exit_code == 0, want.output
+    events = jsonl(res.stdout)
+    assert events and events == jsonl(want.stdout)
+    assert events == sample_run["events"]

@@ -7,7 +7,7 @@ The texts are written for these tests; they imitate the shape of Syrian security
 import pytest
 
 from rasd.arabic.normalize import normalize
-from rasd.link.dedup import NearDuplicates, _fold, shingles
+from rasd.link.dedup import NearDuplicates, _fold, band_keys, shingles, signature_of, similarity
 
 BODY = [
     "أعلنت قيادة الأمن الداخلي في محافظة حمص، صباح يوم الثلاثاء، تفكيك خلية تابعة لتنظيم داعش كانت تتخذ من "
@@ -144,3 +144,21 @@ def test_fast_fold_agrees_with_normalize():
     text = RESTYLED + " ﻻ ﷲ ٣٤ ۵ آمن إلى ـــ \u200f"
     extra = {0x0629: "\u0647", 0x0624: "\u0648", 0x0626: "\u064a", 0x0621: None}
     assert _fold(text) == normalize(text).translate(extra)
+
+
+def test_band_keys_make_copies_candidates_and_strangers_not() -> None:
+    sig = signature_of(ORIGINAL)
+    assert sig == NearDuplicates().signature(ORIGINAL)
+    keys = band_keys(sig)
+    assert len(keys) == 9 and [b for b, _ in keys] == list(range(9))
+    assert all(-(1 << 63) <= k < (1 << 63) for _, k in keys)  # a signed BIGINT
+    assert band_keys(signature_of(ORIGINAL)) == keys  # deterministic
+    copy = "عاجل\n\n" + ORIGINAL.replace("،", ", ")
+    assert set(band_keys(signature_of(copy))) & set(keys)
+    assert similarity(sig, signature_of(copy)) >= 0.8
+    other = "أعلن نادي الجزيرة تعاقده مع مدرب جديد للفريق الأول لكرة القدم لموسمين قادمين بعد نهاية الدوري."
+    assert not set(band_keys(signature_of(other))) & set(keys)
+    assert similarity(sig, signature_of(other)) < 0.3
+    assert band_keys(signature_of("")) == []
+    with pytest.raises(ValueError):
+        band_keys(b"XXXX" + sig[4:])

@@ -392,3 +392,111 @@ def test_stdin_plain_text_cp1256_bytes() -> None:
 def test_stdin_empty() -> None:
     [e] = read("-", stdin=io.StringIO("  \n"))
     assert isinstance(e, ReadError) and e.path == "<stdin>" and "empty" in e.message
+
+
+# --- Parquet ---------------------------------------------------------------------------------
+
+ROWS = [
+    {"id": "p1", "text": AR, "title": "إدلب", "url": "https://e.org/p1", "outlet": "سمارت",
+     "published": "2018-03-05", "category": "security"},
+    {"id": None, "text": AR2, "title": None, "url": None, "outlet": "عنب بلدي",
+     "published": "2018-12-31", "category": None},
+    {"id": "p3", "text": AR, "title": "حماة", "url": None, "outlet": None, "published": None,
+     "category": "x"},
+]
+
+
+def write_parquet(path: Path, rows: list[dict], published: str = "string", chunk: int | None = None) -> Path:
+    """`rows` (published as ISO strings) as a Parquet file, `published` typed as given."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types_ = {"string": pa.string(), "date32": pa.date32(), "timestamp": pa.timestamp("s")}
+    cols = {k: [r.get(k) for r in rows] for k in rows[0]}
+    if published != "string":
+        cols["published"] = [dt.datetime.fromisoformat(v) if v else None for v in cols["published"]]
+        if published == "date32":
+            cols["published"] = [v.date() if v else None for v in cols["published"]]
+    table = pa.table({k: pa.array(v, type=types_[published] if k == "published" else pa.string())
+                      for k, v in cols.items()})
+    pq.write_table(table, path, row_group_size=chunk)
+    return path
+
+
+def same_article(a: Article, b: Article) -> bool:
+    return (a.id, a.text, a.title, a.url, a.outlet, a.published, a.meta) == \
+        (b.id, b.text, b.title, b.url, b.outlet, b.published, b.meta)
+
+
+def test_parquet_is_a_supported_suffix(tmp_path: Path) -> None:
+    assert ".parquet" in SUPPORTED_SUFFIXES
+    p = tmp_path / "notes.docx"
+    p.write_bytes(b"PK\x03\x04")
+    [e] = read(p)
+    assert ".parquet" in e.message and ".jsonl.gz" in e.message
+
+
+@pytest.mark.parametrize("published", ["string", "date32", "timestamp"])
+def test_parquet_rows_read_as_jsonl_objects(tmp_path: Path, published: str) -> None:
+    (tmp_path / "pq").mkdir()
+    pq_path = write_parquet(tmp_path / "pq" / "feed.parquet", ROWS, published)
+    jl_path = write_jsonl(tmp_path / "feed.jsonl", [json.dumps(r, ensure_ascii=False) for r in ROWS])
+    got, want = read(pq_path), read(jl_path)
+    assert errors(got) == [] and len(got) == len(want) == 3
+    assert all(same_article(a, b) for a, b in zip(got, want, strict=True)), (got, want)
+    assert [a.id for a in got] == ["p1", "feed:2", "p3"]
+    assert [a.published for a in got] == [dt.date(2018, 3, 5), dt.date(2018, 12, 31), None]
+    first = got[0]
+    assert (first.title, first.url, first.outlet) == ("إدلب", "https://e.org/p1", "سمارت")
+    assert first.meta == {"category": "security"} and first.path == str(pq_path)
+
+
+def test_parquet_rows_numbered_across_batches(tmp_path: Path) -> None:
+    from rasd.engines import dask as dask_engine
+    from rasd.ingest.parquet import iter_parquet
+
+    rows = [{"text": f"{AR} {i}", "published": "2018-03-05"} for i in range(7)]
+    p = write_parquet(tmp_path / "many.PARQUET", rows, "date32", chunk=3)
+    arts = list(iter_parquet(str(p), chunk=2))
+    assert [a.id for a in arts] == [f"many:{i}" for i in range(1, 8)]
+    assert [a.text for a in arts] == [r["text"] for r in rows]
+    assert read(p) == arts
+    assert dask_engine.iter_parquet is iter_parquet
+
+
+def test_parquet_in_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a.txt").write_text(AR, encoding="utf-8")
+    write_parquet(tmp_path / "b" / "feed.parquet", ROWS)
+    (tmp_path / "c.txt").write_text(AR2, encoding="utf-8")
+    write_parquet(tmp_path / ".hidden.parquet", ROWS)
+    items = read(tmp_path)
+    assert errors(items) == []
+    assert [a.id for a in items] == ["a", "p1", "feed:2", "p3", "c"]
+    assert items[1].path == str(tmp_path / "b" / "feed.parquet")
+
+
+def test_corrupt_parquet_is_one_error_and_the_rest_is_read(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(AR, encoding="utf-8")
+    bad = tmp_path / "b.parquet"
+    bad.write_bytes(b"this is not a parquet file at all \x00\x01\x02" * 4)
+    write_parquet(tmp_path / "c.parquet", ROWS)
+    for items in (read(tmp_path), read(tmp_path / "a.txt", bad, tmp_path / "c.parquet")):
+        assert [type(x).__name__ for x in items] == ["Article", "ReadError", "Article", "Article", "Article"]
+        e = items[1]
+        assert e.path == str(bad) and e.line is None and e.message.startswith("cannot read Parquet: ")
+        assert str(e).startswith(f"{bad}: cannot read Parquet")
+        assert [a.id for a in articles(items)] == ["a", "p1", "c:2", "p3"]
+
+
+def test_parquet_bad_rows_name_the_row(tmp_path: Path) -> None:
+    rows = [{"id": "a", "text": AR}, {"id": "b", "text": "   "}, {"id": "c", "text": None},
+            {"id": "d", "text": AR2}]
+    p = write_parquet(tmp_path / "rows.parquet", rows)
+    items = read(p)
+    assert [type(x).__name__ for x in items] == ["Article", "ReadError", "ReadError", "Article"]
+    assert [a.id for a in articles(items)] == ["a", "d"]
+    e1, e2 = errors(items)
+    assert (e1.path, e1.line, e1.message) == (str(p), 2, "empty text")
+    assert str(e1) == f"{p}:2: empty text"
+    assert e2.line == 3 and "text" in e2.message

@@ -295,6 +295,58 @@ def test_near_duplicates_survive_a_restart(tmp_path: Path, samples: list[Article
     assert written.status == "duplicate" and written.duplicate_of == a.id
 
 
+def test_near_duplicate_index_lives_in_the_database(tmp_path: Path, samples: list[Article]) -> None:
+    engine = sqlite(tmp_path)
+    w = ArticleWriter(engine)
+    for a in samples:
+        w.write(a)
+    with engine.connect() as c:
+        n_bands = c.execute(text("SELECT count(*) FROM article_bands")).scalar()
+        n_articles = c.execute(text("SELECT count(*) FROM articles")).scalar()
+    assert n_bands == 9 * n_articles  # nine LSH bands per article, nothing held by the writer
+    assert not any(isinstance(v, dict) and len(v) >= len(samples) for v in vars(w).values())
+    a = samples[3]
+    edited = Article(id="edited", text=a.text.replace("،", " ،") + "\n\nاقرأ أيضاً: تقرير آخر", outlet="Copy")
+    written = w.write(edited)
+    assert written.status == "duplicate" and written.duplicate_of == a.id
+    unrelated = Article(id="other", text="انطلقت اليوم فعاليات معرض الكتاب في العاصمة بمشاركة مئات دور النشر "
+                        "العربية والأجنبية، وتستمر أسبوعين وسط إقبال واسع من الزوار.", outlet="Culture")
+    assert w.write(unrelated).status == "new"
+
+
+def test_a_new_version_replaces_its_bands(tmp_path: Path, samples: list[Article]) -> None:
+    engine = sqlite(tmp_path)
+    w = ArticleWriter(engine)
+    a, b = samples[0], samples[1]
+    w.write(a)
+    w.write(Article(id=a.id, text=b.text, outlet=a.outlet))  # the id now holds b's text
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM article_bands WHERE article_id = :i"), {"i": a.id}).scalar() == 9
+    copy_of_old = w.write(Article(id="old-copy", text=a.text, outlet="Wire"))
+    assert copy_of_old.duplicate_of is None  # the old text is a version now, not an indexed article
+    copy_of_new = w.write(Article(id="new-copy", text=b.text, outlet="Wire"))
+    assert copy_of_new.duplicate_of == a.id
+
+
+def test_migration_0003_indexes_signatures_stored_before_it(tmp_path: Path, samples: list[Article]) -> None:
+    from alembic import command
+
+    engine = sqlite(tmp_path)
+    w = ArticleWriter(engine)
+    a = samples[5]
+    w.write(a)
+    cfg = store_db.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    assert store_db.current_revision(engine) == "0002"
+    upgrade(engine, quiet=True)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM article_bands WHERE article_id = :i"), {"i": a.id}).scalar() == 9
+    copy = Article(id="copy", text="عاجل\n\n" + a.text.replace("،", ", "), outlet="Wire")
+    assert ArticleWriter(engine).write(copy).duplicate_of == a.id
+
+
 def test_a_failure_inside_linking_leaves_the_old_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         samples: list[Article]) -> None:
     engine = sqlite(tmp_path)

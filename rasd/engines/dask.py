@@ -40,12 +40,11 @@ from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
 from rasd.doc import Article
+from rasd.ingest.parquet import PARQUET_SUFFIX, batch_items, is_parquet, iter_parquet, parquet_batches
 from rasd.ingest.readers import (
     SIDECAR_SUFFIX,
     SUPPORTED_SUFFIXES,
     ReadError,
-    _Bad,
-    _item_article,
     _jsonl_lines,
     _read_file,
     _read_stdin,
@@ -58,8 +57,7 @@ from rasd.link.merge import LINK_THRESHOLD, TOLERANCE_DAYS, Key, candidate_pairs
 if TYPE_CHECKING:
     from distributed import Client
 
-PARQUET_SUFFIX = ".parquet"
-CHUNK = 200  # articles (JSONL lines, Parquet rows) per partition: a second or so of work, little to ship
+CHUNK = 500  # articles (JSONL lines, Parquet rows) per partition: about a second of work, little to ship
 MAX_FILES = 64  # files per partition of a folder's file list
 WINDOW = max(31, *TOLERANCE_DAYS.values())  # days: no two dated mentions further apart can link
 MONTH_REACH = (WINDOW - 1) // 28 + 1  # months k apart are at least 28 * (k - 1) + 1 days apart
@@ -85,8 +83,7 @@ class Part:
     stem: str = ""
 
 
-def _is_parquet(name: str) -> bool:
-    return name.lower().endswith(PARQUET_SUFFIX) and len(name) > len(PARQUET_SUFFIX)
+_is_parquet = is_parquet  # iter_parquet (rasd.ingest.parquet) is re-exported from here too
 
 
 def _list_folder(folder: str, seen: set[str]) -> Iterator[str | ReadError]:
@@ -125,22 +122,9 @@ def _jsonl_parts(path: str, suffix: str, chunk: int) -> Iterator[Part | ReadErro
 
 def _parquet_parts(path: str, chunk: int) -> Iterator[Part | ReadError]:
     """Record batches of a Parquet file; rows are items as JSONL lines are (row n: default id stem:n)."""
-    import pyarrow.parquet as pq
-
-    stem = os.path.basename(path)[: -len(PARQUET_SUFFIX)]
-    row = 1
-    try:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk):
-            yield Part("rows", path, batch, row, stem)
-            row += batch.num_rows
-    except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet
-        yield ReadError(path, row if row > 1 else None, f"cannot read Parquet: {e}")
-
-
-def iter_parquet(path: str, chunk: int = CHUNK) -> Iterator[Article | ReadError]:
-    """Articles of a Parquet file (columns as JSONL keys), for readers that want Parquet too."""
-    for part in _parquet_parts(path, chunk):
-        yield from [part] if isinstance(part, ReadError) else _part_items(part)
+    stem = _stem(path, PARQUET_SUFFIX)
+    for item in parquet_batches(path, chunk):
+        yield item if isinstance(item, ReadError) else Part("rows", path, item[1], item[0], stem)
 
 
 def plan(paths: Iterable[str], chunk: int = CHUNK, workers: int = 1,
@@ -217,11 +201,7 @@ def _part_items(part: Part) -> Iterator[Article | ReadError]:
     if part.kind == "lines":
         yield from _jsonl_lines(part.payload, part.label, part.label, part.stem, part.first)
     elif part.kind == "rows":
-        for n, obj in enumerate(part.payload.to_pylist(), part.first):
-            try:
-                yield _item_article(obj, part.label, f"{part.stem}:{n}")
-            except _Bad as e:
-                yield ReadError(part.label, n, e.message)
+        yield from batch_items(part.payload, part.label, part.stem, part.first)
     elif part.kind == "files":
         for path in part.payload:
             name = os.path.basename(path)

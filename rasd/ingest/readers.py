@@ -8,7 +8,8 @@ Supported inputs (`SUPPORTED_SUFFIXES`, matched case-insensitively):
 
 * ``.txt``: one article; UTF-8 (a BOM is stripped) or Windows-1256 (detected).
 * ``.html`` / ``.htm``: one article; main text, title, date and site name via trafilatura.
-* ``.json``: one object or a list of objects; ``.jsonl`` and ``.jsonl.gz``: one object a line.
+* ``.json``: one object or a list of objects; ``.jsonl`` and ``.jsonl.gz``: one object a line;
+  ``.parquet``: one row an item, columns as keys (`rasd.ingest.parquet`).
   Keys ``id``, ``text``, ``title``, ``url``, ``outlet``, ``published``; a ``meta`` object is
   merged into `Article.meta`, every other key is kept in `Article.meta` as is.
 * folders: walked recursively in sorted name order; hidden entries, ``*.meta.json`` sidecars
@@ -22,7 +23,7 @@ itself gave. A broken sidecar is reported as a `ReadError`, and the article is s
 
 Ids: the metadata's ``id``, else the file name without extension (``.txt`` / ``.html``), else
 ``"<file stem>:<line>"`` for JSON items (items of a ``.json`` list sharing a line get
-``"#2"``, ``"#3"``, ... appended).
+``"#2"``, ``"#3"``, ... appended) and ``"<file stem>:<row>"`` for Parquet rows (from 1).
 
 Dates: `read_published` accepts ISO dates and datetimes ("2018-03-05",
 "2018-03-05 12:00:00", "2018-03-05T12:00:00Z", offsets) and keeps the date as written (no
@@ -51,7 +52,7 @@ from typing import IO, Any, BinaryIO, TextIO
 from rasd.doc import Article
 from rasd.ingest.html import extract_html
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".html", ".htm", ".json", ".jsonl", ".jsonl.gz")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".html", ".htm", ".json", ".jsonl", ".jsonl.gz", ".parquet")
 SIDECAR_SUFFIX = ".meta.json"
 STDIN_LABEL = "<stdin>"
 
@@ -447,6 +448,10 @@ def _read_file(path: str, suffix: str) -> Iterator[Article | ReadError]:
         yield from _read_document(path, suffix)
     elif suffix == ".json":
         yield from _read_json(path, suffix)
+    elif suffix == ".parquet":
+        from rasd.ingest.parquet import iter_parquet  # imports readers: not at module level
+
+        yield from iter_parquet(path)
     else:
         yield from _read_jsonl(path, suffix)
 

@@ -18,6 +18,7 @@ little-endian uint32 hash values; a change to the shingling must bump `_VERSION`
 
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 import zlib
@@ -29,7 +30,7 @@ from datasketch import MinHash, MinHashLSH
 
 from rasd.arabic.normalize import normalize
 
-__all__ = ["NearDuplicates", "shingles"]
+__all__ = ["NearDuplicates", "band_keys", "shingles", "signature_of", "similarity"]
 
 _SEED = 1
 _SCHEME = "affine32"
@@ -131,14 +132,8 @@ class NearDuplicates:
         return m
 
     def _from_bytes(self, sig: bytes) -> MinHash:
-        if bytes(sig[:len(_HEADER)]) != _HEADER:
-            raise ValueError("not a Rasd MinHash signature of this version")
-        body = bytes(sig[len(_HEADER):])
-        if len(body) != 4 * self.num_perm:
-            raise ValueError(f"signature holds {len(body) / 4:g} hash values, the index uses {self.num_perm}")
-        values = struct.unpack(f"<{self.num_perm}I", body)
-        return MinHash(seed=_SEED, hashfunc=_hash, hashvalues=values, permutations=_permutations(self.num_perm),
-                       scheme=_SCHEME)
+        return MinHash(seed=_SEED, hashfunc=_hash, hashvalues=hash_values(sig, self.num_perm),
+                       permutations=_permutations(self.num_perm), scheme=_SCHEME)
 
     def _matches(self, m: MinHash, exclude: str | None = None) -> list[str]:
         if m.is_empty():
@@ -169,7 +164,7 @@ class NearDuplicates:
 
     def signature(self, text: str) -> bytes:
         """The MinHash of `text` as bytes, to store beside the article and index later without the text."""
-        return _HEADER + self._minhash(text).hashvalues.astype("<u4").tobytes()
+        return signature_of(text, self.num_perm)
 
     def add_signature(self, article_id: str, sig: bytes) -> str | None:
         """`add` for a stored signature."""
@@ -183,3 +178,54 @@ class NearDuplicates:
         for article_id, sig in pairs:
             index.add_signature(article_id, sig)
         return index
+
+
+# --- signatures without an in-memory index (the database's near-duplicate index) -----------------------
+
+_EMPTY = 0xFFFFFFFF  # every hash value of a MinHash that saw no shingle
+
+
+def signature_of(text: str, num_perm: int = 128) -> bytes:
+    """The stored signature of `text` (what NearDuplicates.signature gives)."""
+    m = MinHash(num_perm, seed=_SEED, hashfunc=_hash, permutations=_permutations(num_perm), scheme=_SCHEME)
+    m.update_batch([s.encode("utf-8") for s in shingles(text)])
+    return _HEADER + m.hashvalues.astype("<u4").tobytes()
+
+
+def hash_values(sig: bytes, num_perm: int = 128) -> tuple[int, ...]:
+    """The hash values of a stored signature; ValueError for another version or length."""
+    if bytes(sig[:len(_HEADER)]) != _HEADER:
+        raise ValueError("not a Rasd MinHash signature of this version")
+    body = bytes(sig[len(_HEADER):])
+    if len(body) != 4 * num_perm:
+        raise ValueError(f"signature holds {len(body) / 4:g} hash values, the index uses {num_perm}")
+    return struct.unpack(f"<{num_perm}I", body)
+
+
+@lru_cache(maxsize=4)
+def _bands(threshold: float, num_perm: int) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each LSH band: datasketch's choice of b bands of r rows for this threshold."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return tuple(lsh.hashranges)
+
+
+def band_keys(sig: bytes, threshold: float = 0.8, num_perm: int = 128) -> list[tuple[int, int]]:
+    """(band, key) pairs of a signature: two texts are LSH candidates when they share one.
+
+    Each key is a signed 64-bit digest of the band's hash values, so it fits a BIGINT column and the
+    index lives in the database, not in memory. A text without words has none (it matches nothing).
+    """
+    values = hash_values(sig, num_perm)
+    if all(v == _EMPTY for v in values):
+        return []
+    out = []
+    for band, (start, end) in enumerate(_bands(threshold, num_perm)):
+        digest = hashlib.blake2b(struct.pack(f"<{end - start}I", *values[start:end]), digest_size=8).digest()
+        out.append((band, int.from_bytes(digest, "little", signed=True)))
+    return out
+
+
+def similarity(a: bytes, b: bytes, num_perm: int = 128) -> float:
+    """Estimated Jaccard similarity of two signatures' texts (the share of equal hash values)."""
+    va, vb = hash_values(a, num_perm), hash_values(b, num_perm)
+    return sum(x == y for x, y in zip(va, vb, strict=True)) / num_perm

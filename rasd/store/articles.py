@@ -13,18 +13,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, bindparam, delete, insert, literal, or_, select, update
+from sqlalchemy import Connection, DateTime, Engine, bindparam, delete, insert, literal, or_, select, tuple_, update
 
 from rasd.doc import Article
+from rasd.link.dedup import band_keys, signature_of, similarity
 from rasd.store.models import Article as ArticleRow
-from rasd.store.models import ArticleVersion, Event, EventActor, EventSource, Evidence, Mention
+from rasd.store.models import ArticleBand, ArticleVersion, Event, EventActor, EventSource, Evidence, Mention
 
 articles_t = ArticleRow.__table__
 versions_t = ArticleVersion.__table__
+bands_t = ArticleBand.__table__
+NEAR_THRESHOLD = 0.8  # estimated Jaccard similarity of shingles above which a text is a copy
 mentions_t = Mention.__table__
 events_t = Event.__table__
 _LOOKUP = select(articles_t.c.id, articles_t.c.url, articles_t.c.content_hash, articles_t.c.version,
@@ -98,41 +100,33 @@ class ArticleWriter:
         self.engine = engine
         self.extractor = extractor
         self.dedup = dedup
-        self._near: Any = None
-        self._near_ready = False
 
     # --- near duplicates ----------------------------------------------------------------------
-    def near(self) -> Any:
-        """The near-duplicate index, rebuilt from the stored signatures on first use (None if unavailable)."""
-        if self._near_ready:
-            return self._near
-        self._near_ready = True
-        if not self.dedup:
-            return None
-        try:
-            from rasd.link.dedup import NearDuplicates
-        except ImportError as exc:  # optional: the store works without it
-            print(f"rasd: near-duplicate detection unavailable ({exc})", file=sys.stderr)
-            return None
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(articles_t.c.id, articles_t.c.signature)
-                                .where(articles_t.c.signature.is_not(None))
-                                .order_by(articles_t.c.ingested_at, articles_t.c.id))
-            pairs = ((aid, bytes(sig)) for aid, sig in rows)
-            try:
-                self._near = NearDuplicates.from_signatures(pairs)
-            except ValueError as exc:  # signatures of another version: start a fresh index
-                print(f"rasd: stored near-duplicate signatures ignored ({exc})", file=sys.stderr)
-                self._near = NearDuplicates()
-        return self._near
+    def _near_duplicate_of(self, conn: Connection, art: Article) -> tuple[str | None, bytes | None,
+                                                                          list[tuple[int, int]]]:
+        """The earliest stored near-copy of the article (by ingestion), its signature and band keys.
 
-    def _near_duplicate_of(self, art: Article) -> tuple[str | None, bytes | None]:
-        near = self.near()
-        if near is None:
-            return None, None
-        sig = near.signature(art.text)
-        found = near.add_signature(art.id, sig)
-        return (found if found != art.id else None), sig
+        Candidates share an LSH band key in `article_bands`; each is confirmed by the estimated
+        Jaccard similarity of the signatures (bands alone let through pairs below the threshold).
+        """
+        if not self.dedup:
+            return None, None, []
+        sig = signature_of(art.text)
+        keys = band_keys(sig)
+        if not keys:
+            return None, sig, keys
+        b, a = bands_t.c, articles_t.c
+        rows = conn.execute(
+            select(a.id, a.signature, a.ingested_at).distinct().join(bands_t, b.article_id == a.id)
+            .where(tuple_(b.band, b.key).in_(keys), a.id != art.id, a.signature.is_not(None))).all()
+        found = []
+        for aid, other, at in rows:
+            try:
+                if similarity(sig, bytes(other)) >= NEAR_THRESHOLD:
+                    found.append((at, aid))
+            except ValueError:  # a signature of another format
+                continue
+        return (min(found)[1] if found else None), sig, keys
 
     # --- writing ------------------------------------------------------------------------------
     def write(self, art: Article) -> Written:
@@ -154,7 +148,8 @@ class ArticleWriter:
             raise ExtractionError(f"extraction failed: {exc!r}") from exc
         same_text = sorted((r["ingested_at"], r["id"]) for r in rows
                            if r["content_hash"] == digest and r["id"] != art.id)
-        near, sig = self._near_duplicate_of(art)
+        with self.engine.connect() as conn:
+            near, sig, keys = self._near_duplicate_of(conn, art)
         dup = same_text[0][1] if same_text else near
         now = dt.datetime.now(dt.UTC)
         fields = {"url": art.url, "outlet": art.outlet, "published": art.published, "title": art.title,
@@ -173,6 +168,9 @@ class ArticleWriter:
                 conn.execute(update(articles_t).where(articles_t.c.id == art.id)
                              .values(version=old["version"] + 1, **fields))
                 released = self._forget_mentions(conn, art.id)
+                conn.execute(delete(bands_t).where(bands_t.c.article_id == art.id))
+            if keys:
+                conn.execute(insert(bands_t), [{"article_id": art.id, "band": band, "key": key} for band, key in keys])
             if records:
                 conn.execute(insert(mentions_t), [mention_row(r, art.id) for r in records])
         status = "updated" if old is not None else "duplicate" if dup else "new"

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Float,
@@ -62,6 +63,22 @@ class Article(Base):
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     duplicate_of: Mapped[str | None] = mapped_column(String, ForeignKey("articles.id", ondelete="SET NULL"))
+
+
+class ArticleBand(Base):
+    """One LSH band key of an article's MinHash (rasd.link.dedup.band_keys): the near-duplicate index.
+
+    Articles sharing a (band, key) are candidates, checked against their signatures' similarity; kept
+    in the database so ingesting stays flat in memory however many articles are stored.
+    """
+
+    __tablename__ = "article_bands"
+    __table_args__ = (Index("ix_article_bands_band_key", "band", "key"),)
+
+    article_id: Mapped[str] = mapped_column(String, ForeignKey("articles.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger)
 
 
 class ArticleVersion(Base):
