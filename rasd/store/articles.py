@@ -14,9 +14,10 @@ import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, bindparam, delete, insert, literal, or_, select, tuple_, update
+from sqlalchemy import Connection, DateTime, Engine, and_, bindparam, delete, insert, literal, or_, select, update
 
 from rasd.doc import Article
 from rasd.link.dedup import band_keys, signature_of, similarity
@@ -93,6 +94,18 @@ class Written:
     released: set[str] = dataclasses.field(default_factory=set)  # events dropped with the old mentions
 
 
+@lru_cache(maxsize=4)
+def _near_query(bands: tuple[int, ...]) -> Any:
+    """Stored articles sharing a band key with :k0, :k1, ... (built once: building it costs more than running it).
+
+    An OR of (band = n AND key = :kn), which every backend answers with lookups on (band, key).
+    """
+    b, a = bands_t.c, articles_t.c
+    shares = select(b.article_id).where(or_(*(and_(b.band == n, b.key == bindparam(f"k{n}")) for n in bands)))
+    return (select(a.id, a.signature, a.ingested_at)
+            .where(a.id.in_(shares), a.id != bindparam("id"), a.signature.is_not(None)))
+
+
 class ArticleWriter:
     """Writes articles one transaction each; keeps the near-duplicate index of the database."""
 
@@ -115,10 +128,8 @@ class ArticleWriter:
         keys = band_keys(sig)
         if not keys:
             return None, sig, keys
-        b, a = bands_t.c, articles_t.c
-        rows = conn.execute(
-            select(a.id, a.signature, a.ingested_at).distinct().join(bands_t, b.article_id == a.id)
-            .where(tuple_(b.band, b.key).in_(keys), a.id != art.id, a.signature.is_not(None))).all()
+        params = {f"k{band}": key for band, key in keys}
+        rows = conn.execute(_near_query(tuple(band for band, _ in keys)), {"id": art.id, **params}).all()
         found = []
         for aid, other, at in rows:
             try:
