@@ -84,6 +84,7 @@ class Sampler(threading.Thread):
         self.pid = pid
         self.step = step
         self.samples: list[tuple[float, int, int]] = []  # (seconds, tree RSS, main process RSS)
+        self.largest = 0  # the largest RSS any one process of the tree reached
         self.t0 = time.perf_counter()
 
     def run(self) -> None:
@@ -102,9 +103,11 @@ class Sampler(threading.Thread):
             total = 0
             for p in procs:
                 try:
-                    total += p.memory_info().rss
+                    rss = p.memory_info().rss
                 except psutil.NoSuchProcess:
-                    pass
+                    continue
+                total += rss
+                self.largest = max(self.largest, rss)
             self.samples.append((time.perf_counter() - self.t0, total, main))
             time.sleep(self.step)
 
@@ -147,7 +150,8 @@ def run_rasd(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     if proc.returncode not in (0, 1):
         raise SystemExit(f"rasd {' '.join(args)} failed ({proc.returncode}):\n{text[-2000:]}")
     return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "code": proc.returncode, "stderr": text,
-            "peak_tree_mb": round(tree, 1), "peak_main_mb": round(main, 1), "timeline_mb": sampler.timeline()}
+            "peak_tree_mb": round(tree, 1), "peak_main_mb": round(main, 1),
+            "peak_process_mb": round(sampler.largest / MB, 1), "timeline_mb": sampler.timeline()}
 
 
 def articles_read(stderr: str) -> int:
@@ -168,14 +172,26 @@ def _burn(n: int) -> float:
     return time.perf_counter() - t
 
 
+def _burn_together(barrier: Any, n: int, out: Any) -> None:
+    barrier.wait()  # both processes are up and imported: only the burning is timed
+    out.put(_burn(n))
+
+
 def parallel_ceiling(n: int = 15_000_000) -> float:
-    """How much faster two busy processes finish two jobs than one process does (2.0 = two free cores)."""
+    """How much faster two busy processes finish two jobs than one process does (2.0 = two free cores).
+
+    Each process times its own job after a barrier, so process start-up is not counted.
+    """
     one = _burn(n)
-    with mp.get_context("spawn").Pool(2) as pool:
-        t = time.perf_counter()
-        pool.map(_burn, [n, n])
-        two = time.perf_counter() - t
-    return round(2 * one / two, 2)
+    ctx = mp.get_context("spawn")
+    barrier, out = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_burn_together, args=(barrier, n, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    times = [out.get(), out.get()]
+    for p in procs:
+        p.join()
+    return round(2 * one / max(times), 2)
 
 
 def mention_memory(path: Path) -> dict[str, Any]:
@@ -199,6 +215,8 @@ def main() -> None:
     ap.add_argument("--skip", action="append", default=[], choices=["extract", "ingest", "dask", "mentions"],
                     help="Leave a measurement out (repeatable).")
     ap.add_argument("--json", type=Path, help="Also write the figures here.")
+    ap.add_argument("--runs", type=int, default=2,
+                    help="Dask runs with 1 and with 2 workers, alternated; the fastest of each is kept (default 2).")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="rasd-bench-") as tmp:
@@ -223,7 +241,8 @@ def main() -> None:
             r["articles_per_cpu_s"] = round(k / r["cpu_seconds"], 1) if r["cpu_seconds"] else None
             print(f"{name:28} {k:6d} articles {r['seconds']:8.1f} s {r['articles_per_s']:8.1f} art/s "
                   f"({r['cpu_seconds']:.1f} CPU s, {r['articles_per_cpu_s']} art per CPU s)   "
-                  f"peak RSS tree {r['peak_tree_mb']:7.1f} MB, main process {r['peak_main_mb']:7.1f} MB", flush=True)
+                  f"peak RSS tree {r['peak_tree_mb']:7.1f} MB, main process {r['peak_main_mb']:7.1f} MB, "
+                  f"largest process {r['peak_process_mb']:7.1f} MB", flush=True)
             print(f"{'':28} RSS at 10..100 % of the run (MB): {r['timeline_mb']}", flush=True)
             res[name] = {k2: v for k2, v in r.items() if k2 != "stderr"}
 
@@ -245,20 +264,24 @@ def main() -> None:
             print(f"ingest with dask: stored events identical to the local ingest's: {dumps[0] == dumps[1]} "
                   f"({n_events} events)", flush=True)
         if "dask" not in args.skip:
-            outs = {}
+            outs: dict[int, Path] = {}
+            best: dict[int, dict[str, Any]] = {}
+            for _ in range(max(1, args.runs)):  # alternated, so a busy spell of the machine hits both
+                for w in (1, 2):
+                    outs[w] = tmpd / f"dask{w}.jsonl"
+                    r = run_rasd(["extract", str(corpus), "--engine", "dask", "--workers", str(w), "-o",
+                                  str(outs[w])], env)
+                    if w not in best or r["seconds"] < best[w]["seconds"]:
+                        best[w] = r
             for w in (1, 2):
-                outs[w] = tmpd / f"dask{w}.jsonl"
-                report(f"extract (dask, {w} worker{'s' if w > 1 else ''})",
-                       run_rasd(["extract", str(corpus), "--engine", "dask", "--workers", str(w), "-o",
-                                 str(outs[w])], env))
-            speedup = round(res["extract (dask, 1 worker)"]["seconds"] / res["extract (dask, 2 workers)"]["seconds"],
-                            2)
+                report(f"extract (dask, {w} worker{'s' if w > 1 else ''})", best[w])
+            speedup = round(best[1]["seconds"] / best[2]["seconds"], 2)
             same = outs[1].read_bytes() == outs[2].read_bytes()
             if local_out.exists():
                 same = same and outs[1].read_bytes() == local_out.read_bytes()
             res["dask_speedup"], res["dask_identical"] = speedup, same
-            print(f"dask speed-up 2 workers / 1: {speedup}x (machine ceiling {ceiling}x); "
-                  f"output identical to the local engine: {same}", flush=True)
+            print(f"dask speed-up 2 workers / 1: {speedup}x (fastest of {max(1, args.runs)} runs each; machine "
+                  f"ceiling {ceiling}x); output identical to the local engine: {same}", flush=True)
         if "mentions" not in args.skip:
             raw = tmpd / "mentions.jsonl"
             run_rasd(["extract", str(corpus), "--no-link", "--engine", "dask", "--workers", "2", "-o", str(raw)], env)
@@ -277,10 +300,19 @@ def main() -> None:
             checks.append(("dask output identical", res["dask_identical"]))
         if "ingest_dask_identical" in res:
             checks.append(("ingest with dask stores the same events", res["ingest_dask_identical"]))
-        peaks = {k: v["peak_tree_mb"] for k, v in res.items() if isinstance(v, dict) and "peak_tree_mb" in v}
-        if peaks:
-            checks.append((f"peak RSS < 500 MB (max {max(peaks.values()):.0f} MB, {max(peaks, key=peaks.get)})",
-                           max(peaks.values()) < 500))
+        trees = {k: v for k, v in res.items() if isinstance(v, dict) and "peak_tree_mb" in v}
+        local = {k: v["peak_tree_mb"] for k, v in trees.items() if "dask" not in k}
+        if local:
+            worst = max(local, key=local.__getitem__)
+            checks.append((f"peak RSS < 500 MB streaming the corpus (max {local[worst]:.0f} MB, {worst})",
+                           local[worst] < 500))
+        dask = {k: v for k, v in trees.items() if "dask" in k}
+        if dask:
+            worst = max(dask, key=lambda k: dask[k]["peak_tree_mb"])
+            checks.append((f"peak RSS < 500 MB for a Dask run's whole process tree (max "
+                           f"{dask[worst]['peak_tree_mb']:.0f} MB, {worst}; largest single process "
+                           f"{max(v['peak_process_mb'] for v in dask.values()):.0f} MB)",
+                           dask[worst]["peak_tree_mb"] < 500))
         for name, ok in checks:
             print(f"target {name}: {'met' if ok else 'NOT met'}")
         res["targets"] = dict(checks)
