@@ -53,11 +53,19 @@ def _day(rec: dict[str, Any]) -> int | None:
     return dt.date.fromisoformat(s).toordinal() if s else None
 
 
+_SLIM = ("id", "report_kind", "country", "admin1", "event_date")  # what the closure search reads of a record
+
+
 class _Pool:
-    """The mentions loaded so far, indexed for "which of these could pair with that one?"."""
+    """The mentions loaded so far, indexed for "which of these could pair with that one?".
+
+    A loaded mention is kept as its link key and the few fields the search reads, not as the whole
+    record: a pass loads every mention in the date windows it touches, but only the members of the
+    components it relinks are needed whole, and those are read again (`full`).
+    """
 
     def __init__(self) -> None:
-        self.recs: dict[str, dict[str, Any]] = {}
+        self.recs: dict[str, dict[str, Any]] = {}  # id -> the _SLIM fields
         self.event_of: dict[str, str | None] = {}
         self.admins: dict[tuple, set[str | None]] = defaultdict(set)
         self.dated: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
@@ -75,7 +83,8 @@ class _Pool:
         mid = rec["id"]
         if mid in self.recs:
             return False
-        self.recs[mid] = rec
+        self.recs[mid] = {k: rec.get(k) for k in _SLIM}
+        self.keys[mid] = key_of(rec)
         self.event_of[mid] = event_id
         kc = (rec["report_kind"], rec.get("country"))
         self.admins[kc].add(rec.get("admin1"))
@@ -189,6 +198,15 @@ class _Loader:
         return out
 
 
+def _full(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The whole records of these mentions."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in chunks(sorted(ids)):
+        for mid, rec in conn.execute(select(mentions_t.c.id, mentions_t.c.record).where(mentions_t.c.id.in_(part))):
+            out[mid] = rec
+    return out
+
+
 def _linked(pool: _Pool, a: dict[str, Any], b: dict[str, Any]) -> bool:
     s = key_score(pool.key(a), pool.key(b))  # symmetric: the order link would use does not matter
     return s is not None and s >= LINK_THRESHOLD
@@ -226,7 +244,7 @@ def _closure(conn: Connection, seeds: list[dict[str, Any]], pool: _Pool) -> set[
     return comp
 
 
-def _components(comp: set[str], pool: _Pool) -> list[list[dict[str, Any]]]:
+def _components(comp: set[str], pool: _Pool, full: dict[str, dict[str, Any]]) -> list[list[dict[str, Any]]]:
     parent = {mid: mid for mid in comp}
 
     def find(x: str) -> str:
@@ -242,7 +260,7 @@ def _components(comp: set[str], pool: _Pool) -> list[list[dict[str, Any]]]:
                 parent[find(cid)] = find(mid)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for mid in sorted(comp):
-        groups[find(mid)].append(pool.recs[mid])
+        groups[find(mid)].append(full[mid])
     return list(groups.values())
 
 
@@ -456,8 +474,9 @@ def relink(engine: Engine, before: Callable[[Connection], None] | None = None) -
         old = {pool.event_of[mid] for mid in comp} - {None}
         out: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
         # analysts' merges and splits (must-link / cannot-link pairs), then their corrections
-        constraints = link_constraints(conn, {mid: pool.recs[mid] for mid in comp})
-        for group in regroup(_components(comp, pool), constraints):
+        full = _full(conn, comp)
+        constraints = link_constraints(conn, full)
+        for group in regroup(_components(comp, pool, full), constraints):
             if touches(group, constraints):
                 out.extend((merge(g), g) for g in cluster(group, constraints))
                 continue
