@@ -16,6 +16,8 @@ from typing import Any
 
 import click
 
+from rasd.commands import attacher, standalone
+
 DB_OPTION = click.option("--db", "db", metavar="URL",
                          help="Database URL or SQLite file (default: $RASD_DB, else rasd.db in the data directory).")
 LINK_EVERY = 5000  # articles written between linking passes: bounds memory on huge runs
@@ -289,20 +291,8 @@ def relink(db: str | None, everything: bool) -> None:
 
 
 COMMANDS = [ingest, events, export_cmd, db]
-
-
-def attach(main: click.Group) -> None:
-    """Add these commands to the main `rasd` group."""
-    for cmd in COMMANDS:
-        main.add_command(cmd)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
-    """The database commands on their own (python -m rasd.ingest_cmd)."""
-
-
-attach(cli)
+attach = attacher(COMMANDS)
+cli = standalone(COMMANDS, "The database commands on their own (python -m rasd.ingest_cmd).")
 
 if __name__ == "__main__":
     cli()

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from rasd.commands import attacher, standalone
 from rasd.ingest_cmd import DB_OPTION, _open
 
 HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -144,20 +145,8 @@ def demo(db: str | None, host: str, port: int, tile_url: str | None, tile_attrib
 
 
 COMMANDS = [serve, token, demo]
-
-
-def attach(main: click.Group) -> None:
-    """Add these commands to the main `rasd` group."""
-    for cmd in COMMANDS:
-        main.add_command(cmd)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
-    """The server commands on their own (python -m rasd.serve_cmd)."""
-
-
-attach(cli)
+attach = attacher(COMMANDS)
+cli = standalone(COMMANDS, "The server commands on their own (python -m rasd.serve_cmd).")
 
 if __name__ == "__main__":
     cli()

@@ -83,12 +83,11 @@ class Part:
     stem: str = ""
 
 
-_is_parquet = is_parquet  # iter_parquet (rasd.ingest.parquet) is re-exported from here too
 
 
 def _list_folder(folder: str, seen: set[str]) -> Iterator[str | ReadError]:
     """The files `iter_articles` would read under `folder`, in its order (plus Parquet files)."""
-    return walk_files(folder, seen, extra=_is_parquet)
+    return walk_files(folder, seen, extra=is_parquet)
 
 
 def _jsonl_parts(path: str, suffix: str, chunk: int) -> Iterator[Part | ReadError]:
@@ -159,7 +158,7 @@ def plan(paths: Iterable[str], chunk: int = CHUNK, workers: int = 1,
             suffix = _suffix_of(os.path.basename(path))
             if suffix == SIDECAR_SUFFIX:
                 continue
-            if suffix is None and not _is_parquet(os.path.basename(path)):
+            if suffix is None and not is_parquet(os.path.basename(path)):
                 yield ReadError(path, None, "unsupported file type (expected one of "
                                 + ", ".join(SUPPORTED_SUFFIXES) + ")")
                 continue
@@ -186,9 +185,9 @@ def _file_parts(files: list[str | ReadError], chunk: int, workers: int) -> Itera
             continue
         name = os.path.basename(f)
         suffix = _suffix_of(name)
-        if _is_parquet(name) or suffix in (".jsonl", ".jsonl.gz"):
+        if is_parquet(name) or suffix in (".jsonl", ".jsonl.gz"):
             yield from flush()
-            yield from _parquet_parts(f, chunk) if _is_parquet(name) else _jsonl_parts(f, suffix or "", chunk)
+            yield from _parquet_parts(f, chunk) if is_parquet(name) else _jsonl_parts(f, suffix or "", chunk)
             continue
         buf.append(f)
         if len(buf) >= per_part:
@@ -205,7 +204,7 @@ def _part_items(part: Part) -> Iterator[Article | ReadError]:
     elif part.kind == "files":
         for path in part.payload:
             name = os.path.basename(path)
-            if _is_parquet(name):
+            if is_parquet(name):
                 yield from iter_parquet(path)
             else:
                 yield from _read_file(path, _suffix_of(name) or "")

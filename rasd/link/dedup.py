@@ -126,10 +126,7 @@ class NearDuplicates:
         return article_id in self._order
 
     def _minhash(self, text: str) -> MinHash:
-        m = MinHash(self.num_perm, seed=_SEED, hashfunc=_hash, permutations=_permutations(self.num_perm),
-                    scheme=_SCHEME)
-        m.update_batch([s.encode("utf-8") for s in shingles(text)])
-        return m
+        return _minhash(text, self.num_perm)
 
     def _from_bytes(self, sig: bytes) -> MinHash:
         return MinHash(seed=_SEED, hashfunc=_hash, hashvalues=hash_values(sig, self.num_perm),
@@ -185,11 +182,15 @@ class NearDuplicates:
 _EMPTY = 0xFFFFFFFF  # every hash value of a MinHash that saw no shingle
 
 
-def signature_of(text: str, num_perm: int = 128) -> bytes:
-    """The stored signature of `text` (what NearDuplicates.signature gives)."""
+def _minhash(text: str, num_perm: int) -> MinHash:
     m = MinHash(num_perm, seed=_SEED, hashfunc=_hash, permutations=_permutations(num_perm), scheme=_SCHEME)
     m.update_batch([s.encode("utf-8") for s in shingles(text)])
-    return _HEADER + m.hashvalues.astype("<u4").tobytes()
+    return m
+
+
+def signature_of(text: str, num_perm: int = 128) -> bytes:
+    """The stored signature of `text` (what NearDuplicates.signature gives)."""
+    return _HEADER + _minhash(text, num_perm).hashvalues.astype("<u4").tobytes()
 
 
 def hash_values(sig: bytes, num_perm: int = 128) -> tuple[int, ...]:

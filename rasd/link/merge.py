@@ -77,10 +77,6 @@ def _km(a: Key, b: Key) -> float | None:
     return 6371.0 * 2 * math.asin(math.sqrt(h))
 
 
-def _articles(e: dict) -> set[str]:
-    return {s["article_id"] for s in e["sources"]}
-
-
 def pair_score(a: dict, b: dict) -> float | None:
     """A score for 'same incident', or None when something rules it out."""
     return key_score(key_of(a), key_of(b))
@@ -213,6 +209,7 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
             i = parent[i]
         return i
 
+    keys = [key_of(m) for m in ms]
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
     cannot: dict[str, set[str]] = {}
     if constraints:
@@ -234,13 +231,12 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
             ri, rj = find(pos[a]), find(pos[b])
             if ri == rj or separated(ri, rj):
                 continue
-            if set().union(*(_articles(ms[x]) for x in members[ri])) & set().union(
-                    *(_articles(ms[y]) for y in members[rj])):
+            if set().union(*(keys[x].articles for x in members[ri])) & set().union(
+                    *(keys[y].articles for y in members[rj])):
                 continue  # one event cannot hold two incidents of one article
             parent[rj] = ri
             members[ri].extend(members.pop(rj))
 
-    keys = [key_of(m) for m in ms]
     pairs = []
     compatible: set[int] = set()  # i * n + j (i < j) for every pair key_score does not rule out
     for i, j in candidate_pairs(keys):

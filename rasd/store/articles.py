@@ -145,22 +145,21 @@ class ArticleWriter:
         digest = content_hash(art.text)
         with self.engine.connect() as conn:  # one query finds the same id, the same URL and the same text
             rows = conn.execute(_LOOKUP, {"id": art.id, "url": art.url, "hash": digest}).mappings().all()
-        old = next((r for r in rows if r["id"] == art.id), None)
-        if old is None and art.url:
-            old = min((r for r in rows if r["url"] == art.url), key=lambda r: r["id"], default=None)
-        if old is not None:
-            if old["content_hash"] == digest:
-                return Written("unchanged", old["id"])
-            if old["id"] != art.id:  # same URL under another id: a new version of the stored article
-                art = dataclasses.replace(art, id=old["id"])
+            old = next((r for r in rows if r["id"] == art.id), None)
+            if old is None and art.url:
+                old = min((r for r in rows if r["url"] == art.url), key=lambda r: r["id"], default=None)
+            if old is not None:
+                if old["content_hash"] == digest:
+                    return Written("unchanged", old["id"])
+                if old["id"] != art.id:  # same URL under another id: a new version of the stored article
+                    art = dataclasses.replace(art, id=old["id"])
+            near, sig, keys = self._near_duplicate_of(conn, art)
         try:
             records = self.extractor(art)
         except Exception as exc:  # one bad article must not sink the run
             raise ExtractionError(f"extraction failed: {exc!r}") from exc
         same_text = sorted((r["ingested_at"], r["id"]) for r in rows
                            if r["content_hash"] == digest and r["id"] != art.id)
-        with self.engine.connect() as conn:
-            near, sig, keys = self._near_duplicate_of(conn, art)
         dup = same_text[0][1] if same_text else near
         now = dt.datetime.now(dt.UTC)
         fields = {"url": art.url, "outlet": art.outlet, "published": art.published, "title": art.title,
