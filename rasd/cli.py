@@ -137,12 +137,20 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool,
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article, one per line.")
-def inspect(paths: tuple[str, ...], as_json: bool) -> None:
+@click.option("--incidents", is_flag=True,
+              help="Trace segmentation: clause by clause, the decision and the cue or anchor behind it.")
+def inspect(paths: tuple[str, ...], as_json: bool, incidents: bool) -> None:
     """Show what Rasd reads: sentences, numbers and dates with their character spans."""
     from rasd.pipeline import ARABIC_LAYER, make_doc
 
     batch = Batch(paths)
     for art in batch.articles():
+        if incidents:
+            from rasd.extract.trace import trace
+
+            lines = trace(make_doc(art))
+            click.echo(json.dumps(lines, ensure_ascii=False) if as_json else "\n".join(lines["text"]))
+            continue
         doc = make_doc(art, ARABIC_LAYER)
         obj = {
             "id": art.id,

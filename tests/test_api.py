@@ -39,6 +39,7 @@ from rasd.store.db import open_db
 from rasd.store.query import integrity, iter_events
 from rasd.store.tokens import create_token
 from rasd.web import mock_server
+from tests.samples import sample_events
 
 WRITES = [("post", "/api/articles", {"id": "x", "text": "نص"}),
           ("patch", "/api/events/{id}", {"fatalities": 3}),
@@ -161,7 +162,7 @@ def test_dashboard_is_served(ro: Api) -> None:
 
 def test_events_are_the_stored_records(ro: Api, records: list[dict[str, Any]]) -> None:
     page = ro.events(sort="event_date")
-    assert page["total"] == len(records) == 19 and page["offset"] == 0 and page["limit"] == 1000
+    assert page["total"] == len(records) == sample_events() and page["offset"] == 0 and page["limit"] == 1000
     assert page["items"] == by_sort(records, "event_date")
     default = ro.client.get("/api/events").json()
     assert default["limit"] == 100 and [e["id"] for e in default["items"]] == [
@@ -239,7 +240,7 @@ def test_bad_parameters(ro: Api) -> None:
                    {"sort": "colour"}, {"sort": "-drop table"}):
         r = ro.client.get("/api/events", params=params)
         assert r.status_code == 422 and r.json()["detail"], params
-    assert ro.client.get("/api/events", params={"admin1": "", "q": ""}).json()["total"] == 19  # empty: unset
+    assert ro.client.get("/api/events", params={"admin1": "", "q": ""}).json()["total"] == sample_events()  # empty: unset
     assert ro.client.get("/api/export", params={"format": "xlsx"}).status_code == 422
     assert ro.client.get("/api/stats", params={"date_from": "x"}).status_code == 422
 
@@ -342,7 +343,7 @@ def test_export_streams_in_chunks(api: Api) -> None:
     with api.client.stream("GET", "/api/export", params={"format": "jsonl"}) as r:
         chunks = list(r.iter_raw())
     assert len(chunks) > 1 and sum(len(x) for x in chunks) > 64 * 1024
-    assert len(b"".join(chunks).decode("utf-8").splitlines()) == 619
+    assert len(b"".join(chunks).decode("utf-8").splitlines()) == 600 + sample_events()
 
 
 def test_boundaries_and_meta(ro: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -507,14 +508,14 @@ def test_merge_survives_relink(api: Api, articles: Path) -> None:
     assert r.status_code == 200, r.text
     m = r.json()
     assert {s["article_id"] for s in m["sources"]} == {s["article_id"] for s in a["sources"] + b["sources"]}
-    assert m["id"] not in (a["id"], b["id"]) and api.events()["total"] == 18
+    assert m["id"] not in (a["id"], b["id"]) and api.events()["total"] == sample_events() - 1
     assert set(m["articles"]) == {s["article_id"] for s in m["sources"]}
     assert [(c["kind"], c["old"], c["new"], c["who"]) for c in m["corrections"]] == [
         ("merge", [a["id"], b["id"]], m["id"], "alice")]
     for gone in (a["id"], b["id"]):
         assert api.client.get(f"/api/events/{gone}").status_code == 404
     run(store_cli, "db", "relink", "--all", "--db", api.db)
-    assert api.event(m["id"])["sources"] == m["sources"] and api.events()["total"] == 18
+    assert api.event(m["id"])["sources"] == m["sources"] and api.events()["total"] == sample_events() - 1
     f02 = next(articles.glob("02_*.txt"))  # re-extraction of one side keeps them together
     f02.write_text(f02.read_text("utf-8") + "\n", "utf-8")
     run(store_cli, "ingest", str(f02), "--db", api.db)
@@ -532,7 +533,7 @@ def test_merge_refusals(api: Api) -> None:
     shared = [e for e in api.events()["items"] if any(s["article_id"].startswith("20_") for s in e["sources"])]
     if len(shared) >= 2:  # two incidents of one article stay two events
         assert post(shared[0]["id"], shared[1]["id"]).status_code == 409
-    assert api.events()["total"] == 19
+    assert api.events()["total"] == sample_events()
 
 
 def test_split_survives_relink_and_reextraction(api: Api, articles: Path) -> None:
@@ -545,7 +546,7 @@ def test_split_survives_relink_and_reextraction(api: Api, articles: Path) -> Non
     assert [s["article_id"] for s in new["sources"]] == [a19]
     assert [s["article_id"][:3] for s in rest["sources"]] == ["18_"]
     assert "split" in [c["kind"] for c in rest["corrections"]]
-    assert api.events()["total"] == 20
+    assert api.events()["total"] == sample_events() + 1
     assert [c["kind"] for c in new["corrections"] if c["kind"] != "correction"] == ["split"]
     assert new["corrections"][-1]["new"] == [a19]
     # the correction goes with most of its anchor (here a tie: to the event of the anchor's first mention)
@@ -554,11 +555,11 @@ def test_split_survives_relink_and_reextraction(api: Api, articles: Path) -> Non
     other = rest if holder is new else new
     assert not [c for c in other["corrections"] if c["kind"] == "correction"]
     run(store_cli, "db", "relink", "--all", "--db", api.db)
-    assert len(api.by_article("18_")) == 1 and len(api.by_article("19_")) == 1 and api.events()["total"] == 20
+    assert len(api.by_article("18_")) == 1 and len(api.by_article("19_")) == 1 and api.events()["total"] == sample_events() + 1
     assert api.by_article("18_")[0]["id"] != api.by_article("19_")[0]["id"]
     run(store_cli, "ingest", str(_edit_19(articles, True)), "--db", api.db)
     (e18,), (e19,) = api.by_article("18_"), api.by_article("19_")
-    assert e18["id"] != e19["id"] and api.events()["total"] == 20
+    assert e18["id"] != e19["id"] and api.events()["total"] == sample_events() + 1
     # a later merge undoes the split, for good
     r = api.client.post(f"/api/events/{e18['id']}/merge", json={"other": e19["id"]}, headers=api.auth)
     assert r.status_code == 200
@@ -576,7 +577,7 @@ def test_split_refusals(api: Api) -> None:
     assert api.client.post(url, json={"article_ids": []}, headers=api.auth).status_code == 422
     assert api.client.post("/api/events/rasd-000000000000/split", json={"article_ids": every[:1]},
                            headers=api.auth).status_code == 404
-    assert api.events()["total"] == 19
+    assert api.events()["total"] == sample_events()
 
 
 # --- ingesting through the API ----------------------------------------------------------------------------
@@ -685,7 +686,7 @@ def test_serve_command(sample_db: Path, tmp_path: Path) -> None:
     try:
         meta = _wait_json(f"http://127.0.0.1:{port}/api/meta")
         assert meta["tile_url"] == "https://tiles.example/{z}/{x}/{y}.png"
-        assert _wait_json(f"http://127.0.0.1:{port}/api/events?limit=1")["total"] == 19
+        assert _wait_json(f"http://127.0.0.1:{port}/api/events?limit=1")["total"] == sample_events()
     finally:
         _stop(proc)
     assert f"http://127.0.0.1:{port}/" in proc.stderr.read().decode()
@@ -697,7 +698,7 @@ def test_demo_command() -> None:
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:") and url.endswith("/")
-        assert _wait_json(url + "api/events?limit=1")["total"] == 19
+        assert _wait_json(url + "api/events?limit=1")["total"] == sample_events()
         with urllib.request.urlopen(url, timeout=5) as r:
             assert b'id="map"' in r.read()
     finally:

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.samples import sample_events
+
 CHROMIUM = os.environ.get("RASD_CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no chromium at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
@@ -99,9 +101,10 @@ def test_markers_panel_evidence_and_arabic(page: Any, server: dict[str, Any]) ->
     _open(page, server["url"] + "?lang=en")
     page.wait_for_selector(".rasd-marker, .rasd-cluster", timeout=15_000)
     assert page.locator(".rasd-marker").count() + page.locator(".rasd-cluster").count() > 0
-    assert page.locator("[data-testid=total]").inner_text().strip().startswith("19")
+    n = sample_events()
+    assert page.locator("[data-testid=total]").inner_text().strip().startswith(str(n))
     rows = page.locator("tr[data-testid=event-row]")
-    assert rows.count() == 19
+    assert rows.count() == n
 
     # a table row opens the event panel with the evidence highlighted in the source text
     rows.first.click()

@@ -40,6 +40,7 @@ from tests.test_store import make_corpus, snapshot, write_jsonl
 pytest.importorskip("distributed")
 
 from rasd.engines import dask as dask_engine  # noqa: E402
+from tests.samples import sample_articles  # noqa: E402
 
 # Incidents told by two outlets across a boundary of the reduce's cells (verified to link locally).
 BOUNDARY = [
@@ -461,7 +462,7 @@ def test_ingest_command_with_dask_equals_local(places: Any, corpus: Path, tmp_pa
         outs[name] = (snapshot(open_db(db, quiet=True)), r.stderr.splitlines()[-1])
     assert outs["dask"] == outs["local"]
     with sqlite3.connect(tmp_path / "dask.db") as c:
-        assert c.execute("SELECT count(*) FROM articles").fetchone()[0] == 21 + 300 + len(BOUNDARY)
+        assert c.execute("SELECT count(*) FROM articles").fetchone()[0] == sample_articles() + 300 + len(BOUNDARY)
     # again: nothing changes, nothing is re-extracted into the database
     r = CliRunner().invoke(main, [*args, "--db", str(tmp_path / "dask.db"), "--engine", "dask", "--workers", "2"])
     assert r.exit_code == 0 and "0 new, 0 updated, 0 duplicate, 0 failed; events: 0 new, 0 merged" in r.stderr

@@ -33,6 +33,7 @@ from rasd.store import db as store_db
 from rasd.store.articles import default_extractor
 from rasd.store.db import open_db
 from rasd.store.query import counts, integrity, iter_events
+from tests.samples import sample_articles
 from tests.test_store import make_corpus, postgres_url, snapshot, write_jsonl
 
 SUMMARY = r"^articles: (\d+) new, (\d+) updated, (\d+) duplicate, (\d+) failed; events: (\d+) new, (\d+) merged$"
@@ -79,7 +80,7 @@ def test_ingest_samples(tmp_path: Path, sample_events: list[dict[str, Any]]) -> 
     assert r.exit_code == 0, r.output
     assert "created" in r.stderr  # a new database is said once
     s = summary(r)
-    assert (s["new"] + s["duplicate"], s["failed"]) == (21, 0)
+    assert (s["new"] + s["duplicate"], s["failed"]) == (sample_articles(), 0)
     assert s["events_new"] == len(sample_events)
     assert s["events_merged"] == sum(len(e["sources"]) > 1 for e in sample_events) >= 1
     assert list(iter_events(open_db(url))) == sample_events
@@ -101,7 +102,7 @@ def test_ingest_twice_changes_nothing(tmp_path: Path) -> None:
 def test_one_file_at_a_time_in_reverse_order(tmp_path: Path, sample_events: list[dict[str, Any]]) -> None:
     url = str(tmp_path / "r.db")
     files = sorted(samples_dir().glob("*.txt"), reverse=True)
-    assert len(files) == 21
+    assert len(files) == sample_articles()
     for f in files:
         assert run("ingest", str(f), "--db", url).exit_code == 0
     assert list(iter_events(open_db(url))) == sample_events

@@ -12,7 +12,9 @@ Each hit is a `Span` labelled "date" with attrs:
   "ليل الجمعة-السبت", "بين 3 و5 آب"); 2 known to about a week (a month part "نهاية آب" =
   21..31, "الأسبوع الماضي"); 3 a month or longer ("كانون الثاني 2022", "العام الماضي");
 * ``relative``: True when the dates depend on the publication date or on an earlier
-  mention ("الشهر ذاته").
+  mention ("الشهر ذاته");
+* ``period``: True for a span that runs up to publication, the period of a tally rather than
+  the day of an incident: "منذ الثلاثاء", "منذ 18 شباط", "خلال 18 يوماً", "في خمسة أيام".
 
 Resolution rules, all "never into the future of publication":
 
@@ -174,6 +176,7 @@ _PARTW = _alt(_PARTS, CP)
 _MODW = _alt(_MODS, "", article=False)
 _UNITW = _alt(_UNITS, "", article=False)
 _LMODW = _alt(_words("last_n_modifiers"), "", article=False)
+_LMODS = frozenset(_n(w) for w in _words("last_n_modifiers"))
 _APPROXW = _alt(_words("approx"), "", article=False)
 _NUMW = (
     "(?:" + _alt(_CARDINALS, "", False) + f"(?:{S}" + _alt(_TEENS, "", False)
@@ -214,7 +217,7 @@ def _monthx(p: str) -> str:
     """[شهر] month [/ month | (month)]: the Levantine and Gregorian names are often paired."""
     return (
         f"(?:(?P<{p}sh>{_MONTHW}){S})?(?P<{p}m1>{_MON}){NB}"
-        f"(?:{S0}/{S0}(?P<{p}m1b>{_MON}){NB}|{S0}\\({S0}(?P<{p}m1c>{_MON}){S0}\\)"
+        f"(?:{S0}[/\\\\]{S0}(?P<{p}m1b>{_MON}){NB}|{S0}\\({S0}(?P<{p}m1c>{_MON}){S0}\\)"
         f"|{S}(?P<{p}m1d>{_MON_BARE}){NB})?"
     )
 
@@ -286,11 +289,11 @@ _PART = (
 _MONTH = (
     f"(?P<M_since>{_SINCE})?(?P<M_lead>{_LEAD})?(?P<M_intro>{_BETWEEN}|{_FROM})?"
     f"(?:(?P<M_sh>{_MONTHSW}|{_MONTHW}){S})?"
-    f"(?P<M_m1>{_MON}){NB}(?:{S0}/{S0}(?P<M_m1b>{_MON}){NB}|{S0}\\({S0}(?P<M_m1c>{_MON}){S0}\\)"
+    f"(?P<M_m1>{_MON}){NB}(?:{S0}[/\\\\]{S0}(?P<M_m1b>{_MON}){NB}|{S0}\\({S0}(?P<M_m1c>{_MON}){S0}\\)"
     f"|{S}(?P<M_m1d>{_MON_BARE}){NB})?"
     f"(?:{_yearslot('M_1')})?"
     f"(?:(?P<M_conn>{_JOIN})(?:{_MONTHW}{S})?"
-    f"(?P<M_m2>{_MON}){NB}(?:{S0}/{S0}(?P<M_m2b>{_MON}){NB}|{S0}\\({S0}(?P<M_m2c>{_MON}){S0}\\)"
+    f"(?P<M_m2>{_MON}){NB}(?:{S0}[/\\\\]{S0}(?P<M_m2b>{_MON}){NB}|{S0}\\({S0}(?P<M_m2c>{_MON}){S0}\\)"
     f"|{S}(?P<M_m2d>{_MON_BARE}){NB})?)?"
     f"{_modslot('M_')}(?:{_yearslot('M_')})?"
 )
@@ -336,10 +339,16 @@ _AGO = (
     f"(?:{S}" + _alt(_words("few_after"), "", False) + f"{NB})?"
 )
 
+# "خلال 18 يوما", "في خمسة أيام", "خلال يومين": a period that ends at publication (a tally's)
+_DURW = _alt(_words("duration_leads"), CJ, False)
+_DURATION = (
+    f"(?P<U_kw>{_DURW}){S}(?:ال{S0})?(?:(?P<U_n>[0-9]{{1,3}}|{_NUMW}){NB}{S0})?(?P<U_u>{_UNITW}){NB}"
+)
+
 # Order matters at one start position: longer constructs first.
 _CONSTRUCTS: list[tuple[str, str]] = [
     ("R", _RANGE), ("D", _DATE), ("P", _PART), ("M", _MONTH), ("Y", _YEAR), ("W", _WEEKDAY),
-    ("T", _RELDAY), ("K", _WEEK), ("F", _MONTHREF), ("L", _LASTN), ("A", _AGO),
+    ("T", _RELDAY), ("K", _WEEK), ("F", _MONTHREF), ("L", _LASTN), ("A", _AGO), ("U", _DURATION),
 ]
 
 # A cheap look-ahead run at every word start before any construct is tried: the word (or the
@@ -374,13 +383,13 @@ _CORE_WORDS = (
 _CORE_V = _variants(_CORE_WORDS)
 _FUNC_V = _variants(_words("since") + _words("leads") + _words("range_between") + _words("range_from"),
                     prep=False)
-_AGO_V = _variants(_words("ago"), prep=False)
+_AGO_V = _variants(_words("ago") + _words("duration_leads"), prep=False)
 _CORE = _trie(_CORE_V)
 _FUNC = _trie(_FUNC_V)
 _AGOW = _trie(_AGO_V)
 _GUARD = (
     f"(?=(?:{_FUNC}{S}){{0,2}}(?:{_CORE}{NB}|[وف]?[بل]?(?:ال{S0})?[0-9])"
-    f"|{_AGOW}{S}(?:{_APPROXW}{S})?(?:[0-9]|{_NUMW}{NB}|{_UNITW}{NB}))"
+    f"|{_AGOW}{S}(?:{_APPROXW}{S})?(?:ال{S0})?(?:[0-9]|{_NUMW}{NB}|{_UNITW}{NB}))"
 )
 _MASTER = re.compile(
     f"(?<![{L}0-9]){_GUARD}(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _CONSTRUCTS) + ")"
@@ -495,6 +504,7 @@ class _Ctx:
 
     def begin(self) -> None:
         self.rel = False
+        self.period = False  # a span up to publication: منذ X, خلال N أيام
         self.prec: int | None = None
         self.ns = self.ne = 0
         self.mentions_month = False
@@ -601,6 +611,7 @@ def _since(ctx: _Ctx, ds: dt.date, de: dt.date, prec: int) -> tuple[dt.date, dt.
     pub = ctx.need()
     if ds > pub:
         return ds, de, prec
+    ctx.period = True
     return ds, pub, max(prec, _len_prec(ds, pub))
 
 
@@ -987,9 +998,28 @@ def _h_ago(m: re.Match[str], ctx: _Ctx) -> Result | None:
     return ctx.ns, ctx.ne, d, d, prec
 
 
+def _h_duration(m: re.Match[str], ctx: _Ctx) -> Result | None:
+    """"خلال 18 يوما", "في خمسة أيام", "خلال يومين": the N units before publication. A single
+    unit ("في يوم") or a count of hours (one day at most) is no period; nor is a vague count."""
+    g = m.group
+    ctx.bounds(m.start(), m.end())
+    unit, own = _UNITS.get(g("U_u"), (None, None))
+    n = _count(g("U_n")) if g("U_n") else own
+    if unit in (None, "hour") or n is None or n < 2 or (unit == "day" and n > 400):
+        return None  # "خلال 24 ساعة" is a day's toll, not a tally
+    nxt = _next_word(ctx.norm, m.end())
+    if nxt in _LMODS or (nxt in _AGO_NOT_BEFORE and not g("U_n")):
+        return None  # "خلال الأيام الثلاثة الماضية" is read by its own construct
+    ctx.prec = _UNIT_PREC[unit]
+    pub = ctx.need()
+    ds = _back(pub, unit, n)
+    ctx.period = True
+    return ctx.ns, ctx.ne, ds, pub, max(ctx.prec, _len_prec(ds, pub))
+
+
 _HANDLERS: dict[str, Callable[[re.Match[str], _Ctx], Result | None]] = {
     "R": _h_range, "D": _h_date, "P": _h_part, "M": _h_month, "Y": _h_year, "W": _h_weekday,
-    "T": _h_relday, "K": _h_week, "F": _h_monthref, "L": _h_lastn, "A": _h_ago,
+    "T": _h_relday, "K": _h_week, "F": _h_monthref, "L": _h_lastn, "A": _h_ago, "U": _h_duration,
 }
 
 
@@ -1072,7 +1102,7 @@ def find_dates(doc: Doc, published: dt.date | None = None) -> list[Span]:
         ctx.finish()
         ns = _strip_clitic(norm, ns, ne)
         out.append(doc.span(ns, ne, "date", date_start=ds, date_end=de, precision=prec,
-                            relative=ctx.rel))
+                            relative=ctx.rel, period=ctx.period))
         pos = m.end()
     return out
 

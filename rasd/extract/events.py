@@ -96,10 +96,13 @@ def mentions_of(doc: Doc, include_background: bool = False) -> list[dict[str, An
     art = doc.article
     aid = art.id if art else "doc"
     if offtopic_score(doc) > OFFTOPIC_LIMIT:
+        for inc in doc.get("incidents"):
+            inc.dropped = "off-topic article (sport, economy, culture, technology)"
         return []
     records = []
     for inc in doc.get("incidents"):
         if inc.kind == "background" and not include_background:
+            inc.dropped = "background (written with --background)"
             continue
         rec = _record(doc, inc, aid)
         if rec is not None:
@@ -110,9 +113,16 @@ def mentions_of(doc: Doc, include_background: bool = False) -> list[dict[str, An
 def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     trig = _live_triggers(doc, inc)
     if not trig:
+        inc.dropped = "its event words only name seized weapons"
         return None
     date_span = inc.date
     event_date = date_span.get("date_start") if date_span is not None else None
+    date_end = (date_span.get("date_end") or event_date) if date_span is not None else None
+    precision = date_span.get("precision") if event_date else None
+    if event_date is None and inc.kind == "incident" and not inc.date_unknown and doc.published:
+        # fresh news that gives no day happened within the week before its publication (ACLED)
+        event_date = date_end = doc.published
+        precision = 2
     ms = sides.mentions(doc, inc, event_date)
     actor_at = {m.span.start: m.key for m in ms}
     # map each actor mention's token start as well (the actor may follow a proclitic)
@@ -133,12 +143,19 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     side_of = {k: a["side"] for a in actors for k in (a["key"], a.get("group")) if k}
     q = quantities.summarize(counts, side_of, inc.kind)
     if inc.kind == "aggregate" and not any(q[k] for k in ("arrested", "fatalities", "injured")):
+        inc.dropped = "a tally without a figure"
         return None  # a campaign described without any figure is no tally
-    geo = resolve(doc, [p for u in inc.units for p in u.places]) if any(u.places for u in inc.units) else None
+    places = [p for u in inc.units for p in u.places]
+    if not places and inc.kind == "aggregate" and inc.scope is not None:
+        # "ارتفعت الحصيلة منذ الجمعة إلى 61": a toll of the area the article is about
+        places = [p for u in inc.scope.units for p in u.places]
+    geo = resolve(doc, places) if places else None
     country = getattr(geo, "country", None) or "Syria"
     if inc.kind == "incident" and (geo is None or (geo.country == "Syria" and not geo.admin1)):
+        inc.dropped = "no place in Syria named"
         return None  # an incident is somewhere: with no place named, it is talk, not a report
     if geo is None and not _syrian(doc, actors):
+        inc.dropped = "nothing ties it to Syria"
         return None
     seized_items, seized_spans = _seized(doc, inc)
     ev: list[dict | None] = [_evidence(aid, "event_type", type_span), _evidence(aid, "sub_event_type", type_span)]
@@ -155,8 +172,8 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
         "id": event_id(aid, inc.start),
         "report_kind": inc.kind,
         "event_date": event_date.isoformat() if event_date else None,
-        "date_end": (date_span.get("date_end") or event_date).isoformat() if event_date else None,
-        "time_precision": date_span.get("precision") if event_date else None,
+        "date_end": date_end.isoformat() if date_end else None,
+        "time_precision": precision,
         "disorder_type": _types()["disorder"][etype],
         "event_type": etype,
         "sub_event_type": sub,
@@ -180,6 +197,7 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
                    any(q[k] is not None for k in ("fatalities", "injured", "arrested")) or bool(seized_items),
                    {a["side"] for a in actors} == {1, 2}))
     if anchors < (1 if inc.kind == "background" else _MIN_ANCHORS):
+        inc.dropped = "too few anchors (date, place, figure, two sides)"
         return None  # an event word with neither time, place, figure nor sides is talk about events
     rec["evidence"] = _dedupe([e for e in ev if e])
     rec["notes"] = make_notes(rec)
@@ -190,7 +208,8 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
 def _apply_geo(rec: dict, geo: Any, inc: Incident, ev: list, aid: str) -> None:
     if rec["country"] != "Syria":
         return
-    if inc.kind == "aggregate" and (len(inc.admin1s()) > 1 or not inc.units[0].places):
+    if inc.kind == "aggregate" and (len(inc.admin1s()) > 1 or inc.units[0].has("scope_cues")
+                                    or not (inc.units[0].places or inc.scope is not None)):
         return  # a tally over several governorates, or over unnamed ones, has no single place
     for f in ("admin1", "admin2", "admin3", "location", "location_ar", "latitude", "longitude", "geo_precision"):
         rec[f] = getattr(geo, f, None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasd.doc import Doc, Span
-from rasd.extract.cues import cue_matches, cue_set
+from rasd.extract.cues import cue_matches, cue_set, cues
 
 # trigger classes that describe an event on their own; the others (kill, injure) only
 # describe one when no other trigger is near, and then count as attacks.
@@ -48,6 +48,11 @@ class Unit:
     places: list[Span] = field(default_factory=list)
     seized: list[Span] = field(default_factory=list)
     cues: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    point_dates: list[Span] = field(default_factory=list)  # days of its own act
+    period_dates: list[Span] = field(default_factory=list)  # periods up to publication (tallies)
+    demoted_dates: list[Span] = field(default_factory=list)  # of a relative clause or an announcement
+    decision: str = ""  # what segmentation did with the clause (rasd inspect --incidents)
+    reason: str = ""  # the cue or anchor behind it
 
     def has(self, cue: str) -> bool:
         return bool(self.cues.get(cue))
@@ -57,9 +62,12 @@ class Unit:
         return [t for t in self.triggers if t.get("realis", True) and t.label in EVENT_CLASSES]
 
     def admin1s(self) -> set[str]:
-        """Governorates this clause names unambiguously (an ambiguous name says nothing here)."""
+        """Governorates this clause names unambiguously (an ambiguous name says nothing here;
+        nor does "البلدة", which only points back)."""
         out: set[str] = set()
         for p in self.places:
+            if p.get("anaphor"):
+                continue
             cands = {c.admin1 for c in p.get("candidates") or [] if c.admin1}
             if len(cands) == 1:
                 out |= cands
@@ -75,6 +83,8 @@ class Incident:
     date: Span | None = None
     kind_evidence: tuple[int, int] | None = None
     date_unknown: bool = False  # a relative date we cannot resolve governs it
+    scope: Incident | None = None  # a tally without a place of its own counts around this incident
+    dropped: str = ""  # why no record came of it (set by events), for the trace
 
     @property
     def start(self) -> int:
@@ -84,6 +94,13 @@ class Incident:
         out: set[str] = set()
         for u in self.units:
             out |= u.admin1s()
+        return out
+
+    def sites(self) -> set[str]:
+        out: set[str] = set()
+        for u in self.units:
+            if u.realis_triggers or u.decision == "part":
+                out |= _sites(u)
         return out
 
     def core_admin1s(self) -> set[str]:
@@ -108,7 +125,9 @@ class Incident:
         return out
 
 
-_CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis")
+_CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis",
+              "refer_back", "superlatives", "announce_verbs", "relative_pronouns", "reaction_cues",
+              "new_incident_weak", "since_words", "scope_cues", "demonstratives")
 
 
 def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
@@ -171,6 +190,8 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
     unit.triggers = marked
 
 
+_REFER_SENTENCES = 2  # "الانفجار" refers to an IED told at most this many sentences before
+_ANNOUNCE_REACH = 8  # words from "أعلنت" to the day it dates: "أعلنت قوى الأمن الداخلي في X، السبت"
 _IRREALIS_REACH = 4  # words between a modal/negation/purpose word and the event word it governs
 
 
@@ -198,23 +219,67 @@ def _purpose(doc: Doc, tn: int) -> bool:
     return prev not in _RESULT_VERBS and not prev.startswith("ما")
 
 
-def _unit_date(unit: Unit, published: dt.date | None, periods: bool | None = None) -> Span | None:
-    """The clause's governing date: the earliest recent one (an event precedes its report).
+def _tokens_before(doc: Doc, u: Unit, name: str, at: int, reach: int) -> bool:
+    """A cue of `name` in this clause ending at most `reach` words before view offset `at`."""
+    return any(e <= at and _tokens_between(doc, e, at) < reach for _s, e in u.cues.get(name, []))
 
-    A period ("منذ عام 2016", "خلال شهري تموز وآب") dates a tally, never an incident."""
-    dated = [d for d in unit.dates if d.get("date_start") is not None]
-    if not (unit.has("aggregate_cues") if periods is None else periods):
-        # "منذ عام 2016", "العام الماضي": a period is the date of a tally, not of an incident
-        dated = [d for d in dated if ((d.get("date_end") or d.get("date_start")) - d.get("date_start")).days
-                 <= _INCIDENT_SPAN_DAYS]
+
+def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
+    """Sort the clause's dates into the incident's own days and the periods of a tally.
+
+    Left out: a date after publication (a plan), and a period measuring a record ("أعنف قصف
+    منذ شهر"). Kept but demoted (used only when the clause has no other day): a date inside a
+    relative clause ("الهجوم الذي وقع في أيلول") and the day of an announcement ("أعلنت
+    الوزارة الأحد"): an announced act happened on or before that day (precision 2)."""
+    points: list[Span] = []
+    periods: list[Span] = []
+    demoted: list[Span] = []
+    for d in u.dates:
+        ds = d.get("date_start")
+        if ds is None:
+            continue
+        if published is not None and ds > published:
+            continue
+        dn = doc.view_index(d.start)
+        if _tokens_before(doc, u, "superlatives", dn, 8):
+            continue
+        de = d.get("date_end") or ds
+        if d.get("period") or (de - ds).days > _INCIDENT_SPAN_DAYS:
+            periods.append(d)
+            continue
+        if published is not None and _tokens_before(doc, u, "since_words", dn, 5):
+            # "منذ تكثيف القصف ليل الأحد": from that day to publication
+            periods.append(Span(d.start, d.end, d.text, d.label, {**d.attrs, "date_end": published,
+                                                                  "period": True}))
+            continue
+        if _tokens_before(doc, u, "relative_pronouns", dn, 4):
+            demoted.append(d)
+        elif _tokens_before(doc, u, "announce_verbs", dn, _ANNOUNCE_REACH) and not any(
+                doc.view_index(t.start) < dn for t in u.realis_triggers):
+            demoted.append(Span(d.start, d.end, d.text, d.label, {**d.attrs, "precision": 2, "announced": True}))
+        else:
+            points.append(d)
+    u.point_dates, u.period_dates, u.demoted_dates = points, periods, demoted
+
+
+def _unit_date(unit: Unit, published: dt.date | None, periods: bool = False) -> Span | None:
+    """The clause's own date: the day nearest its event word (a tally: its period's start).
+
+    A date more than BACKGROUND_DAYS before publication counts only when the clause has no
+    recent one (an event precedes its report, and old dates are mostly context)."""
+    if periods and unit.period_dates:
+        return min(unit.period_dates, key=lambda d: d.get("date_start"))
+    dated = unit.point_dates or unit.demoted_dates
     if not dated:
         return None
     if published is not None:
         recent = [d for d in dated if (published - (d.get("date_end") or d.get("date_start"))).days
                   <= BACKGROUND_DAYS]
-        if recent:
-            dated = recent
-    return min(dated, key=lambda d: d.get("date_start"))
+        dated = recent or dated
+    trig = unit.realis_triggers
+    if not trig:
+        return min(dated, key=lambda d: d.get("date_start"))
+    return min(dated, key=lambda d: (min(abs(d.start - t.start) for t in trig), d.start))
 
 
 def _overlap(a: tuple[dt.date, dt.date], b: tuple[dt.date, dt.date]) -> bool:
@@ -222,8 +287,8 @@ def _overlap(a: tuple[dt.date, dt.date], b: tuple[dt.date, dt.date]) -> bool:
 
 
 def _anchored(unit: Unit) -> bool:
-    """A clause strong enough to open a new incident by a change of place alone."""
-    if unit.dates:
+    """A clause strong enough to open a new incident by a change of governorate alone."""
+    if unit.point_dates:
         return True
     if any(n.get("kind") in ("exact", "at_least", "approximate") and n.get("value") for n in unit.numbers):
         return True
@@ -231,9 +296,77 @@ def _anchored(unit: Unit) -> bool:
     return unit.first_in_sentence and any(t.start - unit.start <= 12 for t in unit.realis_triggers)
 
 
+_AREA_KINDS = frozenset({"governorate", "district", "subdistrict", "country", "region"})
+
+
+def _sites(u: Unit) -> set[str]:
+    """The specific places a clause names (towns, villages, neighbourhoods, bases), not areas
+    ("ريف إدلب", a governorate) that contain them."""
+    out = set()
+    for p in u.places:
+        if p.get("direction") is not None or not p.get("key") or p.get("anaphor"):
+            continue  # "المدينة", "البلدة" name the place already told
+        cands = p.get("candidates") or []
+        if cands and all(c.kind in _AREA_KINDS or c.kind == "city" and c.admin2 is None for c in cands):
+            continue
+        if cands and any(c.kind == "governorate" for c in cands):
+            continue  # "إدلب" alone: the governorate as often as the city
+        out.add(p.get("key"))
+    return out
+
+
+def _figure(u: Unit) -> bool:
+    """A count outside the clause's dates ("915 شخصا", not the 18 of "خلال 18 يوما")."""
+    spans = [(d.start, d.end) for d in u.dates]
+    return any(n.get("value") and n.get("kind") in ("exact", "at_least", "approximate")
+               and not any(s <= n.start < e for s, e in spans) for n in u.numbers)
+
+
+def _is_tally(u: Unit) -> bool:
+    """A tally cue, or a figure over a period that runs to publication ("قتل 915 خلال 18 يوماً",
+    "ارتفعت الحصيلة منذ الثلاثاء إلى 17")."""
+    running = any(d.get("period") for d in u.period_dates)
+    return u.has("aggregate_cues") or bool((running or u.has("scope_cues")) and _figure(u))
+
+
+def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> str:
+    """Why the clause opens an incident of its own ('' when it tells more of the current one).
+
+    A clause with its own event words opens a new incident when it brings an anchor the current
+    one does not have: a day that does not overlap, another governorate, another town, or a
+    discourse cue for another event. It stays when it refers back ("خلال الهجوم")."""
+    cur_range = cur.date_range()
+    if udate is not None and cur_range is not None and not _vague_recent(udate):
+        urange = (udate.get("date_start"), udate.get("date_end") or udate.get("date_start"))
+        if not _overlap(urange, cur_range):
+            return f"a day of its own ({udate.text})"
+    if cur.kind == "aggregate":
+        # after a tally, a clause tells more of it unless it has a day of its own or a cue
+        if udate is not None and not udate.get("period") and (
+                (udate.get("date_end") or udate.get("date_start")) - udate.get("date_start")).days \
+                <= _NARROW_DAYS and (cur_range is None or _NARROW_DAYS < (cur_range[1] - cur_range[0]).days):
+            return f"a day of its own inside the tally's period ({udate.text})"
+        return "a cue for another event" if u.has("new_incident_markers") else ""
+    if u.has("refer_back"):
+        return ""
+    ua, ca = u.admin1s(), cur.core_admin1s()
+    if u.has("new_incident_markers"):
+        return "a cue for another event"
+    if u.has("new_incident_weak") and (u.places or udate is not None):
+        if not (ua and ca and ua <= ca and udate is None and _sites(u) <= cur.sites()):
+            return "a cue for another event"
+    if ua and ca and not (ua & ca) and _anchored(u):
+        return f"another governorate ({', '.join(sorted(ua))})"
+    us, cs = _sites(u), cur.sites()
+    if us and cs and not (us & cs):
+        return f"another place ({', '.join(sorted(us))})"
+    return ""
+
+
 def segment(doc: Doc) -> list[Incident]:
     hits = _cue_hits(doc)
     units = _units(doc, hits)
+    doc.add("clauses", units)
     if not units:
         return []
     for name in ("triggers", "dates", "numbers", "actors", "places", "seized"):
@@ -243,52 +376,100 @@ def segment(doc: Doc) -> list[Incident]:
     title = units[0] if _is_title(doc, units[0]) else None
     for u in units:
         _mark_irrealis(doc, u)
+        _read_dates(doc, u, published)
     trigger_units = sum(1 for u in units[1:] if u.realis_triggers)
     incidents: list[Incident] = []
     current: Incident | None = None
+    last_incident: Incident | None = None  # the last one of kind incident: a tally's scope
     pending_date: Span | None = None
     pending_sentence = -1
     pending_aggregate = False
+
+    def open_new(u: Unit, udate: Span | None, kind: str, reason: str) -> Incident:
+        inc = Incident([u], date=udate, date_unknown=udate is None and bool(u.dates), kind=kind)
+        if kind == "aggregate":
+            inc.scope = last_incident
+        incidents.append(inc)
+        u.decision, u.reason = "new", reason
+        return inc
+
     for u in units:
-        udate = _unit_date(u, published)
+        tally = _is_tally(u)
+        udate = _unit_date(u, published, periods=tally)
         if not u.realis_triggers:
             if current is not None and u.sentence == current.units[-1].sentence:
                 current.units.append(u)  # a dependent clause of the same sentence
-                if current.date is None and udate is not None and not u.has("background_cues"):
+                u.decision, u.reason = "part", "no event word; same sentence"
+                if current.date is None and udate is not None and not u.has("background_cues") \
+                        and current.kind != "aggregate":
                     current.date = udate
-            elif udate is not None:
-                pending_date = udate
-                pending_sentence = u.sentence
-                pending_aggregate = u.has("aggregate_cues")
+            else:
+                u.decision, u.reason = "none", "no event word"
+                if u.has("aggregate_cues") and u.period_dates:
+                    udate = _unit_date(u, published, periods=True)  # "نتائج عملياتها خلال شهري تموز وآب"
+                if udate is not None and (u.point_dates or u.has("aggregate_cues")):  # not an announcement's day
+                    pending_date = udate
+                    pending_sentence = u.sentence
+                    pending_aggregate = u.has("aggregate_cues")
+                    u.reason += f"; its date ({pending_date.text}) may govern the next sentences"
+            continue
+        if published is not None and u.dates and all(
+                d.get("date_start") is not None and d.get("date_start") > published for d in u.dates):
+            u.decision, u.reason = "none", "dated after publication: a plan, not an incident"
+            continue
+        if not tally and u.has("scope_cues"):
+            u.decision, u.reason = "none", "several places and no figure: a campaign, no one act"
+            continue
+        if not tally and udate is None and any(d.get("period") for d in u.period_dates):
+            # "تتعرض المنطقة منذ أسابيع لقصف": a state that goes on, not one act
+            u.decision, u.reason = "none", f"an ongoing campaign, no act ({u.period_dates[0].text})"
             continue
         if udate is None and pending_date is not None and u.sentence - pending_sentence <= _PENDING_SENTENCES:
             # "أعلنت قسد نتائج عملياتها خلال شهري تموز وآب" then the figures in the next sentence
             udate = pending_date
-            if pending_aggregate and not u.has("aggregate_cues"):
+            if pending_aggregate and not tally:
+                tally = True
                 u.cues.setdefault("aggregate_cues", []).append(
                     (doc.view_index(pending_date.start), doc.view_index(pending_date.end)))
         pending_date = None
         if u is title and trigger_units > 2:
-            continue  # the headline repeats the body (and may sum up two incidents)
-        earlier = _referent(u, incidents) if current is not None else None
+            u.decision, u.reason = "skip", "headline: the body tells the story"
+            continue
+        if tally:
+            if current is not None and current.kind == "aggregate" and (
+                    udate is None or current.date is None or _overlap(
+                        (udate.get("date_start"), udate.get("date_end") or udate.get("date_start")),
+                        current.date_range() or (udate.get("date_start"), udate.get("date_start")))):
+                current.units.append(u)
+                u.decision, u.reason = "join", "more figures of the tally"
+                continue
+            cue = u.cues.get("aggregate_cues") or u.cues.get("scope_cues")
+            why = (f"tally cue ({doc.norm[cue[0][0]:cue[0][1]]})" if cue
+                   else f"a figure over a period ({u.period_dates[0].text})")
+            current = open_new(u, udate, "aggregate", why)
+            continue
+        earlier = _referent(doc, u, udate, incidents) if current is not None else None
         if earlier is not None:
             earlier.units.append(u)  # "الهجوم الكيميائي": the attack already told, whatever date the clause has
+            u.decision, u.reason = "join", "refers back (a definite noun of an act already told)"
             current = earlier
             continue
-        if current is None or _starts_new(u, udate, current):
-            if u.has("aggregate_cues") and udate is None:
-                agg = next((i for i in reversed(incidents) if i.kind == "aggregate"), None)
-                if agg is not None:
-                    agg.units.append(u)
-                    current = agg
-                    continue
-            current = Incident([u], date=udate, date_unknown=udate is None and bool(u.dates))
-            current.kind = "aggregate" if u.has("aggregate_cues") else "incident"
-            incidents.append(current)
+        if _recalled(doc, u):
+            current = open_new(u, udate, "background", "recalled: an act the article reacts to")
+            continue
+        why = "first event" if current is None else _starts_new(u, udate, current)
+        if why:
+            if udate is None and current is not None and current.kind == "incident" and \
+                    u.sentence == current.units[-1].sentence and why.startswith("another place"):
+                udate = current.date  # "قُتل مدنيان الاثنين في أ، فيما استهدفت غارات ب": the same day
+            current = open_new(u, udate, "incident", why)
+            last_incident = current
         else:
             current.units.append(u)
-            if current.kind != "aggregate":
-                udate = _unit_date(u, published, periods=False)
+            u.decision = "join"
+            u.reason = "refers back" if u.has("refer_back") else "no anchor of its own"
+            if current.kind == "incident":
+                last_incident = current
             if current.date is None and udate is not None and not current.date_unknown:
                 current.date = udate
             elif current.date is None and u.dates and udate is None:
@@ -298,19 +479,60 @@ def segment(doc: Doc) -> list[Incident]:
     return _merge_repeats(incidents)
 
 
-def _referent(u: Unit, incidents: list[Incident]) -> Incident | None:
+def _family(labels: set[str]) -> set[str]:
+    """The classes that may name the same act as these ("الانفجار" for an IED)."""
+    out = set(labels)
+    for fam in cues()["trigger_families"]:
+        if labels & set(fam):
+            out |= set(fam)
+    return out
+
+
+def _definite(doc: Doc, t: Span) -> bool:
+    """The event word carries the article ("التفجير", "بالهجوم"), in its span or just before it."""
+    if t.text.startswith(("ال", "لل")) or t.text[1:3] == "ال":
+        return True
+    ti = doc.token_of(t.start)
+    if ti is None:
+        return False
+    tok = doc.tokens[ti]
+    prefix = doc.text[tok.start:t.start]
+    return prefix.endswith(("ال", "لل"))
+
+
+def _referent(doc: Doc, u: Unit, udate: Span | None, incidents: list[Incident]) -> Incident | None:
     """The incident a clause refers back to when its only event words are definite nouns of a
-    kind already told ("الهجوم", "الانفجار", "الغارات" after the report of that attack)."""
+    kind already told ("الهجوم", "الانفجار", "هذه الغارات" after the report of that attack), and
+    it names no other place. A demonstrative refers back even after a discourse cue."""
     trig = u.realis_triggers
     if not trig or not all(t.text.startswith(("ال", "لل")) or t.text[1:3] == "ال" for t in trig):
+        return None  # the definite noun written as one word with its article
+    shown = all(_tokens_before(doc, u, "demonstratives", doc.view_index(t.start), 1) for t in trig)
+    if not shown and (u.has("new_incident_markers") or u.has("aggregate_cues")):
         return None
-    if u.has("new_incident_markers") or u.has("aggregate_cues"):
-        return None
-    labels = {t.label for t in trig} - {"kill", "injure"}
+    own = {t.label for t in trig} - {"kill", "injure"}
+    near = _family(own)  # another word for the act, only close to where it was told
+    us = _sites(u)
     for inc in reversed(incidents):
-        if inc.kind == "incident" and labels & {t.label for x in inc.units for t in x.realis_triggers}:
-            return inc
+        told = {t.label for x in inc.units for t in x.realis_triggers}
+        close = u.sentence - inc.units[-1].sentence <= _REFER_SENTENCES
+        if inc.kind == "aggregate" or not (own & told or (close and near & told)):
+            continue
+        if us and inc.sites() and not us & inc.sites():
+            continue
+        return inc
     return None
+
+
+def _recalled(doc: Doc, u: Unit) -> bool:
+    """Event nouns only, each after a reaction word ("أدانت الهجوم", "التحقيق في التفجير",
+    "ردّاً على الغارات"): an act the article reacts to and does not report."""
+    trig = u.realis_triggers
+    reacted = [t for t in trig if _definite(doc, t)
+               and _tokens_before(doc, u, "reaction_cues", doc.view_index(t.start), 3)]
+    # the rest may describe the recalled act in a relative clause ("التفجير الذي استهدف إعزاز")
+    return bool(reacted) and all(t in reacted or _tokens_before(
+        doc, u, "relative_pronouns", doc.view_index(t.start), 2) for t in trig)
 
 
 def _is_title(doc: Doc, u: Unit) -> bool:
@@ -324,25 +546,6 @@ def _vague_recent(d: Span) -> bool:
     return d.text.lstrip("وفب").startswith("منذ") and d.get("precision") == 1
 
 
-def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> bool:
-    cur_range = cur.date_range()
-    if udate is not None and cur_range is not None and not _vague_recent(udate):
-        urange = (udate.get("date_start"), udate.get("date_end") or udate.get("date_start"))
-        if not _overlap(urange, cur_range):
-            return True
-        if (cur.kind == "aggregate" and not u.has("aggregate_cues")
-                and (urange[1] - urange[0]).days <= _NARROW_DAYS < (cur_range[1] - cur_range[0]).days):
-            return True
-    if u.has("aggregate_cues") and cur.kind != "aggregate":
-        return True  # a tally after an incident ("... في عدة محافظات") is not that incident
-    ua, ca = u.admin1s(), cur.core_admin1s()
-    if u.has("new_incident_markers") and (u.places or udate is not None):
-        return not (ua and ca and ua <= ca and udate is None)
-    if ua and ca and not (ua & ca) and _anchored(u):
-        return True
-    return False
-
-
 def _pluperfect(doc: Doc, u: Unit) -> bool:
     """"وكان التنظيم قد شن ...": a past perfect recalls an earlier event."""
     toks = doc.tokens_in(u.start, u.end)[:8]
@@ -352,9 +555,14 @@ def _pluperfect(doc: Doc, u: Unit) -> bool:
 def _classify(doc: Doc, inc: Incident, published: dt.date | None) -> None:
     """incident / aggregate / background from cues and the distance of the date."""
     first = inc.units[0]
-    if first.has("aggregate_cues"):
+    if inc.kind == "aggregate" or first.has("aggregate_cues"):
         inc.kind = "aggregate"
-        inc.kind_evidence = first.cues["aggregate_cues"][0]
+        cue = first.cues.get("aggregate_cues") or first.cues.get("scope_cues")
+        if cue:
+            inc.kind_evidence = cue[0]
+        elif first.period_dates:
+            d = first.period_dates[0]
+            inc.kind_evidence = (doc.view_index(d.start), doc.view_index(d.end))
     rng = inc.date_range()
     if inc.kind == "aggregate":
         return
@@ -366,7 +574,9 @@ def _classify(doc: Doc, inc: Incident, published: dt.date | None) -> None:
 
 
 def _merge_repeats(incidents: list[Incident]) -> list[Incident]:
-    """A lead repeated in the body, or an undated follow-up at the same place, is one incident."""
+    """A lead repeated in the body is one incident with it: same kind, overlapping days, the same
+    governorate, and the same town where both name one (a lead without a town joins the first
+    incident of its governorate)."""
     out: list[Incident] = []
     for inc in incidents:
         target = None
@@ -381,10 +591,20 @@ def _merge_repeats(incidents: list[Incident]) -> list[Incident]:
                 continue
             if pr is None and ir is None and not (pa and ia):
                 continue
+            ps, is_ = prev.sites(), inc.sites()
+            if ps and is_ and not ps & is_:
+                continue
+            if inc.units[0].reason.startswith("a cue for") or (
+                    inc.units[0].reason.startswith("another place") and not ps & is_):
+                continue  # "وفي سياق منفصل": the writer says it is another event
             target = prev
+            break
         if target is None:
             out.append(inc)
         else:
+            for u in inc.units:
+                if u.decision == "new":
+                    u.decision, u.reason = "join", "repeats an incident already told (" + u.reason + ")"
             target.units.extend(inc.units)
             if target.date is None:
                 target.date = inc.date

@@ -88,6 +88,8 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
                         role = r
                     used_cues.add(ci)
                     break
+            if role is None:
+                role = _toll_or_verb_after(toks, ti, tj, u_t1, unit_roles, used_cues)
             if role is None and prev_role is not None and 0 < ti - prev_end <= _COORD_REACH and any(
                     toks[k].norm.startswith("و") for k in range(prev_end, ti + 1)):
                 role = prev_role  # "4 مقاتلين من الفصائل، و3 عناصر من المجلس": the same role
@@ -129,6 +131,26 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
 
 
 _STOPS = {".", "،", ",", "؛", ";", ":"}
+_TOLL_TO = {"الي", "بلغت", "لتبلغ", "ليبلغ", "بلغ", "لتصل"}  # "ارتفعت حصيلة القتلى ... إلى 61"
+_TOLL_REACH = 10  # words from the toll's role noun back from its figure
+_VERB_AFTER = 3  # words from a figure (and its noun) to the verb it is subject of: "300 شخص قتلوا"
+
+
+def _toll_or_verb_after(toks: list[Token], ti: int, tj: int, u_t1: int,
+                        unit_roles: list[tuple[int, int, str]], used: set[int]) -> str | None:
+    """The role of a figure with no cue right before it: the subject of a role verb that follows
+    ("أكثر من 40 جندياً قُتلوا"), or the end point of a toll ("حصيلة القتلى منذ الجمعة إلى 61")."""
+    for ci, _cj, r in unit_roles:
+        if tj <= ci <= min(tj + _VERB_AFTER, u_t1 - 1) and not any(
+                toks[k].norm in _STOPS for k in range(tj, ci)):
+            used.add(ci)
+            return r
+    if ti >= 1 and (toks[ti - 1].norm.lstrip("و") in _TOLL_TO or _peeled(toks[ti - 1]) & _TOLL_TO):
+        for ci, cj, r in reversed(unit_roles):
+            if cj <= ti and ti - cj <= _TOLL_REACH:
+                used.add(ci)
+                return r
+    return None
 _GROUP_REACH = 8  # words after "مكونة من" that may list the members
 
 

@@ -1,0 +1,154 @@
+"""The incident layer on sentences written for these tests: where one incident ends and the next
+begins, the date of each, tallies, recalled events, and the trace that explains the decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from click.testing import CliRunner
+
+from rasd.cli import main
+from rasd.doc import Article
+from rasd.extract.events import mentions_of
+from rasd.extract.trace import trace
+from rasd.pipeline import make_doc
+
+PUB = dt.date(2025, 11, 26)  # a Wednesday
+
+
+def records(text: str, published: dt.date | None = PUB, background: bool = False) -> list[dict]:
+    return mentions_of(make_doc(Article("t", text, published=published)), include_background=background)
+
+
+def kinds(text: str, published: dt.date | None = PUB) -> list[tuple]:
+    return [(r["report_kind"], r["event_date"], r["admin1"]) for r in records(text, published, True)]
+
+
+# --- split unless it refers back -----------------------------------------------------------------
+
+def test_two_towns_in_one_sentence_are_two_incidents() -> None:
+    recs = records("قُتل مدنيان يوم الاثنين في قصف مدفعي على بلدة بنش بريف إدلب، "
+                   "فيما استهدفت غارات جوية مدينة أريحا وأصيب خمسة أشخاص.")
+    assert sorted(r["location"] for r in recs) == ["Ariha", "Binnish"]
+    assert {r["event_date"] for r in recs} == {"2025-11-24"}
+
+
+def test_a_clause_that_refers_back_joins_the_incident() -> None:
+    recs = records("هاجم مسلحون حاجزاً للأمن العام في مدينة الميادين بريف دير الزور يوم الثلاثاء. "
+                   "وقُتل عنصران من الأمن العام خلال الهجوم، وأصيب ثلاثة آخرون بجروح.")
+    assert len(recs) == 1
+    assert recs[0]["fatalities"] == 2 and recs[0]["injured"] == 3
+
+
+def test_a_discourse_cue_opens_another_incident() -> None:
+    recs = records("اعتقلت قوى الأمن الداخلي ثلاثة أشخاص في مدينة جبلة يوم الاثنين. "
+                   "وفي سياق منفصل، انفجرت عبوة ناسفة بسيارة عسكرية في مدينة جبلة ما أدى إلى مقتل عنصر.")
+    assert sorted(r["sub_event_type"] for r in recs) == ["Arrests", "Remote explosive/landmine/IED"]
+
+
+def test_the_same_town_again_is_the_same_incident() -> None:
+    recs = records("اندلعت اشتباكات عنيفة يوم الأحد في بلدة ذيبان بريف دير الزور الشرقي بين قسد ومسلحين. "
+                   "وقال مصدر محلي إن الاشتباكات في ذيبان أسفرت عن مقتل أربعة مسلحين.")
+    assert len(recs) == 1 and recs[0]["fatalities"] == 4
+
+
+# --- the event's own date ----------------------------------------------------------------------
+
+def test_a_date_in_a_relative_clause_does_not_date_the_incident() -> None:
+    recs = records("قُتل ثلاثة عناصر من الجيش يوم الثلاثاء بهجوم على نقطة عسكرية في مدينة تدمر، "
+                   "قرب الموقع الذي شهد الهجوم الذي وقع في أيلول الماضي.")
+    assert [r["event_date"] for r in recs] == ["2025-11-25"]
+
+
+def test_an_announcement_day_is_not_the_day_of_the_act() -> None:
+    recs = records("أعلنت وزارة الداخلية يوم الاثنين القبض على خمسة أشخاص من خلية لتنظيم داعش "
+                   "في مدينة دوما بريف دمشق.")
+    assert len(recs) == 1
+    assert (recs[0]["event_date"], recs[0]["time_precision"]) == ("2025-11-24", 2)
+
+
+def test_fresh_news_without_a_day_takes_the_publication_week() -> None:
+    recs = records("قُتل عنصر من قوات سوريا الديمقراطية بانفجار لغم أرضي في بلدة الصور بريف دير الزور.")
+    assert [(r["event_date"], r["time_precision"]) for r in recs] == [("2025-11-26", 2)]
+
+
+def test_no_publication_date_leaves_the_date_null() -> None:
+    recs = records("قُتل عنصر من قوات سوريا الديمقراطية بانفجار لغم أرضي في بلدة الصور بريف دير الزور.",
+                   published=None)
+    assert [r["event_date"] for r in recs] == [None]
+
+
+def test_night_of_friday_is_friday() -> None:
+    recs = records("داهمت قوة من الأمن العام ليل الجمعة منزلاً في مدينة الميادين واعتقلت شخصين.")
+    assert [r["event_date"] for r in recs] == ["2025-11-21"]
+
+
+# --- tallies ---------------------------------------------------------------------------------
+
+def test_a_figure_over_days_is_a_tally_with_its_period() -> None:
+    got = kinds("قال المرصد إن 300 شخص قُتلوا خلال 12 يوماً من القصف على الغوطة الشرقية بريف دمشق.")
+    assert got == [("aggregate", "2025-11-14", "Rural Damascus")]
+
+
+def test_a_toll_since_a_day_is_a_tally_apart_from_the_incident() -> None:
+    recs = records("قُتل خمسة مدنيين يوم الأربعاء بغارة جوية على بلدة معرة النعمان في ريف إدلب. "
+                   "وبذلك ارتفعت حصيلة القتلى منذ يوم الجمعة الماضي إلى 61 مدنياً وفق المرصد.", background=True)
+    by_kind = {r["report_kind"]: r for r in recs}
+    assert set(by_kind) == {"incident", "aggregate"}
+    assert by_kind["incident"]["fatalities"] == 5 and by_kind["incident"]["event_date"] == "2025-11-26"
+    assert by_kind["aggregate"]["fatalities"] == 61 and by_kind["aggregate"]["event_date"] == "2025-11-21"
+    assert by_kind["aggregate"]["date_end"] == "2025-11-26"
+
+
+def test_a_superlative_is_no_tally() -> None:
+    got = kinds("شهدت مدينة دوما بريف دمشق يوم الثلاثاء أعنف قصف منذ أشهر، قُتل فيه سبعة مدنيين.")
+    assert got == [("incident", "2025-11-25", "Rural Damascus")]
+
+
+def test_a_campaign_that_goes_on_is_no_incident() -> None:
+    assert records("تتعرض قرى جبل الزاوية في ريف إدلب منذ أسابيع لقصف مدفعي متواصل.") == []
+
+
+# --- recalled events and reactions ---------------------------------------------------------------
+
+def test_a_reaction_to_an_earlier_attack_makes_no_incident() -> None:
+    text = ("أدانت وزارة الخارجية التفجير الذي استهدف مدينة إعزاز بريف حلب، "
+            "وطالبت بالتحقيق في الهجوم ومحاسبة المسؤولين عنه.")
+    assert [r for r in records(text, background=True) if r["report_kind"] == "incident"] == []
+
+
+def test_a_pluperfect_recalls_a_past_event() -> None:
+    recs = records("وكان التنظيم قد شن هجوماً على سجن غويران في مدينة الحسكة في كانون الثاني 2022.",
+                   background=True)
+    assert [r["report_kind"] for r in recs] == ["background"]
+
+
+def test_a_plan_after_publication_is_no_incident() -> None:
+    recs = records("تعتزم القوات شن حملة أمنية في مدينة الرقة يوم 30 من الشهر الجاري.")
+    assert records("اعتقلت قوات الأمن شخصين في مدينة الرقة يوم 30 من الشهر الجاري.") == []
+    assert recs == []
+
+
+# --- the trace ---------------------------------------------------------------------------------
+
+TEXT = ("قُتل مدنيان يوم الاثنين في قصف على بلدة بنش بريف إدلب، فيما استهدفت غارات مدينة أريحا. "
+        "وقال المرصد إن 150 شخصاً قُتلوا خلال عشرة أيام في ريف إدلب.")
+
+
+def test_trace_tells_each_decision_and_why() -> None:
+    t = trace(make_doc(Article("t", TEXT, published=PUB)))
+    decisions = [(c["decision"], c["reason"]) for c in t["clauses"]]
+    assert decisions[0] == ("new #1", "first event")
+    assert decisions[1][0] == "new #2" and decisions[1][1].startswith("another place")
+    assert decisions[2][0] == "new #3" and "period" in decisions[2][1]
+    assert [i["kind"] for i in t["incidents"]] == ["incident", "incident", "aggregate"]
+    assert all(i["record"] for i in t["incidents"])
+
+
+def test_inspect_incidents_command(tmp_path) -> None:
+    f = tmp_path / "a.txt"
+    f.write_text(TEXT, encoding="utf-8")
+    (tmp_path / "a.meta.json").write_text('{"published": "2025-11-26"}', encoding="utf-8")
+    res = CliRunner().invoke(main, ["inspect", str(f), "--incidents"])
+    assert res.exit_code == 0, res.output
+    assert "new #1" in res.stdout and "another place" in res.stdout and "#3 aggregate" in res.stdout
