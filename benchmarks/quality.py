@@ -39,16 +39,9 @@ def _scorer(shared: Path) -> Any:
 
 def extract(folder: Path, background: bool = False) -> list[dict]:
     """The events `rasd extract FOLDER` writes."""
-    from rasd.engines import local
-    from rasd.ingest import ReadError, iter_articles
-    from rasd.link.merge import link
+    from rasd.engines.local import extract_events
 
-    arts = [a for a in iter_articles([str(folder)]) if not isinstance(a, ReadError)]
-    mentions: list[dict] = []
-    for _art, found, error in local.extract(arts, 1, background):
-        if error is None:
-            mentions.extend(found or [])
-    return link(mentions)
+    return extract_events([str(folder)], background)
 
 
 def _in_scope(score: Any, gold: list[dict], preds: list[dict], folder: Path) -> list[dict]:

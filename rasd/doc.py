@@ -43,6 +43,10 @@ class Span:
     def get(self, key: str, default: Any = None) -> Any:
         return self.attrs.get(key, default)
 
+    def with_attrs(self, **attrs: Any) -> Span:
+        """The same words with some attributes changed (spans are frozen)."""
+        return Span(self.start, self.end, self.text, self.label, {**self.attrs, **attrs})
+
     def __getattr__(self, key: str) -> Any:
         # attrs read like fields: number.value, date.date_start
         attrs = self.__dict__.get("attrs")

@@ -39,3 +39,13 @@ def extract(articles: Iterable[Article], jobs: int = 1, include_background: bool
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     with ctx.Pool(jobs, initializer=_warm) as pool:
         yield from pool.imap(work, articles, chunksize=_CHUNK)
+
+
+def extract_events(paths: Iterable[str], include_background: bool = False) -> list[dict]:
+    """The linked events of every readable article under `paths` (bad items skipped), as
+    `rasd extract` writes them: for benchmarks and tests that need the records, not the CLI."""
+    from rasd.ingest import ReadError, iter_articles
+    from rasd.link.merge import link
+
+    arts = (a for a in iter_articles(list(paths)) if not isinstance(a, ReadError))
+    return link([m for _a, found, _e in extract(arts, 1, include_background) for m in found or []])

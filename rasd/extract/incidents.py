@@ -51,6 +51,7 @@ class Unit:
     point_dates: list[Span] = field(default_factory=list)  # days of its own act
     period_dates: list[Span] = field(default_factory=list)  # periods up to publication (tallies)
     demoted_dates: list[Span] = field(default_factory=list)  # of a relative clause or an announcement
+    site_keys: frozenset[str] = frozenset()  # the towns and villages it names (_sites), read once
     decision: str = ""  # what segmentation did with the clause (rasd inspect --incidents)
     reason: str = ""  # the cue or anchor behind it
 
@@ -85,6 +86,7 @@ class Incident:
     date_unknown: bool = False  # a relative date we cannot resolve governs it
     scope: Incident | None = None  # a tally without a place of its own counts around this incident
     dropped: str = ""  # why no record came of it (set by events), for the trace
+    opened_by: str = ""  # the anchor that made it a new incident: day, cue, governorate, place
 
     @property
     def start(self) -> int:
@@ -97,10 +99,11 @@ class Incident:
         return out
 
     def sites(self) -> set[str]:
+        """The towns and villages of its event clauses and their dependent clauses."""
         out: set[str] = set()
         for u in self.units:
             if u.realis_triggers or u.decision == "part":
-                out |= _sites(u)
+                out |= u.site_keys
         return out
 
     def core_admin1s(self) -> set[str]:
@@ -114,7 +117,7 @@ class Incident:
     def date_range(self) -> tuple[dt.date, dt.date] | None:
         if self.date is None or self.date.get("date_start") is None:
             return None
-        return self.date.get("date_start"), self.date.get("date_end") or self.date.get("date_start")
+        return _days(self.date)
 
     def layer(self, name: str, realis_only: bool = False) -> list[Any]:
         out: list[Any] = []
@@ -185,7 +188,7 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
         if realis and _purpose(doc, tn):
             realis = False
         if not realis:
-            t = Span(t.start, t.end, t.text, t.label, {**t.attrs, "realis": False})
+            t = t.with_attrs(realis=False)
         marked.append(t)
     unit.triggers = marked
 
@@ -249,14 +252,13 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
             continue
         if published is not None and _tokens_before(doc, u, "since_words", dn, 5):
             # "منذ تكثيف القصف ليل الأحد": from that day to publication
-            periods.append(Span(d.start, d.end, d.text, d.label, {**d.attrs, "date_end": published,
-                                                                  "period": True}))
+            periods.append(d.with_attrs(date_end=published, period=True))
             continue
         if _tokens_before(doc, u, "relative_pronouns", dn, 4):
             demoted.append(d)
         elif _tokens_before(doc, u, "announce_verbs", dn, _ANNOUNCE_REACH) and not any(
                 doc.view_index(t.start) < dn for t in u.realis_triggers):
-            demoted.append(Span(d.start, d.end, d.text, d.label, {**d.attrs, "precision": 2, "announced": True}))
+            demoted.append(d.with_attrs(precision=2, announced=True))
         else:
             points.append(d)
     u.point_dates, u.period_dates, u.demoted_dates = points, periods, demoted
@@ -280,6 +282,11 @@ def _unit_date(unit: Unit, published: dt.date | None, periods: bool = False) -> 
     if not trig:
         return min(dated, key=lambda d: d.get("date_start"))
     return min(dated, key=lambda d: (min(abs(d.start - t.start) for t in trig), d.start))
+
+
+def _days(d: Span) -> tuple[dt.date, dt.date]:
+    """First and last day of a resolved date span."""
+    return d.get("date_start"), d.get("date_end") or d.get("date_start")
 
 
 def _overlap(a: tuple[dt.date, dt.date], b: tuple[dt.date, dt.date]) -> bool:
@@ -329,38 +336,39 @@ def _is_tally(u: Unit) -> bool:
     return u.has("aggregate_cues") or bool((running or u.has("scope_cues")) and _figure(u))
 
 
-def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> str:
-    """Why the clause opens an incident of its own ('' when it tells more of the current one).
+def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> tuple[str, str]:
+    """The anchor (day, cue, governorate, place) and the reason why the clause opens an incident
+    of its own; ("", "") when it tells more of the current one.
 
     A clause with its own event words opens a new incident when it brings an anchor the current
     one does not have: a day that does not overlap, another governorate, another town, or a
     discourse cue for another event. It stays when it refers back ("خلال الهجوم")."""
+    cue = ("cue", "a cue for another event")
     cur_range = cur.date_range()
-    if udate is not None and cur_range is not None and not _vague_recent(udate):
-        urange = (udate.get("date_start"), udate.get("date_end") or udate.get("date_start"))
-        if not _overlap(urange, cur_range):
-            return f"a day of its own ({udate.text})"
+    urange = _days(udate) if udate is not None else None
+    if urange is not None and cur_range is not None and not _vague_recent(udate) \
+            and not _overlap(urange, cur_range):
+        return "day", f"a day of its own ({udate.text})"
     if cur.kind == "aggregate":
         # after a tally, a clause tells more of it unless it has a day of its own or a cue
-        if udate is not None and not udate.get("period") and (
-                (udate.get("date_end") or udate.get("date_start")) - udate.get("date_start")).days \
-                <= _NARROW_DAYS and (cur_range is None or _NARROW_DAYS < (cur_range[1] - cur_range[0]).days):
-            return f"a day of its own inside the tally's period ({udate.text})"
-        return "a cue for another event" if u.has("new_incident_markers") else ""
+        if urange is not None and not udate.get("period") and (urange[1] - urange[0]).days <= _NARROW_DAYS \
+                and (cur_range is None or _NARROW_DAYS < (cur_range[1] - cur_range[0]).days):
+            return "day", f"a day of its own inside the tally's period ({udate.text})"
+        return cue if u.has("new_incident_markers") else ("", "")
     if u.has("refer_back"):
-        return ""
+        return "", ""
     ua, ca = u.admin1s(), cur.core_admin1s()
     if u.has("new_incident_markers"):
-        return "a cue for another event"
+        return cue
     if u.has("new_incident_weak") and (u.places or udate is not None):
-        if not (ua and ca and ua <= ca and udate is None and _sites(u) <= cur.sites()):
-            return "a cue for another event"
+        if not (ua and ca and ua <= ca and udate is None and u.site_keys <= cur.sites()):
+            return cue
     if ua and ca and not (ua & ca) and _anchored(u):
-        return f"another governorate ({', '.join(sorted(ua))})"
-    us, cs = _sites(u), cur.sites()
+        return "governorate", f"another governorate ({', '.join(sorted(ua))})"
+    us, cs = u.site_keys, cur.sites()
     if us and cs and not (us & cs):
-        return f"another place ({', '.join(sorted(us))})"
-    return ""
+        return "place", f"another place ({', '.join(sorted(us))})"
+    return "", ""
 
 
 def segment(doc: Doc) -> list[Incident]:
@@ -377,6 +385,7 @@ def segment(doc: Doc) -> list[Incident]:
     for u in units:
         _mark_irrealis(doc, u)
         _read_dates(doc, u, published)
+        u.site_keys = _sites(u)
     trigger_units = sum(1 for u in units[1:] if u.realis_triggers)
     incidents: list[Incident] = []
     current: Incident | None = None
@@ -385,8 +394,9 @@ def segment(doc: Doc) -> list[Incident]:
     pending_sentence = -1
     pending_aggregate = False
 
-    def open_new(u: Unit, udate: Span | None, kind: str, reason: str) -> Incident:
-        inc = Incident([u], date=udate, date_unknown=udate is None and bool(u.dates), kind=kind)
+    def open_new(u: Unit, udate: Span | None, kind: str, reason: str, anchor: str = "") -> Incident:
+        inc = Incident([u], date=udate, date_unknown=udate is None and bool(u.dates), kind=kind,
+                       opened_by=anchor)
         if kind == "aggregate":
             inc.scope = last_incident
         incidents.append(inc)
@@ -437,9 +447,8 @@ def segment(doc: Doc) -> list[Incident]:
             continue
         if tally:
             if current is not None and current.kind == "aggregate" and (
-                    udate is None or current.date is None or _overlap(
-                        (udate.get("date_start"), udate.get("date_end") or udate.get("date_start")),
-                        current.date_range() or (udate.get("date_start"), udate.get("date_start")))):
+                    udate is None or current.date is None
+                    or _overlap(_days(udate), current.date_range() or (udate.get("date_start"),) * 2)):
                 current.units.append(u)
                 u.decision, u.reason = "join", "more figures of the tally"
                 continue
@@ -457,12 +466,12 @@ def segment(doc: Doc) -> list[Incident]:
         if _recalled(doc, u):
             current = open_new(u, udate, "background", "recalled: an act the article reacts to")
             continue
-        why = "first event" if current is None else _starts_new(u, udate, current)
-        if why:
-            if udate is None and current is not None and current.kind == "incident" and \
-                    u.sentence == current.units[-1].sentence and why.startswith("another place"):
+        anchor, why = ("first", "first event") if current is None else _starts_new(u, udate, current)
+        if anchor:
+            if udate is None and anchor == "place" and current.kind == "incident" \
+                    and u.sentence == current.units[-1].sentence:
                 udate = current.date  # "قُتل مدنيان الاثنين في أ، فيما استهدفت غارات ب": the same day
-            current = open_new(u, udate, "incident", why)
+            current = open_new(u, udate, "incident", why, anchor)
             last_incident = current
         else:
             current.units.append(u)
@@ -488,9 +497,14 @@ def _family(labels: set[str]) -> set[str]:
     return out
 
 
+def _article_in_span(t: Span) -> bool:
+    """The event word's span starts with the article ("الهجوم", "بالهجوم")."""
+    return t.text.startswith(("ال", "لل")) or t.text[1:3] == "ال"
+
+
 def _definite(doc: Doc, t: Span) -> bool:
     """The event word carries the article ("التفجير", "بالهجوم"), in its span or just before it."""
-    if t.text.startswith(("ال", "لل")) or t.text[1:3] == "ال":
+    if _article_in_span(t):
         return True
     ti = doc.token_of(t.start)
     if ti is None:
@@ -505,20 +519,21 @@ def _referent(doc: Doc, u: Unit, udate: Span | None, incidents: list[Incident]) 
     kind already told ("الهجوم", "الانفجار", "هذه الغارات" after the report of that attack), and
     it names no other place. A demonstrative refers back even after a discourse cue."""
     trig = u.realis_triggers
-    if not trig or not all(t.text.startswith(("ال", "لل")) or t.text[1:3] == "ال" for t in trig):
-        return None  # the definite noun written as one word with its article
+    if not trig or not all(_article_in_span(t) for t in trig):
+        return None
     shown = all(_tokens_before(doc, u, "demonstratives", doc.view_index(t.start), 1) for t in trig)
     if not shown and (u.has("new_incident_markers") or u.has("aggregate_cues")):
         return None
     own = {t.label for t in trig} - {"kill", "injure"}
     near = _family(own)  # another word for the act, only close to where it was told
-    us = _sites(u)
+    us = u.site_keys
     for inc in reversed(incidents):
         told = {t.label for x in inc.units for t in x.realis_triggers}
         close = u.sentence - inc.units[-1].sentence <= _REFER_SENTENCES
         if inc.kind == "aggregate" or not (own & told or (close and near & told)):
             continue
-        if us and inc.sites() and not us & inc.sites():
+        cs = inc.sites()
+        if us and cs and not us & cs:
             continue
         return inc
     return None
@@ -594,8 +609,7 @@ def _merge_repeats(incidents: list[Incident]) -> list[Incident]:
             ps, is_ = prev.sites(), inc.sites()
             if ps and is_ and not ps & is_:
                 continue
-            if inc.units[0].reason.startswith("a cue for") or (
-                    inc.units[0].reason.startswith("another place") and not ps & is_):
+            if inc.opened_by == "cue" or (inc.opened_by == "place" and not ps & is_):
                 continue  # "وفي سياق منفصل": the writer says it is another event
             target = prev
             break

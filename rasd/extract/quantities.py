@@ -151,6 +151,8 @@ def _toll_or_verb_after(toks: list[Token], ti: int, tj: int, u_t1: int,
                 used.add(ci)
                 return r
     return None
+
+
 _GROUP_REACH = 8  # words after "مكونة من" that may list the members
 
 
