@@ -50,9 +50,9 @@ BOUNDARY = [
     # an undated report (no publication date, no date word) of a dated bombing
     {"id": "b-undated", "outlet": "outlet-a", "text": "قُتل ثلاثة مدنيين وأصيب آخرون بانفجار عبوة ناسفة استهدفت سيارة على الطريق قرب مدينة جبلة في ريف اللاذقية."},
     {"id": "b-dated", "published": "2025-03-01", "outlet": "outlet-b", "text": "أسفر انفجار عبوة ناسفة زرعها مجهولون قرب مدينة جبلة في محافظة اللاذقية يوم السبت عن مقتل ثلاثة مدنيين."},
-    # tallies over several governorates (admin1 null) in January and in February
-    {"id": "b-agg-jan", "published": "2025-02-01", "outlet": "outlet-a", "text": "أعلنت وزارة الداخلية السورية أن وحداتها ألقت القبض على 34 عنصراً من تنظيم داعش في عدة محافظات خلال شهر كانون الثاني الماضي."},
-    {"id": "b-agg-feb", "published": "2025-02-20", "outlet": "outlet-b", "text": "قالت وزارة الداخلية السورية إن وحداتها ألقت القبض على 12 عنصراً من تنظيم داعش في عدة محافظات منذ بداية شهر شباط."},
+    # one tally over several governorates (admin1 null), counted from 31 January by one outlet, 1 February by the other
+    {"id": "b-agg-jan", "published": "2025-02-04", "outlet": "outlet-a", "text": "أعلنت وزارة الداخلية السورية أن وحداتها ألقت القبض على 34 عنصراً من تنظيم داعش في عدة محافظات منذ 31 كانون الثاني."},
+    {"id": "b-agg-feb", "published": "2025-02-04", "outlet": "outlet-b", "text": "قالت وزارة الداخلية السورية إن وحداتها ألقت القبض على 34 عنصراً من تنظيم داعش في عدة محافظات منذ الأول من شباط."},
     # abroad (admin1 null) on Mar 31 and Apr 1
     {"id": "b-iraq-mar", "published": "2025-03-31", "outlet": "outlet-a", "text": "قتل خمسة من عناصر تنظيم داعش في اشتباك مع القوات العراقية في محافظة الأنبار غرب العراق اليوم."},
     {"id": "b-iraq-apr", "published": "2025-04-01", "outlet": "outlet-b", "text": "أعلنت القوات العراقية اليوم مقتل خمسة من مسلحي تنظيم داعش في اشتباكات بمحافظة الأنبار."},

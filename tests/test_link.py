@@ -84,3 +84,14 @@ def test_arrests_take_the_fuller_count():
     (e,) = link([rec("a", arrested=3), rec("b", arrested=4)])
     assert e["arrested"] == 4
     assert e["conflicts"][0]["values"] == {"a": 3, "b": 4}
+
+
+def test_tallies_to_different_days_stay_apart():
+    """Two outlets' tallies of one campaign join only when they count to the same day."""
+    t = dict(report_kind="aggregate", event_date="2025-05-10", time_precision=2)
+    a = rec("a", date_end="2025-05-14", fatalities=194, **t)
+    b = rec("b", date_end="2025-05-20", fatalities=541, **t)
+    c = rec("c", date_end="2025-05-15", fatalities=200, **t)
+    assert pair_score(a, b) is None
+    assert pair_score(a, c) is not None
+    assert len(link([a, b, c])) == 2

@@ -52,6 +52,7 @@ class Key(NamedTuple):
     geo_precision: int
     arrested: int | None
     fatalities: int | None
+    end: int | None  # proleptic ordinal of date_end: a tally is its period, so its last day matters
 
 
 _GENERIC_ACTORS = frozenset({"civilians", "unidentified"})
@@ -66,7 +67,8 @@ def key_of(m: dict) -> Key:
                m.get("admin1") or None, dt.date.fromisoformat(d).toordinal() if d else None,
                TOLERANCE_DAYS.get(m.get("time_precision") or 3, 31), m["event_type"], m["sub_event_type"],
                frozenset(x["key"] for x in m["actors"]) - _GENERIC_ACTORS, lat, lon, rlat, math.cos(rlat),
-               m.get("geo_precision") or 3, m.get("arrested"), m.get("fatalities"))
+               m.get("geo_precision") or 3, m.get("arrested"), m.get("fatalities"),
+               dt.date.fromisoformat(m["date_end"]).toordinal() if m.get("date_end") else None)
 
 
 def _km(a: Key, b: Key) -> float | None:
@@ -96,6 +98,8 @@ def key_score(a: Key, b: Key) -> float | None:
         if gap > max(a.tol, b.tol):
             return None
         score += 2.0 if gap == 0 else 1.0
+    if a.kind == "aggregate" and a.end is not None and b.end is not None and abs(a.end - b.end) > 1:
+        return None  # tallies of one campaign to different days are different tallies (194 by Tuesday, 541 by Monday)
     if a.event_type == b.event_type:
         score += 1.5 + (0.5 if a.sub_event_type == b.sub_event_type else 0.0)
     elif frozenset({a.event_type, b.event_type}) not in COMPATIBLE:
