@@ -86,8 +86,8 @@ def test_night_of_friday_is_friday() -> None:
 # --- tallies ---------------------------------------------------------------------------------
 
 def test_a_figure_over_days_is_a_tally_with_its_period() -> None:
-    got = kinds("قال المرصد إن 300 شخص قُتلوا خلال 12 يوماً من القصف على الغوطة الشرقية بريف دمشق.")
-    assert got == [("aggregate", "2025-11-14", "Rural Damascus")]
+    got = kinds("قال المرصد إن 300 شخص قُتلوا خلال 12 يوماً من القصف على الغوطة الشرقية بريف دمشق.")  # the 12th day is the 26th
+    assert got == [("aggregate", "2025-11-15", "Rural Damascus")]
 
 
 def test_a_toll_since_a_day_is_a_tally_apart_from_the_incident() -> None:
@@ -152,3 +152,9 @@ def test_inspect_incidents_command(tmp_path) -> None:
     res = CliRunner().invoke(main, ["inspect", str(f), "--incidents"])
     assert res.exit_code == 0, res.output
     assert "new #1" in res.stdout and "another place" in res.stdout and "#3 aggregate" in res.stdout
+
+
+def test_near_a_city_does_not_name_a_second_governorate():
+    """"الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق": the tally lies in Rural Damascus, not two governorates."""
+    (r,) = records("قُتل أكثر من 400 مدني خلال خمسة أيام من القصف على الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق.")
+    assert r["report_kind"] == "aggregate" and r["admin1"] == "Rural Damascus"

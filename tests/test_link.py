@@ -95,3 +95,13 @@ def test_tallies_to_different_days_stay_apart():
     assert pair_score(a, b) is None
     assert pair_score(a, c) is not None
     assert len(link([a, b, c])) == 2
+
+
+def test_tallies_over_different_periods_stay_apart():
+    """403 killed in five days and 250 in two days, both counted to the same day, are two tallies."""
+    t = dict(report_kind="aggregate", date_end="2025-05-22", time_precision=2)
+    assert pair_score(rec("a", event_date="2025-05-18", **t), rec("b", event_date="2025-05-21", **t)) is None
+    assert pair_score(rec("a", event_date="2025-05-18", **t), rec("b", event_date="2025-05-19", **t)) is not None
+    month = dict(report_kind="aggregate", date_end="2025-05-31", time_precision=3)
+    assert pair_score(rec("a", event_date="2025-05-01", **month), rec("b", event_date="2025-05-03", **month)) is not None
+

@@ -1012,9 +1012,11 @@ def _h_duration(m: re.Match[str], ctx: _Ctx) -> Result | None:
         return None  # "خلال الأيام الثلاثة الماضية" is read by its own construct
     ctx.prec = _UNIT_PREC[unit]
     pub = ctx.need()
-    ds = _back(pub, unit, n)
+    # "في خمسة أيام" told on the fifth day counts that day: Sunday to Thursday, not Saturday
+    ds = pub - (n - 1) * DAY if unit == "day" else _back(pub, unit, n)
     ctx.period = True
-    return ctx.ns, ctx.ne, ds, pub, max(ctx.prec, _len_prec(ds, pub))
+    # whether the count includes the day of writing is the outlet's habit: a week's tolerance
+    return ctx.ns, ctx.ne, ds, pub, max(2, ctx.prec, _len_prec(ds, pub))
 
 
 _HANDLERS: dict[str, Callable[[re.Match[str], _Ctx], Result | None]] = {

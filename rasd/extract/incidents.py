@@ -66,9 +66,11 @@ class Unit:
         """Governorates this clause names unambiguously (an ambiguous name says nothing here;
         nor does "البلدة", which only points back)."""
         out: set[str] = set()
-        for p in self.places:
-            if p.get("anaphor"):
-                continue
+        named = [p for p in self.places if not p.get("anaphor")]
+        if any(p.get("direction") != "near" for p in named):
+            # "الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق": "near X" locates the other place
+            named = [p for p in named if p.get("direction") != "near"]
+        for p in named:
             cands = {c.admin1 for c in p.get("candidates") or [] if c.admin1}
             if len(cands) == 1:
                 out |= cands

@@ -79,6 +79,16 @@ def _km(a: Key, b: Key) -> float | None:
     return 6371.0 * 2 * math.asin(math.sqrt(h))
 
 
+def _other_period(a: Key, b: Key) -> bool:
+    """Two tallies count different periods: their last days, or their first days, differ by more than
+    a day (a first day known only to the month compares by the month's tolerance)."""
+    if a.end is not None and b.end is not None and abs(a.end - b.end) > 1:
+        return True
+    if a.day is None or b.day is None:
+        return False
+    return abs(a.day - b.day) > (1 if max(a.tol, b.tol) < TOLERANCE_DAYS[3] else TOLERANCE_DAYS[3])
+
+
 def pair_score(a: dict, b: dict) -> float | None:
     """A score for 'same incident', or None when something rules it out."""
     return key_score(key_of(a), key_of(b))
@@ -98,8 +108,8 @@ def key_score(a: Key, b: Key) -> float | None:
         if gap > max(a.tol, b.tol):
             return None
         score += 2.0 if gap == 0 else 1.0
-    if a.kind == "aggregate" and a.end is not None and b.end is not None and abs(a.end - b.end) > 1:
-        return None  # tallies of one campaign to different days are different tallies (194 by Tuesday, 541 by Monday)
+    if a.kind == "aggregate" and _other_period(a, b):
+        return None  # tallies of one campaign over different days are different tallies (194 by Tuesday, 541 by Monday)
     if a.event_type == b.event_type:
         score += 1.5 + (0.5 if a.sub_event_type == b.sub_event_type else 0.0)
     elif frozenset({a.event_type, b.event_type}) not in COMPATIBLE:
