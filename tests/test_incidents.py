@@ -158,3 +158,19 @@ def test_near_a_city_does_not_name_a_second_governorate():
     """"الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق": the tally lies in Rural Damascus, not two governorates."""
     (r,) = records("قُتل أكثر من 400 مدني خلال خمسة أيام من القصف على الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق.")
     assert r["report_kind"] == "aggregate" and r["admin1"] == "Rural Damascus"
+
+
+def test_one_day_inside_a_short_tally_is_an_incident() -> None:
+    """"46 on Thursday alone" inside a five-day tally is that day's own toll."""
+    got = kinds("قُتل أكثر من 300 مدني خلال خمسة أيام من القصف على الغوطة الشرقية بريف دمشق. "
+                "وقال مدير المرصد إن 46 مدنياً قتلوا يوم الأربعاء وحده في الغوطة الشرقية.")
+    assert ("aggregate", "2025-11-22", "Rural Damascus") in got
+    assert ("incident", "2025-11-26", "Rural Damascus") in got
+
+
+def test_a_report_dated_by_its_announcement_in_another_governorate_is_apart() -> None:
+    """The correspondent's evening report of shells on the capital is not the countryside raid."""
+    got = kinds("استهدفت قوات النظام مساء الثلاثاء بلدة حمورية في الغوطة الشرقية بريف دمشق ما أودى بحياة 12 مدنياً. "
+                "وتترافق الغارات مع مفاوضات لإخراج المقاتلين من الغوطة. "
+                "وأفاد مراسل الوكالة مساء الثلاثاء عن سقوط قذائف عدة على مدينة دمشق.")
+    assert {(k, a) for k, _, a in got} == {("incident", "Rural Damascus"), ("incident", "Damascus")}

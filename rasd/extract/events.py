@@ -45,7 +45,8 @@ def _live_triggers(doc: Doc, inc: Incident) -> list[Span]:
     for u in inc.units:
         trig = u.realis_triggers
         for t in trig:
-            if t.label in _WEAPON_CLASSES and any(s.start < t.end and t.start < s.end for s in seized):
+            # a phrase wider than the weapon ("سقوط قذائف") tells its use, not its seizure
+            if t.label in _WEAPON_CLASSES and any(s.start <= t.start and t.end <= s.end for s in seized):
                 others = [o for o in trig if o is not t and not any(
                     s.start < o.end and o.start < s.end for s in seized)]
                 violent = any(o.label in _VIOLENT_CLASSES for o in others)

@@ -116,6 +116,11 @@ class Incident:
                 out |= u.admin1s()
         return out or self.admin1s()
 
+    def opening_admin1s(self) -> set[str]:
+        """Governorates of the clause that opened it (clauses joined later may wander off to the
+        negotiations or the other side's shelling)."""
+        return self.units[0].admin1s() or self.admin1s()
+
     def date_range(self) -> tuple[dt.date, dt.date] | None:
         if self.date is None or self.date.get("date_start") is None:
             return None
@@ -297,7 +302,7 @@ def _overlap(a: tuple[dt.date, dt.date], b: tuple[dt.date, dt.date]) -> bool:
 
 def _anchored(unit: Unit) -> bool:
     """A clause strong enough to open a new incident by a change of governorate alone."""
-    if unit.point_dates:
+    if unit.point_dates or unit.demoted_dates:  # an announcement's day still dates a report of the act
         return True
     if any(n.get("kind") in ("exact", "at_least", "approximate") and n.get("value") for n in unit.numbers):
         return True
@@ -353,8 +358,10 @@ def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> tuple[str, str]:
         return "day", f"a day of its own ({udate.text})"
     if cur.kind == "aggregate":
         # after a tally, a clause tells more of it unless it has a day of its own or a cue
-        if urange is not None and not udate.get("period") and (urange[1] - urange[0]).days <= _NARROW_DAYS \
-                and (cur_range is None or _NARROW_DAYS < (cur_range[1] - cur_range[0]).days):
+        span = (urange[1] - urange[0]).days if urange is not None else None
+        if span is not None and not udate.get("period") and span <= _NARROW_DAYS \
+                and (cur_range is None or _NARROW_DAYS < (cur_range[1] - cur_range[0]).days
+                     or (span == 0 and (cur_range[1] - cur_range[0]).days > 0)):  # "46 on Thursday alone"
             return "day", f"a day of its own inside the tally's period ({udate.text})"
         return cue if u.has("new_incident_markers") else ("", "")
     if u.has("refer_back"):
@@ -603,7 +610,7 @@ def _merge_repeats(incidents: list[Incident]) -> list[Incident]:
             pr, ir = prev.date_range(), inc.date_range()
             if pr is not None and ir is not None and not _overlap(pr, ir):
                 continue
-            pa, ia = prev.admin1s(), inc.admin1s()
+            pa, ia = prev.opening_admin1s(), inc.opening_admin1s()
             if pa and ia and not (pa & ia):
                 continue
             if pr is None and ir is None and not (pa and ia):
