@@ -450,3 +450,24 @@ def test_build_reproduces_shipped_table(tmp_path: Path) -> None:
                    check=True, capture_output=True)
     shipped = (ROOT / "rasd" / "data" / "gazetteer.tsv").read_text(encoding="utf-8")
     assert out.read_text(encoding="utf-8") == shipped
+
+
+def test_dateline_city_is_not_where_it_happened() -> None:
+    """"واشنطن - دمشق في 12 آذار/ وكالة /": the agency files from Damascus; the attack was near Palmyra."""
+    text = "واشنطن - دمشق في 12 آذار/ وكالة / قتل جنديان اليوم في هجوم مسلح قرب مدينة تدمر."
+    ms = mentions(text)
+    assert [m.get("dateline") for m in ms] == [True, False]
+    g = geo(text)
+    assert g is not None and g.admin1 == "Homs"
+
+
+def test_destination_is_not_the_place_of_the_act() -> None:
+    """Evacuating the wounded to a base does not move the shooting there."""
+    g = geo("تعرضت دورية لإطلاق نار قرب مدينة تدمر، ونقل المصابون إلى مطار حلب.")
+    assert g is not None and g.admin1 == "Homs"
+
+
+def test_adjective_between_head_and_name() -> None:
+    """"القريبة من العاصمة السورية دمشق" describes the enclave: Damascus is only near."""
+    (_, m) = mentions("قصف على الغوطة الشرقية القريبة من العاصمة السورية دمشق.")
+    assert m.get("direction") == "near" and m.get("name") == "دمشق"

@@ -67,6 +67,8 @@ class Unit:
         nor does "البلدة", which only points back)."""
         out: set[str] = set()
         named = [p for p in self.places if not p.get("anaphor")]
+        if any(not p.get("dateline") for p in named):
+            named = [p for p in named if not p.get("dateline")]  # where the agency files from
         if any(p.get("direction") != "near" for p in named):
             # "الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق": "near X" locates the other place
             named = [p for p in named if p.get("direction") != "near"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rasd.arabic.normalize import normalize
 from rasd.doc import Doc, Span
 from rasd.geo.gazetteer import Place, get_gazetteer
 from rasd.geo.romanize import romanize
@@ -47,7 +48,9 @@ _HEAD_PREF = {"town": "city", "village": "city", "camp": "facility", "prison": "
               "mountain": "area_head", "region": "area_head"}
 # Head words that place the event beside the named place, not in it.
 _BESIDE = ("road", "post", "checkpoint")
-ORIGIN = ("من", "الى", "نحو", "باتجاه")
+# Prepositions of origin or destination ("نقل الجرحى إلى قاعدة التنف"), in the normalised
+# spelling the place spans carry (الى -> الي).
+ORIGIN = tuple(normalize(w) for w in ("من", "إلى", "الى", "نحو", "باتجاه"))
 DECISIVE_RATIO = 5  # population rank must beat the next governorate's by this much
 DECISIVE_MIN = 10000
 
@@ -313,7 +316,7 @@ def resolve(doc: Doc, mentions: list[Span]) -> GeoResult | None:
         if r.place.is_foreign:
             foreign.append((m, r))
             continue
-        penalty = 1 if m.get("prep") in ORIGIN else 0
+        penalty = 1 if m.get("prep") in ORIGIN or m.get("dateline") else 0
         prec = r.precision or 9
         scored.append(((penalty, prec, m.get("index") in containers, -_specificity(m, r), pos), m, r))
     if scored:

@@ -95,6 +95,7 @@ class _Lex:
     nest: set[str]
     nest_strong: set[str]
     listc: set[str]
+    head_adjectives: set[str]  # "العاصمة السورية دمشق"
     locative: set[str]
     origin: set[str]
     prefixes: set[str]
@@ -166,6 +167,7 @@ def _lex() -> _Lex:
             bearings={normalize(k): v for k, v in d["bearings"].items()},
             nest={normalize(w) for w in d["nest"]},
             nest_strong={normalize(w) for w in d["nest_strong"]}, listc={normalize(w) for w in d["list"]},
+            head_adjectives={normalize(w) for w in d.get("head_adjectives", [])},
             locative={normalize(w) for w in d["locative"]},
             origin={normalize(w) for w in d["origin"] if " " not in w},
             prefixes={place_key(w) for w in d["name_prefixes"]},
@@ -397,6 +399,8 @@ class _Parser:
                 p0 = head_r[0]
             head = lex.heads[head_r[1]]
             k = j + 1
+            if k < end - 1 and self.norms[k] in lex.head_adjectives:
+                k += 1
             g = self.gaz_at(k, end, clitics=False)
             if g:
                 m = self.named(i, p0, k, g[1], g[2], sent, end, head, direction)
@@ -606,6 +610,7 @@ def find_mentions(doc: Doc) -> list[Span]:
     close_sentence()
     _resolve_anaphors(lex, all_ms)
     toks = doc.tokens
+    dl_ends = _dateline_ends(doc)
     spans: list[Span] = []
     for idx, m in enumerate(all_ms):
         name = " ".join(p.norms[m.n0:m.n1])[m.name_p:]
@@ -615,8 +620,37 @@ def find_mentions(doc: Doc) -> list[Span]:
             head=m.head.word if m.head else None, head_kind=m.head.kind if m.head else None,
             direction=m.direction, bearing=m.bearing, candidates=list(m.candidates),
             parent_ref=m.parent, anaphor=m.anaphor, antecedent=m.antecedent, unknown=m.unknown,
-            prep=m.prep, index=idx, sentence=m.sent, key=m.key))
+            prep=m.prep, index=idx, sentence=m.sent, key=m.key,
+            dateline=_in_dateline(dl_ends, toks[m.t0].start)))
     return spans
+
+
+_DATELINE_SEP = re.compile(r"[-–—/]")
+_DATELINE_CHARS = 70  # "واشنطن - دمشق في 13 ديسمبر/ وام /" fits; a sentence does not
+_DATELINE_WORDS = 8
+
+
+def _dateline_ends(doc: Doc) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph's dateline ("دمشق - سانا", "واشنطن - دمشق في 13 ديسمبر/ وام /"):
+    the stretch before the last dash or slash near a paragraph's start, when it is a few words
+    with no event word. Where the agency files from says nothing about where the event was."""
+    text = doc.text
+    trig = doc.get("triggers")
+    out = []
+    for ps in [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]:
+        head = text[ps:ps + _DATELINE_CHARS].split("\n", 1)[0]
+        seps = [m.end() for m in _DATELINE_SEP.finditer(head)]
+        if not seps or len(head[:seps[-1]].split()) > _DATELINE_WORDS:
+            continue
+        end = ps + seps[-1]
+        if any(ps <= t.start < end for t in trig):
+            continue
+        out.append((ps, end))
+    return out
+
+
+def _in_dateline(ends: list[tuple[int, int]], start: int) -> bool:
+    return any(a <= start < b for a, b in ends)
 
 
 def places(doc: Doc) -> None:
