@@ -174,3 +174,19 @@ def test_a_report_dated_by_its_announcement_in_another_governorate_is_apart() ->
                 "وتترافق الغارات مع مفاوضات لإخراج المقاتلين من الغوطة. "
                 "وأفاد مراسل الوكالة مساء الثلاثاء عن سقوط قذائف عدة على مدينة دمشق.")
     assert {(k, a) for k, _, a in got} == {("incident", "Rural Damascus"), ("incident", "Damascus")}
+
+
+def test_a_sentence_with_two_days_holds_two_acts() -> None:
+    """The strike of the 24th and the ambush of last month its target planned are not one event."""
+    recs = records("وقالت القيادة الأمريكية إن الضربة استهدفت القيادي في ريف إدلب يوم 24 تشرين الثاني، "
+                   "وهو المسؤول عن كمين أدى إلى مقتل ثلاثة جنود بتاريخ 2 تشرين الأول في ريف حمص.", background=True)
+    inc = [r for r in recs if r["report_kind"] == "incident"]
+    assert [(r["event_date"], r["admin1"], r["fatalities"]) for r in inc] == [("2025-11-24", "Idleb", None)]
+
+
+def test_a_strike_in_syria_without_a_governorate_is_kept() -> None:
+    """A dated strike "في شمال غرب سوريا" is an incident in Syria with no governorate; undated, it is talk."""
+    (r,) = records("أعلنت القيادة المركزية الأمريكية تنفيذ ضربة دقيقة في شمال غرب سوريا يوم الاثنين أسفرت عن مقتل قيادي.")
+    assert (r["country"], r["admin1"], r["event_date"]) == ("Syria", None, "2025-11-24")
+    assert any(e["field"] == "location" and "سوريا" in e["text"] for e in r["evidence"])
+    assert records("تواصل الولايات المتحدة تنفيذ ضربات دقيقة في سوريا ضد قادة التنظيم.") == []

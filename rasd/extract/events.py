@@ -152,7 +152,9 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
         places = [p for u in inc.scope.units for p in u.places]
     geo = resolve(doc, places) if places else None
     country = getattr(geo, "country", None) or "Syria"
-    if inc.kind == "incident" and (geo is None or (geo.country == "Syria" and not geo.admin1)):
+    syria_span = _syria_itself(doc, inc)
+    if inc.kind == "incident" and (geo is None or (geo.country == "Syria" and not geo.admin1)) \
+            and syria_span is None:
         inc.dropped = "no place in Syria named"
         return None  # an incident is somewhere: with no place named, it is talk, not a report
     if geo is None and not _syrian(doc, actors):
@@ -194,6 +196,8 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     }
     if geo is not None:
         _apply_geo(rec, geo, inc, ev, aid)
+    if rec["admin1"] is None and syria_span is not None:
+        ev.append(_evidence(aid, "location", syria_span))  # "في شمال غرب سوريا": the country, no governorate
     anchors = sum((rec["event_date"] is not None, rec["admin1"] is not None or country != "Syria",
                    any(q[k] is not None for k in ("fatalities", "injured", "arrested")) or bool(seized_items),
                    {a["side"] for a in actors} == {1, 2}))
@@ -243,6 +247,18 @@ def _seized(doc: Doc, inc: Incident) -> tuple[list[str], list[Span]]:
                 items[item] = s
                 break
     return sorted(items), [items[k] for k in sorted(items)]
+
+
+def _syria_itself(doc: Doc, inc: Incident) -> Span | None:
+    """"ضربة في شمال غرب سوريا" on a day of its own: an incident in Syria that names no governorate
+    (a strike announced abroad). Without its own day such a clause is talk about the war."""
+    if inc.kind != "incident" or inc.date is None or inc.date.get("period"):
+        return None
+    for u in inc.units:
+        if u.realis_triggers or u.decision == "part":
+            for s, e in u.cues.get("syria_as_place", []):
+                return doc.span(s, e)  # cue hits are offsets of the normalised view
+    return None
 
 
 def _syrian(doc: Doc, actors: list[dict]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,15 +140,34 @@ class Incident:
 
 _CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis",
               "refer_back", "superlatives", "announce_verbs", "relative_pronouns", "reaction_cues",
-              "new_incident_weak", "since_words", "scope_cues", "demonstratives")
+              "new_incident_weak", "since_words", "scope_cues", "demonstratives", "syria_as_place")
 
 
 def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
     return {name: [(m.nstart, m.nend) for m in cue_matches(doc, name)] for name in _CUE_NAMES}
 
 
+def _date_breaks(doc: Doc) -> list[int]:
+    """Cuts between two days of one sentence: "استهدفت الضربة القيادي يوم 16، وهو المسؤول عن كمين
+    أسفر عن مقتل جنديين بتاريخ 13 من الشهر الماضي" tells two acts, each with its own day. The cut is
+    the last comma between the two dates (view offsets); without a comma the sentence stays whole."""
+    out: list[int] = []
+    spans = [d for d in doc.get("dates") if d.get("date_start") is not None and not d.get("period")]
+    norm = doc.norm
+    starts = [s.start for s in doc.sentences]
+    for a, b in itertools.pairwise(spans):
+        if bisect.bisect_right(starts, a.start) != bisect.bisect_right(starts, b.start) \
+                or _overlap(_days(a), _days(b)):
+            continue
+        lo, hi = doc.view_index(a.end), doc.view_index(b.start)
+        cut = max(norm.rfind("،", lo, hi), norm.rfind(",", lo, hi))
+        if cut >= lo:
+            out.append(cut + 1)
+    return out
+
+
 def _units(doc: Doc, hits: dict[str, list[tuple[int, int]]]) -> list[Unit]:
-    breaks = sorted(s for s, _e in hits["clause_breaks"])
+    breaks = sorted([s for s, _e in hits["clause_breaks"]] + _date_breaks(doc))
     units: list[Unit] = []
     for si, sent in enumerate(doc.sentences):
         ns, ne = doc.view_index(sent.start), doc.view_index(sent.end)

@@ -637,15 +637,18 @@ def _dateline_ends(doc: Doc) -> list[tuple[int, int]]:
     text = doc.text
     trig = doc.get("triggers")
     out = []
-    for ps in [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]:
+    ps = 0
+    while ps >= 0:
         head = text[ps:ps + _DATELINE_CHARS].split("\n", 1)[0]
+        start, nl = ps, text.find("\n", ps)
+        ps = nl + 1 if nl >= 0 else -1
         seps = [m.end() for m in _DATELINE_SEP.finditer(head)]
         if not seps or len(head[:seps[-1]].split()) > _DATELINE_WORDS:
             continue
-        end = ps + seps[-1]
-        if any(ps <= t.start < end for t in trig):
+        end = start + seps[-1]
+        if any(start <= t.start < end for t in trig):
             continue
-        out.append((ps, end))
+        out.append((start, end))
     return out
 
 
