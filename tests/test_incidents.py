@@ -190,3 +190,20 @@ def test_a_strike_in_syria_without_a_governorate_is_kept() -> None:
     assert (r["country"], r["admin1"], r["event_date"]) == ("Syria", None, "2025-11-24")
     assert any(e["field"] == "location" and "سوريا" in e["text"] for e in r["evidence"])
     assert records("تواصل الولايات المتحدة تنفيذ ضربات دقيقة في سوريا ضد قادة التنظيم.") == []
+
+
+def test_a_wide_search_of_one_camp_is_an_incident_and_a_wide_campaign_across_governorates_a_tally() -> None:
+    one = kinds("نفذت قوى الأمن الداخلي حملة تفتيش واسعة النطاق داخل مخيم الهول شرقي الحسكة اليوم، "
+                "واعتقلت خلالها عدداً من المشتبه بهم.")
+    assert [k for k, _, _ in one] == ["incident"]
+    many = kinds("أطلقت وزارة الداخلية عملية أمنية واسعة النطاق في عدد من المحافظات منذ مطلع الشهر. "
+                 "وأسفرت العملية عن اعتقال 71 شخصاً.")
+    assert [k for k, _, _ in many] == ["aggregate"]
+
+
+def test_a_past_perfect_with_its_own_day_is_recalled_not_joined() -> None:
+    recs = records("هاجم مسلحون نقطة عسكرية على أطراف مخيم الهول في ريف الحسكة اليوم وأصيب عنصران. "
+                   "وكان المخيم قد شهد في نهاية شهر نيسان الماضي هجوماً مماثلاً أسفر عن مقتل حارس.", background=True)
+    got = sorted((r["report_kind"], r["event_date"][:7]) for r in recs)
+    assert got == [("background", "2025-04"), ("incident", "2025-11")]
+    assert next(r for r in recs if r["report_kind"] == "incident")["fatalities"] is None

@@ -140,7 +140,8 @@ class Incident:
 
 _CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis",
               "refer_back", "superlatives", "announce_verbs", "relative_pronouns", "reaction_cues",
-              "new_incident_weak", "since_words", "scope_cues", "demonstratives", "syria_as_place")
+              "new_incident_weak", "since_words", "scope_cues", "demonstratives", "syria_as_place",
+              "campaign_cues")
 
 
 def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
@@ -417,6 +418,8 @@ def segment(doc: Doc) -> list[Incident]:
         _mark_irrealis(doc, u)
         _read_dates(doc, u, published)
         u.site_keys = _sites(u)
+        if u.has("campaign_cues") and (u.has("scope_cues") or u.period_dates):
+            u.cues.setdefault("aggregate_cues", []).extend(u.cues["campaign_cues"])
     trigger_units = sum(1 for u in units[1:] if u.realis_triggers)
     incidents: list[Incident] = []
     current: Incident | None = None
@@ -496,6 +499,11 @@ def segment(doc: Doc) -> list[Incident]:
             continue
         if _recalled(doc, u):
             current = open_new(u, udate, "background", "recalled: an act the article reacts to")
+            continue
+        if current is not None and current.kind != "background" and _pluperfect(doc, u) and udate is not None \
+                and not (current.date_range() and _overlap(_days(udate), current.date_range())):
+            # "وكان المخيم قد شهد في نهاية نيسان حملة مماثلة": an earlier act, told for context
+            current = open_new(u, udate, "background", "recalled: a past perfect with a day of its own")
             continue
         anchor, why = ("first", "first event") if current is None else _starts_new(u, udate, current)
         if anchor:
