@@ -471,3 +471,11 @@ def test_adjective_between_head_and_name() -> None:
     """"القريبة من العاصمة السورية دمشق" describes the enclave: Damascus is only near."""
     (_, m) = mentions("قصف على الغوطة الشرقية القريبة من العاصمة السورية دمشق.")
     assert m.get("direction") == "near" and m.get("name") == "دمشق"
+
+
+def test_a_name_in_two_governorates_takes_the_reading_beside_the_other_place() -> None:
+    """Suran is a town of Hama and of Aleppo; beside Khan Shaykhun (Idleb) it is the Hama one."""
+    r = geo("قصف على بلدة صوران قرب مدينة خان شيخون")
+    assert r is not None and r.admin1 == "Hama"
+    assert km(r.latitude, r.longitude, 35.29, 36.75) < 3
+    assert geo("قصف على بلدة صوران").admin1 is None  # nothing beside it: no guess

@@ -207,3 +207,32 @@ def test_a_past_perfect_with_its_own_day_is_recalled_not_joined() -> None:
     got = sorted((r["report_kind"], r["event_date"][:7]) for r in recs)
     assert got == [("background", "2025-04"), ("incident", "2025-11")]
     assert next(r for r in recs if r["report_kind"] == "incident")["fatalities"] is None
+
+
+def test_a_threat_governs_its_clause() -> None:
+    """"توعد ... بأن الصواريخ قادمة لضرب المطار": a threat, not a strike."""
+    assert records("توعد الرئيس الأمريكي يوم الثلاثاء النظام قائلا إن الصواريخ قادمة لضرب مطار حماة العسكري.") == []
+    assert records("وصفت الحكومة الثلاثاء التهديدات الأمريكية باستهداف مطار حماة العسكري بالتصعيد.") == []
+
+
+def test_weapons_named_without_an_act_or_toll_are_talk() -> None:
+    assert records("قال المتحدث يوم الاثنين إن صواريخ التحالف يجب أن تضرب مواقع التنظيم في ريف دير الزور.") == []
+    (r,) = records("قُتل ثلاثة مدنيين يوم الاثنين بقذائف صاروخية على بلدة كفرنبل في ريف إدلب.")
+    assert r["sub_event_type"] == "Shelling/artillery/missile attack" and r["fatalities"] == 3
+
+
+def test_a_past_perfect_without_a_day_is_recalled_too() -> None:
+    """"وكانت واشنطن قد اتهمت النظام بشن هجوم كيماوي على دوما" does not make today's strikes chemical."""
+    recs = records("انفجارات ضخمة في دمشق فجر اليوم إثر ضربات صاروخية استهدفت مركز البحوث العلمية في حي برزة. "
+                   "وكانت واشنطن قد اتهمت النظام بشن هجوم بالأسلحة الكيماوية على مدينة دوما في ريف دمشق.",
+                   background=True)
+    kinds_ = {(r["report_kind"], r["sub_event_type"]) for r in recs}
+    assert ("incident", "Shelling/artillery/missile attack") in kinds_
+    assert all(r["report_kind"] == "background" for r in recs if r["sub_event_type"] == "Chemical weapon")
+
+
+def test_the_place_of_the_dating_clause_comes_first() -> None:
+    """The government seat named while setting the scene is not where the dated attack happened."""
+    (r,) = records("قالت موسكو إن على الصواريخ أن تضرب الإرهابيين وليس الحكومة الشرعية في دمشق، "
+                   "وذلك بعد هجوم كيماوي وقع السبت في مدينة دوما.")
+    assert r["admin1"] == "Rural Damascus"

@@ -61,6 +61,8 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
                 armed_victims: bool, civilian_victims: bool,
                 two_armed_sides: bool = False) -> tuple[str, str, Span | None]:
     classes = {t.label: t for t in reversed(trig)}  # first occurrence wins as evidence
+    if "chemical" in classes and len(classes) > 1 and all(t.get("instrument") for t in trig if t.label == "chemical"):
+        del classes["chemical"]  # "قُتل الآلاف بالأسلحة الكيماوية" in a quote: the weapon named, not used here
     if inc.kind == "aggregate" and any(c.role == "arrested" and c.value for c in counts):
         return "Strategic developments", "Arrests", classes.get("arrest") or classes.get("raid") or (
             trig[0] if trig else None)
@@ -146,7 +148,12 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     if inc.kind == "aggregate" and not any(q[k] for k in ("arrested", "fatalities", "injured")):
         inc.dropped = "a tally without a figure"
         return None  # a campaign described without any figure is no tally
-    places = [p for u in inc.units for p in u.places]
+    if all(t.get("instrument") for t in trig) and not any(q[k] for k in ("fatalities", "injured")):
+        inc.dropped = "only weapons named (صواريخ، الطيران الحربي), no act and no toll"
+        return None  # "صواريخ ترامب يجب أن تستهدف الإرهابيين": talk about weapons
+    # the places of the clause that dates the incident first: its own act, not the scene-setting
+    own = [u for u in inc.units if date_span is not None and u.start <= date_span.start < u.end]
+    places = [p for u in own for p in u.places] + [p for u in inc.units if u not in own for p in u.places]
     if not places and inc.kind == "aggregate" and inc.scope is not None:
         # "ارتفعت الحصيلة منذ الجمعة إلى 61": a toll of the area the article is about
         places = [p for u in inc.scope.units for p in u.places]

@@ -141,7 +141,7 @@ class Incident:
 _CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis",
               "refer_back", "superlatives", "announce_verbs", "relative_pronouns", "reaction_cues",
               "new_incident_weak", "since_words", "scope_cues", "demonstratives", "syria_as_place",
-              "campaign_cues")
+              "campaign_cues", "threat_verbs")
 
 
 def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
@@ -200,7 +200,7 @@ def _assign_cues(units: list[Unit], hits: dict[str, list[tuple[int, int]]]) -> N
                 units[i].cues.setdefault(name, []).append((s, e))
 
 
-_DESCRIPTIVE_PRESENT = frozenset({"attack", "raid", "arrest", "control", "shelling", "airstrike"})
+_DESCRIPTIVE_PRESENT = frozenset({"attack", "raid", "arrest", "control", "shelling", "airstrike", "kill"})
 _RESULT_VERBS = frozenset({"ادي", "ادت", "يؤدي", "اسفر", "اسفرت", "تسبب", "تسببت", "افضي", "افضت", "جاء"})
 
 
@@ -208,11 +208,12 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
     """Triggers that describe no event that happened: under a modal, purpose or habitual word,
     or a verbal noun of purpose ("للقضاء على", "لتفكيك") unless it is a result ("أدى لمقتل")."""
     irr = unit.cues.get("irrealis", [])
+    threat = min((s for s, _e in unit.cues.get("threat_verbs", [])), default=None)
     marked = []
     for t in unit.triggers:
         tn = doc.view_index(t.start)
         realis = not any(s <= tn < e or (0 <= tn - e and _tokens_between(doc, e, tn) < _IRREALIS_REACH)
-                         for s, e in irr)
+                         for s, e in irr) and (threat is None or tn < threat)
         if realis and t.get("present") and t.label in _DESCRIPTIVE_PRESENT:
             realis = False  # "الحملة تستهدف أوكار التنظيم" describes, it does not report
         if realis and _purpose(doc, tn):
@@ -491,6 +492,11 @@ def segment(doc: Doc) -> list[Incident]:
                    else f"a figure over a period ({u.period_dates[0].text})")
             current = open_new(u, udate, "aggregate", why)
             continue
+        if current is not None and current.kind != "background" and _pluperfect(doc, u) \
+                and not (udate is not None and current.date_range() and _overlap(_days(udate), current.date_range())):
+            # "وكانت واشنطن قد اتهمت النظام بشن هجوم كيماوي في دوما": an earlier act, told for context
+            current = open_new(u, udate, "background", "recalled: a past perfect")
+            continue
         earlier = _referent(doc, u, udate, incidents) if current is not None else None
         if earlier is not None:
             earlier.units.append(u)  # "الهجوم الكيميائي": the attack already told, whatever date the clause has
@@ -499,11 +505,6 @@ def segment(doc: Doc) -> list[Incident]:
             continue
         if _recalled(doc, u):
             current = open_new(u, udate, "background", "recalled: an act the article reacts to")
-            continue
-        if current is not None and current.kind != "background" and _pluperfect(doc, u) and udate is not None \
-                and not (current.date_range() and _overlap(_days(udate), current.date_range())):
-            # "وكان المخيم قد شهد في نهاية نيسان حملة مماثلة": an earlier act, told for context
-            current = open_new(u, udate, "background", "recalled: a past perfect with a day of its own")
             continue
         anchor, why = ("first", "first event") if current is None else _starts_new(u, udate, current)
         if anchor:

@@ -1,7 +1,9 @@
 """Event trigger words: the lexical cue of what happened, typed with ACLED's taxonomy.
 
 The vocabulary lives in `rasd/data/triggers.tsv` (phrase, cls, event_type, sub_event_type,
-weight, infl, notes). Rows with cls ``neg`` are lexical traps ("هجوم دبلوماسي", "ضبط النفس",
+weight, infl, notes, role). Role ``instrument`` marks a weapon's name ("صواريخ", "الطيران الحربي"):
+it types an act told beside it, but alone, with no toll, it is talk about weapons.
+Rows with cls ``neg`` are lexical traps ("هجوم دبلوماسي", "ضبط النفس",
 "خطف الأضواء"): they match like any phrase and are then dropped together with every trigger
 they overlap, so the trap never fires. Rows with cls ``accident`` are kept with an empty
 event type: they tell the extractor an explosion or death was not political violence.
@@ -34,6 +36,7 @@ class Trigger:
     sub_event_type: str
     weight: float
     present: bool = False  # an imperfect verb ("تستهدف"): describes more often than it reports
+    instrument: bool = False  # names a weapon ("صواريخ", "الطيران الحربي"), not an act with it
 
 
 def load_triggers(path: Path | None = None) -> list[tuple[str, Trigger, str]]:
@@ -41,7 +44,7 @@ def load_triggers(path: Path | None = None) -> list[tuple[str, Trigger, str]]:
     out = []
     for row in read_tsv(path or data_path("triggers.tsv")):
         trig = Trigger(row["cls"], row["event_type"], row["sub_event_type"], float(row["weight"] or 0),
-                       row.get("infl", "") == "i")
+                       row.get("infl", "") == "i", row.get("role", "") == "instrument")
         out.append((row["phrase"], trig, row.get("infl", "")))
     return out
 
@@ -71,7 +74,7 @@ def triggers(doc: Any) -> None:
         t = m.payload
         spans.append(doc.span(m.nstart, m.nend, t.cls, cls=t.cls, event_type=t.event_type,
                               sub_event_type=t.sub_event_type, weight=t.weight, phrase=m.phrase,
-                              present=t.present))
+                              present=t.present, instrument=t.instrument))
     doc.add("triggers", spans)
 
 

@@ -15,6 +15,7 @@ A name that stays ambiguous between governorates is never guessed: the result th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,8 @@ _BESIDE = ("road", "post", "checkpoint")
 # Prepositions of origin or destination ("نقل الجرحى إلى قاعدة التنف"), in the normalised
 # spelling the place spans carry (الى -> الي).
 ORIGIN = tuple(normalize(w) for w in ("من", "إلى", "الى", "نحو", "باتجاه"))
+NEAR_KM = 60  # a reading this close to another place named ...
+NEAR_RATIO = 3  # ... and this many times closer than the next governorate's reading wins
 DECISIVE_RATIO = 5  # population rank must beat the next governorate's by this much
 DECISIVE_MIN = 10000
 
@@ -198,6 +201,8 @@ class _Resolver:
                 if top and sum(1 for v in scored.values() if v == top) == 1:
                     cands = [c for c in cands if scored.get(c.admin1 or "", -1) == top]
                     break
+            else:
+                cands = self._nearest(m, cands)
         # 3. the kind the head word asks for
         hk = m.get("head_kind")
         pref = _PREF.get(_HEAD_PREF.get(hk, hk), _PREF[None])
@@ -226,6 +231,41 @@ class _Resolver:
         return _R(place, self._precision(m, place), frozenset({place.admin1} if place.admin1 else ()),
                   container=self.span_at(m.get("antecedent")))
 
+    def _anchors(self, spans: list[Span], but: Span) -> list[tuple[float, float]]:
+        """Points of the places named without doubt (one governorate, a position)."""
+        out = []
+        for s in spans:
+            if s is but or s.get("dateline"):
+                continue
+            cs = [c for c in s.get("candidates") or [] if c.lat is not None and not c.is_foreign]
+            if cs and len({c.admin1 for c in cs}) == 1:
+                best = max(cs, key=lambda c: c.rank)
+                out.append((best.lat, best.lon))
+        return out
+
+    def _nearest(self, m: Span, cands: list[Place]) -> list[Place]:
+        """"دوما، آخر جيب للمعارضة قرب دمشق": of a name found in several governorates, the reading
+        beside the other places named (the incident's, then the article's) when it is decisively
+        nearer; otherwise all readings stay (and the name says only what they share)."""
+        for spans in (self.mentions, self.layer):
+            pts = self._anchors(spans, m)
+            if not pts:
+                continue
+            by_a1: dict[str | None, float] = {}
+            for c in cands:
+                if c.lat is None:
+                    continue
+                d = min(_km(c.lat, c.lon, la, lo) for la, lo in pts)
+                by_a1[c.admin1] = min(by_a1.get(c.admin1, d), d)
+            if len(by_a1) < 2:
+                continue
+            ranked = sorted(by_a1.items(), key=lambda kv: kv[1])
+            (a1, d1), (_a2, d2) = ranked[0], ranked[1]
+            if d1 <= NEAR_KM and d2 >= NEAR_RATIO * max(d1, 1.0):
+                return [c for c in cands if c.admin1 == a1]
+            return cands
+        return cands
+
     @staticmethod
     def _precision(m: Span, p: Place) -> int | None:
         if p.kind == "country":
@@ -238,6 +278,12 @@ class _Resolver:
         if beside or _CLASS.get(p.kind) == "area" or p.kind == "subdistrict":
             return 2
         return 1
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat = math.radians(lat2 - lat1)
+    dlon = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6371.0 * math.hypot(dlat, dlon)
 
 
 def _specificity(m: Span, r: _R) -> int:
