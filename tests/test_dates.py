@@ -336,3 +336,17 @@ def test_spans_quote_the_original(pieces: list[str], pub: dt.date | None) -> Non
             assert s.date_start <= s.date_end
         if pub is None:
             assert s.relative or s.date_start is not None
+
+
+def test_the_last_few_days_are_the_week_before() -> None:
+    import datetime as dt
+
+    from rasd.arabic.dates import dates
+    from rasd.doc import Article, Doc
+
+    text = "جراء القصف خلال الأيام القليلة الماضية"
+    d = Doc(text, Article("a", text, published=dt.date(2025, 11, 25)))
+    dates(d)
+    (s,) = d.get("dates")
+    assert (s.text, s.get("date_start"), s.get("date_end"), s.get("precision"), s.get("period")) == (
+        "الأيام القليلة الماضية", dt.date(2025, 11, 18), dt.date(2025, 11, 25), 2, True)

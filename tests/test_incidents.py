@@ -236,3 +236,21 @@ def test_the_place_of_the_dating_clause_comes_first() -> None:
     (r,) = records("قالت موسكو إن على الصواريخ أن تضرب الإرهابيين وليس الحكومة الشرعية في دمشق، "
                    "وذلك بعد هجوم كيماوي وقع السبت في مدينة دوما.")
     assert r["admin1"] == "Rural Damascus"
+
+
+def test_a_toll_since_this_morning_is_the_days_incident() -> None:
+    got = kinds("قُتل 40 مدنياً اليوم في غارات على بلدة حمورية في الغوطة الشرقية بريف دمشق. "
+                "ومنذ صباح اليوم واصلت حصيلة القصف الارتفاع لتصل إلى 45 قتيلاً.")
+    assert [k for k, _, _ in got] == ["incident"]
+
+
+def test_a_paragraph_printed_twice_is_read_once() -> None:
+    para = "استهدفت قوات النظام يوم الاثنين بالغارات بلدة حمورية في الغوطة الشرقية بريف دمشق موقعة 12 قتيلاً. "
+    assert len(records(para + "\n" + para)) == 1
+
+
+def test_a_place_in_a_relative_clause_describes_the_first() -> None:
+    """"الغوطة، التي تعتبر رئة دمشق": a tally of the Ghouta, in Rural Damascus."""
+    (r,) = records("تعيش الغوطة الشرقية، التي تعتبر رئة دمشق، أوضاعاً مأساوية جراء القصف المكثف خلال الأيام "
+                   "القليلة الماضية، والذي أودى بحياة 300 مدني.")
+    assert (r["report_kind"], r["admin1"], r["event_date"]) == ("aggregate", "Rural Damascus", "2025-11-19")

@@ -328,8 +328,10 @@ _MONTHREF = (
     f"(?:(?P<F_a>{_THE_MONTH}){S}(?P<F_mod>{_MODW}){NB}|(?P<F_this>{_THIS}{S}{_THE_MONTH}){NB})"
 )
 
+_FEW = frozenset(_words("few_after"))
+_FEWW = _alt(_FEW, "", False)  # "خلال الأيام القليلة الماضية": a few, about a week
 _LASTN = (
-    f"(?:{CLA}(?P<L_u>{_UNITW}){NB}{S}(?:ال{S0})?(?P<L_n>[0-9]{{1,3}}|{_NUMW}){NB}{S}(?P<L_m>{_LMODW}){NB}"
+    f"(?:{CLA}(?P<L_u>{_UNITW}){NB}{S}(?:ال{S0})?(?P<L_n>[0-9]{{1,3}}|{_NUMW}|{_FEWW}){NB}{S}(?P<L_m>{_LMODW}){NB}"
     f"|{CP}(?:ال{S0})?(?P<L_n2>[0-9]{{1,3}}){S0}(?P<L_u2>{_UNITW}){NB}{S}(?P<L_m2>{_LMODW}){NB})"
 )
 
@@ -956,6 +958,11 @@ def _h_lastn(m: re.Match[str], ctx: _Ctx) -> Result | None:
     ctx.bounds(m.start(), m.end())
     unit = _UNITS.get(g("L_u") or g("L_u2") or "")
     n = _count(g("L_n") or g("L_n2") or "")
+    if unit is not None and n is None and g("L_n") and unit[0] == "day" and g("L_n") in _FEW:
+        ctx.prec = 2  # "الأيام القليلة الماضية": the week before publication, roughly
+        pub = ctx.need()
+        ctx.period = True
+        return ctx.ns, ctx.ne, pub - 7 * DAY, pub, 2
     if unit is None or n is None or n <= 0:
         return None
     ctx.prec = _UNIT_PREC[unit[0]]

@@ -28,6 +28,7 @@ EVENT_CLASSES = {
 BACKGROUND_DAYS = 30  # an incident that ended this long before publication is recalled context
 _PENDING_SENTENCES = 2  # a date in a clause without a trigger still governs the next two sentences
 _INCIDENT_SPAN_DAYS = 31  # an incident's own date spans at most a month
+_REPEAT_CHARS = 40  # a clause this long printed twice is the page repeating itself, not a second report
 _NARROW_DAYS = 10  # a date this narrow inside a tally's period is an incident of its own
 
 
@@ -70,9 +71,10 @@ class Unit:
         named = [p for p in self.places if not p.get("anaphor")]
         if any(not p.get("dateline") for p in named):
             named = [p for p in named if not p.get("dateline")]  # where the agency files from
-        if any(p.get("direction") != "near" for p in named):
-            # "الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق": "near X" locates the other place
-            named = [p for p in named if p.get("direction") != "near"]
+        if any(p.get("direction") != "near" and p.get("describes") is None for p in named):
+            # "الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق", "الغوطة، التي تعتبر رئة دمشق": the second
+            # place only locates or describes the first
+            named = [p for p in named if p.get("direction") != "near" and p.get("describes") is None]
         for p in named:
             cands = {c.admin1 for c in p.get("candidates") or [] if c.admin1}
             if len(cands) == 1:
@@ -278,11 +280,14 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
         if _tokens_before(doc, u, "superlatives", dn, 8):
             continue
         de = d.get("date_end") or ds
+        if d.get("period") and published is not None and ds >= published:
+            d = d.with_attrs(date_end=ds, period=False)  # "منذ صباح اليوم": today's toll, no tally
+            de = ds
         if d.get("period") or (de - ds).days > _INCIDENT_SPAN_DAYS:
             periods.append(d)
             continue
-        if published is not None and _tokens_before(doc, u, "since_words", dn, 5):
-            # "منذ تكثيف القصف ليل الأحد": from that day to publication
+        if published is not None and _tokens_before(doc, u, "since_words", dn, 5) and de < published:
+            # "منذ تكثيف القصف ليل الأحد": from that day to publication ("منذ صباح اليوم" is today's toll)
             periods.append(d.with_attrs(date_end=published, period=True))
             continue
         if _tokens_before(doc, u, "relative_pronouns", dn, 4):
@@ -438,7 +443,13 @@ def segment(doc: Doc) -> list[Incident]:
         u.decision, u.reason = "new", reason
         return inc
 
+    seen_text: set[str] = set()
     for u in units:
+        text = doc.norm[u.nstart:u.nend].strip()
+        if len(text) >= _REPEAT_CHARS and text in seen_text:
+            u.decision, u.reason = "none", "repeats a clause already read (a paragraph printed twice)"
+            continue
+        seen_text.add(text)
         tally = _is_tally(u)
         udate = _unit_date(u, published, periods=tally)
         if not u.realis_triggers:

@@ -362,7 +362,7 @@ def resolve(doc: Doc, mentions: list[Span]) -> GeoResult | None:
         if r.place.is_foreign:
             foreign.append((m, r))
             continue
-        penalty = 1 if m.get("prep") in ORIGIN or m.get("dateline") else 0
+        penalty = 1 if m.get("prep") in ORIGIN or m.get("dateline") or m.get("describes") is not None else 0
         prec = r.precision or 9
         scored.append(((penalty, prec, m.get("index") in containers, -_specificity(m, r), pos), m, r))
     if scored:

@@ -622,7 +622,16 @@ def find_mentions(doc: Doc) -> list[Span]:
             parent_ref=m.parent, anaphor=m.anaphor, antecedent=m.antecedent, unknown=m.unknown,
             prep=m.prep, index=idx, sentence=m.sent, key=m.key,
             dateline=_in_dateline(dl_ends, toks[m.t0].start)))
+    for i in range(1, len(spans)):
+        prev, cur = spans[i - 1], spans[i]
+        if _DESCRIBES.fullmatch(doc.text, prev.end, cur.start):
+            spans[i] = cur.with_attrs(describes=prev.get("index"))  # "الغوطة، التي تعتبر رئة دمشق"
     return spans
+
+
+# A relative clause right after a place that names another place within three words:
+# "الغوطة، التي تعتبر رئة دمشق", "دوما، الذي يقع قرب دمشق" describe the first place.
+_DESCRIBES = re.compile(r"\s*[،,]?\s*(?:التي|الذي|اللتين|اللذين)\s+(?:\S+\s+){0,3}")
 
 
 _DATELINE_SEP = re.compile(r"[-–—/]")
