@@ -349,6 +349,8 @@ def _sites(u: Unit) -> set[str]:
     for p in u.places:
         if p.get("direction") is not None or not p.get("key") or p.get("anaphor"):
             continue  # "المدينة", "البلدة" name the place already told
+        if p.get("describes") is not None:
+            continue  # "الغوطة، التي تعتبر رئة دمشق": Damascus only describes the Ghouta
         cands = p.get("candidates") or []
         if cands and all(c.kind in _AREA_KINDS or c.kind == "city" and c.admin2 is None for c in cands):
             continue
