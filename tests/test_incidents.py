@@ -254,3 +254,10 @@ def test_a_place_in_a_relative_clause_describes_the_first() -> None:
     (r,) = records("تعيش الغوطة الشرقية، التي تعتبر رئة دمشق، أوضاعاً مأساوية جراء القصف المكثف خلال الأيام "
                    "القليلة الماضية، والذي أودى بحياة 300 مدني.")
     assert (r["report_kind"], r["admin1"], r["event_date"]) == ("aggregate", "Rural Damascus", "2025-11-19")
+
+
+def test_an_inquiry_into_an_attack_recalls_it() -> None:
+    """"لجنة تحقيق في هجوم كيماوي": the council reacts to an attack it does not report."""
+    recs = records("فشل مجلس الأمن مساء الثلاثاء في تبني مشروع قرار لتشكيل لجنة تحقيق في هجوم كيماوي "
+                   "على مدينة دوما في ريف دمشق.", background=True)
+    assert [r["report_kind"] for r in recs] in ([], ["background"])

@@ -143,7 +143,7 @@ class Incident:
 _CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis",
               "refer_back", "superlatives", "announce_verbs", "relative_pronouns", "reaction_cues",
               "new_incident_weak", "since_words", "scope_cues", "demonstratives", "syria_as_place",
-              "campaign_cues", "threat_verbs")
+              "campaign_cues", "threat_verbs", "inquiry_cues")
 
 
 def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
@@ -597,7 +597,8 @@ def _recalled(doc: Doc, u: Unit) -> bool:
     "ردّاً على الغارات"): an act the article reacts to and does not report."""
     trig = u.realis_triggers
     reacted = [t for t in trig if _definite(doc, t)
-               and _tokens_before(doc, u, "reaction_cues", doc.view_index(t.start), 3)]
+               and _tokens_before(doc, u, "reaction_cues", doc.view_index(t.start), 3)
+               or _tokens_before(doc, u, "inquiry_cues", doc.view_index(t.start), 3)]
     # the rest may describe the recalled act in a relative clause ("التفجير الذي استهدف إعزاز")
     return bool(reacted) and all(t in reacted or _tokens_before(
         doc, u, "relative_pronouns", doc.view_index(t.start), 2) for t in trig)
