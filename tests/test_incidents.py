@@ -261,3 +261,23 @@ def test_an_inquiry_into_an_attack_recalls_it() -> None:
     recs = records("فشل مجلس الأمن مساء الثلاثاء في تبني مشروع قرار لتشكيل لجنة تحقيق في هجوم كيماوي "
                    "على مدينة دوما في ريف دمشق.", background=True)
     assert [r["report_kind"] for r in recs] in ([], ["background"])
+
+
+def test_a_wrapped_line_is_one_sentence() -> None:
+    recs = records("تعرض مطار التيفور العسكري في\nوسط سوريا فجر الاثنين لغارات جوية أوقعت خمسة قتلى.")
+    assert [(r["admin1"], r["fatalities"]) for r in recs] == [("Homs", 5)]
+
+
+def test_the_act_a_strike_follows_is_recalled_beside_it() -> None:
+    """"الغارات التي تأتي بعد هجوم كيميائي على دوما": the strikes are the news, not a chemical attack."""
+    (r,) = records("استهدفت غارات جوية فجر الاثنين مطار التيفور العسكري في ريف حمص، "
+                   "وتأتي الغارات بعد هجوم كيميائي على مدينة دوما.")
+    assert (r["sub_event_type"], r["admin1"]) == ("Air/drone strike", "Homs")
+
+
+def test_a_tally_takes_the_governorate_of_its_own_clauses() -> None:
+    """The UN envoy's comment from Damascus after the toll does not make the Ghouta tally two-governorate."""
+    recs = records("قُتل 250 شخصاً خلال يومين فقط جراء قصف القوات الحكومية على الغوطة الشرقية بريف دمشق. "
+                   "وقال المنسق الأممي في دمشق إن القصف على المدنيين يجب أن يتوقف فوراً.")
+    (r,) = [r for r in recs if r["report_kind"] == "aggregate"]
+    assert r["admin1"] == "Rural Damascus" and r["fatalities"] == 250

@@ -220,7 +220,7 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
 def _apply_geo(rec: dict, geo: Any, inc: Incident, ev: list, aid: str) -> None:
     if rec["country"] != "Syria":
         return
-    if inc.kind == "aggregate" and (len(inc.admin1s()) > 1 or inc.units[0].has("scope_cues")
+    if inc.kind == "aggregate" and (len(inc.scope_admin1s()) > 1 or inc.units[0].has("scope_cues")
                                     or not (inc.units[0].places or inc.scope is not None)):
         return  # a tally over several governorates, or over unnamed ones, has no single place
     for f in ("admin1", "admin2", "admin3", "location", "location_ar", "latitude", "longitude", "geo_precision"):

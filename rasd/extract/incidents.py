@@ -105,6 +105,15 @@ class Incident:
             out |= u.admin1s()
         return out
 
+    def scope_admin1s(self) -> set[str]:
+        """A tally's governorates: those of the clauses that state it (its period, cue or figures),
+        not of the comment that follows ("الأمم المتحدة في دمشق")."""
+        out: set[str] = set()
+        for k, u in enumerate(self.units):
+            if k == 0 or is_tally(u):
+                out |= u.admin1s()
+        return out
+
     def sites(self) -> set[str]:
         """The towns and villages of its event clauses and their dependent clauses."""
         out: set[str] = set()
@@ -170,7 +179,11 @@ def _date_breaks(doc: Doc) -> list[int]:
 
 
 def _units(doc: Doc, hits: dict[str, list[tuple[int, int]]]) -> list[Unit]:
-    breaks = sorted([s for s, _e in hits["clause_breaks"]] + _date_breaks(doc))
+    cont = cue_set("line_continuers")
+    # "في وسط سوريا" is a place, not "وسط" (amid) opening a clause: no break after a preposition
+    cue_breaks = [s for s, _e in hits["clause_breaks"]
+                  if (doc.norm[max(0, s - 16):s].split() or [""])[-1] not in cont]
+    breaks = sorted(cue_breaks + _date_breaks(doc))
     units: list[Unit] = []
     for si, sent in enumerate(doc.sentences):
         ns, ne = doc.view_index(sent.start), doc.view_index(sent.end)
@@ -202,6 +215,7 @@ def _assign_cues(units: list[Unit], hits: dict[str, list[tuple[int, int]]]) -> N
                 units[i].cues.setdefault(name, []).append((s, e))
 
 
+_EFFECT_CLASSES = frozenset({"explosion", "kill", "injure"})  # what an act did, not the act
 _DESCRIPTIVE_PRESENT = frozenset({"attack", "raid", "arrest", "control", "shelling", "airstrike", "kill"})
 _RESULT_VERBS = frozenset({"ادي", "ادت", "يؤدي", "اسفر", "اسفرت", "تسبب", "تسببت", "افضي", "افضت", "جاء"})
 
@@ -223,6 +237,16 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
         if not realis:
             t = t.with_attrs(realis=False)
         marked.append(t)
+    # "هذه الغارات التي تأتي بعد هجوم كيميائي": beside an act reported, the act it follows is recalled
+    after = [t for t in marked if t.get("realis", True)
+             and _tokens_before(doc, unit, "reaction_cues", doc.view_index(t.start), 2)]
+    # ... when an act is reported before it; an effect told first ("انفجارات إثر ضربات صاروخية
+    # استهدفت ...") names the cause itself
+    acts = [t.start for t in marked if t.get("realis", True) and t not in after
+            and t.label not in _EFFECT_CLASSES and not t.get("instrument")]
+    recalled = [t for t in after if acts and min(acts) < t.start]
+    if recalled:
+        marked = [t.with_attrs(realis=False, recalled=True) if t in recalled else t for t in marked]
     unit.triggers = marked
 
 
@@ -367,7 +391,7 @@ def _figure(u: Unit) -> bool:
                and not any(s <= n.start < e for s, e in spans) for n in u.numbers)
 
 
-def _is_tally(u: Unit) -> bool:
+def is_tally(u: Unit) -> bool:
     """A tally cue, or a figure over a period that runs to publication ("قتل 915 خلال 18 يوماً",
     "ارتفعت الحصيلة منذ الثلاثاء إلى 17")."""
     running = any(d.get("period") for d in u.period_dates)
@@ -452,7 +476,7 @@ def segment(doc: Doc) -> list[Incident]:
             u.decision, u.reason = "none", "repeats a clause already read (a paragraph printed twice)"
             continue
         seen_text.add(text)
-        tally = _is_tally(u)
+        tally = is_tally(u)
         udate = _unit_date(u, published, periods=tally)
         if not u.realis_triggers:
             if current is not None and u.sentence == current.units[-1].sentence:
