@@ -153,7 +153,10 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
         return None  # "صواريخ ترامب يجب أن تستهدف الإرهابيين": talk about weapons
     # the places of the clause that dates the incident first: its own act, not the scene-setting
     own = [u for u in inc.units if date_span is not None and u.start <= date_span.start < u.end]
-    places = [p for u in own for p in u.places] + [p for u in inc.units if u not in own for p in u.places]
+    where = inc.units
+    if inc.kind == "aggregate" and any(u.places for u in inc.scope_units()):
+        where = inc.scope_units()  # a tally is where it counts, not where it is commented on
+    places = [p for u in own for p in u.places] + [p for u in where if u not in own for p in u.places]
     if not places and inc.kind == "aggregate" and inc.scope is not None:
         # "ارتفعت الحصيلة منذ الجمعة إلى 61": a toll of the area the article is about
         places = [p for u in inc.scope.units for p in u.places]

@@ -109,10 +109,13 @@ class Incident:
         """A tally's governorates: those of the clauses that state it (its period, cue or figures),
         not of the comment that follows ("الأمم المتحدة في دمشق")."""
         out: set[str] = set()
-        for k, u in enumerate(self.units):
-            if k == 0 or is_tally(u):
-                out |= u.admin1s()
+        for u in self.scope_units():
+            out |= u.admin1s()
         return out
+
+    def scope_units(self) -> list[Unit]:
+        """The clauses that state a tally: its first, and those with its cue, period or figures."""
+        return [u for k, u in enumerate(self.units) if k == 0 or is_tally(u)]
 
     def sites(self) -> set[str]:
         """The towns and villages of its event clauses and their dependent clauses."""
