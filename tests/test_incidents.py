@@ -281,3 +281,17 @@ def test_a_tally_takes_the_governorate_of_its_own_clauses() -> None:
                    "وقال المنسق الأممي في دمشق إن القصف على المدنيين يجب أن يتوقف فوراً.")
     (r,) = [r for r in recs if r["report_kind"] == "aggregate"]
     assert r["admin1"] == "Rural Damascus" and r["fatalities"] == 250
+
+
+def test_a_day_before_the_campaign_is_context() -> None:
+    """"تشن القوات منذ 19 الشهر الماضي عملية في درعا، مهد الاحتجاجات في آذار 2011": no act of 2011."""
+    recs = records("وتشن القوات الحكومية منذ 19 تشرين الأول عملية عسكرية واسعة في محافظة درعا، "
+                   "مهد الاحتجاجات التي اندلعت منتصف آذار 2011.", background=True)
+    assert all(r["event_date"] is None or r["event_date"] >= "2025-10-19" for r in recs)
+
+
+def test_a_toll_update_in_the_same_sentence_is_a_tally_apart() -> None:
+    recs = records("وأسفرت المعارك يوم الأحد في بلدة طفس بريف درعا عن مقتل عشرة مقاتلين، "
+                   "ليرتفع بذلك إلى 117 عدد القتلى منذ 19 تشرين الأول.")
+    got = sorted((r["report_kind"], r["fatalities"]) for r in recs)
+    assert got == [("aggregate", 117), ("incident", 10)]
