@@ -325,10 +325,11 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
         else:
             points.append(d)
     running = [d.get("date_start") for d in periods if d.get("period")]
-    if running and points:
+    if running:
         # "تشن القوات منذ 19 حزيران عملية في درعا، مهد الاحتجاجات في آذار 2011": a day before the
         # campaign it describes is context, not the act's day
         points = [d for d in points if d.get("date_start") >= min(running)]
+        demoted = [d for d in demoted if d.get("date_start") >= min(running)]
     u.point_dates, u.period_dates, u.demoted_dates = points, periods, demoted
 
 
