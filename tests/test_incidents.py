@@ -295,3 +295,13 @@ def test_a_toll_update_in_the_same_sentence_is_a_tally_apart() -> None:
                    "ليرتفع بذلك إلى 117 عدد القتلى منذ 19 تشرين الأول.")
     got = sorted((r["report_kind"], r["fatalities"]) for r in recs)
     assert got == [("aggregate", 117), ("incident", 10)]
+
+
+def test_a_strike_in_answer_to_an_attack_recalls_the_attack() -> None:
+    """"ردا على هجوم الأحواز الذي أسفر عن مقتل 25": the attack answered is background; the strike is news."""
+    recs = records("قال التحالف إن إيران نفذت ضربة في سوريا، ردا على هجوم الأحواز الذي أسفر عن مقتل 25 شخصا "
+                   "قبل أيام.\nوأعلنت وكالة فارس أن الحرس الثوري شن فجر الاثنين هجوما صاروخيا على مقر "
+                   "للتنظيم بسوريا.", background=True)
+    got = {(r["report_kind"], r["event_date"]) for r in recs}
+    assert ("incident", "2025-11-24") in got
+    assert all(r["report_kind"] == "background" for r in recs if r["event_date"] != "2025-11-24")

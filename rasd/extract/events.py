@@ -208,7 +208,8 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
         _apply_geo(rec, geo, inc, ev, aid)
     if rec["admin1"] is None and syria_span is not None:
         ev.append(_evidence(aid, "location", syria_span))  # "في شمال غرب سوريا": the country, no governorate
-    anchors = sum((rec["event_date"] is not None, rec["admin1"] is not None or country != "Syria",
+    anchors = sum((rec["event_date"] is not None,
+                   rec["admin1"] is not None or country != "Syria" or syria_span is not None,
                    any(q[k] is not None for k in ("fatalities", "injured", "arrested")) or bool(seized_items),
                    {a["side"] for a in actors} == {1, 2}))
     if anchors < (1 if inc.kind == "background" else _MIN_ANCHORS):

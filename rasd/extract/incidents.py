@@ -350,7 +350,9 @@ def _unit_date(unit: Unit, published: dt.date | None, periods: bool = False) -> 
     trig = unit.realis_triggers
     if not trig:
         return min(dated, key=lambda d: d.get("date_start"))
-    return min(dated, key=lambda d: (min(abs(d.start - t.start) for t in trig), d.start))
+    # the day nearest the act ("شن فجر الاثنين هجوماً")، not nearest a toll of the act it answers
+    acts = [t for t in trig if t.label not in _EFFECT_CLASSES] or trig
+    return min(dated, key=lambda d: (min(abs(d.start - t.start) for t in acts), d.start))
 
 
 def _days(d: Span) -> tuple[dt.date, dt.date]:
@@ -430,6 +432,9 @@ def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> tuple[str, str]:
         return cue if u.has("new_incident_markers") else ("", "")
     if u.has("refer_back"):
         return "", ""
+    if cur.kind == "background" and udate is not None and (udate.get("precision") == 1 or udate.get("announced")) \
+            and u.realis_triggers[0].label not in _EFFECT_CLASSES:
+        return "day", f"an act of its own day after a recalled one ({udate.text})"
     ua, ca = u.admin1s(), cur.core_admin1s()
     if u.has("new_incident_markers"):
         return cue
@@ -633,8 +638,10 @@ def _recalled(doc: Doc, u: Unit) -> bool:
                and _tokens_before(doc, u, "reaction_cues", doc.view_index(t.start), 3)
                or _tokens_before(doc, u, "inquiry_cues", doc.view_index(t.start), 3)]
     # the rest may describe the recalled act in a relative clause ("التفجير الذي استهدف إعزاز")
+    # or tell its toll after it ("ردا على هجوم الأحواز الذي أسفر عن مقتل 25")
     return bool(reacted) and all(t in reacted or _tokens_before(
-        doc, u, "relative_pronouns", doc.view_index(t.start), 2) for t in trig)
+        doc, u, "relative_pronouns", doc.view_index(t.start), 2)
+        or (t.label in _EFFECT_CLASSES and t.start > reacted[0].start) for t in trig)
 
 
 def _is_title(doc: Doc, u: Unit) -> bool:
