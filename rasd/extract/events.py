@@ -73,8 +73,8 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
     for cls, etype, sub in _types()["precedence"]:
         if cls not in classes:
             continue
-        if cls == "attack" and operation and not violence:
-            continue  # "استهدفت العملية خلية": an operation's target, not an attack
+        if cls in ("attack", "control") and operation and not violence:
+            continue  # "استهدفت العملية خلية": an operation's target; "ثم انسحبت" after a raid: no battle
         if cls == "shelling" and "clash" in classes and two_armed_sides:
             return "Battles", "Armed clash", classes["clash"]  # shells exchanged in a ground battle
         if cls in _types()["attack_classes"]:
@@ -82,6 +82,8 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
                 etype, sub = _types()["armed_victim"]
         if cls == "seizure" and has_arrests:
             etype, sub = "Strategic developments", "Arrests"
+        elif cls == "seizure" and violence:
+            etype, sub = "Battles", "Armed clash"  # "إحباط هجوم ... ومقتل خمسة من المهاجمين": a repelled attack
         if cls == "neutralise" and "raid" not in classes and "arrest" not in classes and not armed_victims:
             etype, sub = "Battles", "Armed clash"
         return etype, sub, classes[cls]
@@ -142,7 +144,8 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     two_armed = len({m.side for m in ms if m.key in armed}) == 2 and len(armed) >= 2
     etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims, two_armed)
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
-    actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims)
+    held = any(c.civilians for c in counts if c.role == "arrested")
+    actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims, held)
     side_of = {k: a["side"] for a in actors for k in (a["key"], a.get("group")) if k}
     q = quantities.summarize(counts, side_of, inc.kind)
     if inc.kind == "aggregate" and not any(q[k] for k in ("arrested", "fatalities", "injured")):

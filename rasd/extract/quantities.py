@@ -90,6 +90,14 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
                     break
             if role is None:
                 role = _toll_or_verb_after(toks, ti, tj, u_t1, unit_roles, used_cues)
+            if role is None and tj < u_t1 and _peeled(toks[tj]) & persons:
+                # "اعتقلت قوات الاحتلال يوم الأحد أربعة شبان": the verb's object, past its subject
+                for ci, cj, r in reversed(unit_roles):
+                    if cj <= ti and ti - cj <= _OBJECT_REACH and ci not in used_cues and not any(
+                            toks[k].norm in _STOPS for k in range(cj, ti)):
+                        role = r
+                        used_cues.add(ci)
+                        break
             if role is None and prev_role is not None and 0 < ti - prev_end <= _COORD_REACH and any(
                     toks[k].norm.startswith("و") for k in range(prev_end, ti + 1)):
                 role = prev_role  # "4 مقاتلين من الفصائل، و3 عناصر من المجلس": the same role
@@ -131,6 +139,7 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
 
 
 _STOPS = {".", "،", ",", "؛", ";", ":"}
+_OBJECT_REACH = 10  # words from a role verb to a counted person noun after its subject and date
 _TOLL_TO = {"الي", "بلغت", "لتبلغ", "ليبلغ", "بلغ", "لتصل"}  # "ارتفعت حصيلة القتلى ... إلى 61"
 _TOLL_REACH = 10  # words from the toll's role noun back from its figure
 _VERB_AFTER = 3  # words from a figure (and its noun) to the verb it is subject of: "300 شخص قتلوا"

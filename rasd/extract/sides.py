@@ -22,6 +22,7 @@ from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident
 
 _WINDOW = 3  # tokens between a marker word and the group it marks
+_AGENT_WINDOW = 7  # "هجوم شنته مجموعة إرهابية تابعة لتنظيم الدولة": the doer's group may follow its members
 _BETWEEN_REACH = 20  # tokens from "بين" to the second group it pairs
 TARGETED_TYPES = {"Arrests", "Disrupted weapons use", "Armed clash", "Other"}
 PERPETRATED_TYPES = {
@@ -36,6 +37,8 @@ class ActorMention:
     span: Span
     side: int | None = None  # 2 when marked as target, 1 when subject
     partner: bool = False
+    agent: bool = False  # named as the doer of an act told as a noun or passive ("الهجوم الذي نفذه")
+    default: bool = False  # side 1 only because nothing marks it (a subject, a source, a mention)
     classes: frozenset[str] = frozenset()  # trigger classes of the clause it stands in
 
 
@@ -44,9 +47,9 @@ def _marker_ends(doc: Doc, name: str) -> list[int]:
     return sorted(m.j for m in cue_matches(doc, name))
 
 
-def _marked(ends: list[int], ti: int) -> bool:
+def _marked(ends: list[int], ti: int, window: int = _WINDOW) -> bool:
     k = bisect.bisect_right(ends, ti) - 1
-    return k >= 0 and ti - ends[k] < _WINDOW
+    return k >= 0 and ti - ends[k] < window
 
 
 def mentions(doc: Doc, inc: Incident, date: dt.date | None) -> list[ActorMention]:
@@ -54,7 +57,7 @@ def mentions(doc: Doc, inc: Incident, date: dt.date | None) -> list[ActorMention
     toks = doc.tokens
     tstarts = doc.token_starts
     ends = {n: _marker_ends(doc, n) for n in ("target_markers", "partner_markers", "attribution_markers",
-                                              "control_markers")}
+                                              "control_markers", "agent_markers")}
     out: list[ActorMention] = []
     for u in inc.units:
         if not u.realis_triggers and u is not inc.units[0]:
@@ -71,6 +74,8 @@ def mentions(doc: Doc, inc: Incident, date: dt.date | None) -> list[ActorMention
             between = _between_role(toks, ti, u, tstarts, seen_between)
             if between:
                 m.side = between  # "بين X و Y": X and Y face each other, X first
+            elif _marked(ends["agent_markers"], ti, _AGENT_WINDOW):
+                m.side, m.agent = 1, True  # "الهجوم الذي نفذه تنظيم داعش", "برصاص عناصر"
             elif _marked(ends["partner_markers"], ti):
                 m.partner = True
             elif _marked(ends["target_markers"], ti) or a.get("cell"):
@@ -80,7 +85,7 @@ def mentions(doc: Doc, inc: Incident, date: dt.date | None) -> list[ActorMention
             elif _belongs(doc, toks, ti, a):
                 m.side = 2
             else:
-                m.side = 1
+                m.side, m.default = 1, True
             out.append(m)
     return out
 
@@ -133,32 +138,50 @@ def _belongs(doc: Doc, toks: list[Token], ti: int, a: Span) -> bool:
     return "ل" in doc.text[toks[ti].start:a.start]
 
 
+_DETENTION_TYPES = {"Arrests", "Abduction/forced disappearance"}
+_EXTERNAL_INTER = "8"  # ACLED's external/other forces: a foreign army detaining people
+
+
 def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims: bool,
-           victims: set[str] | None = None) -> list[dict]:
-    """Contract actor list: {key, name, side, role}, primary first on each side."""
+           victims: set[str] | None = None, civilians_held: bool = False) -> list[dict]:
+    """Contract actor list: {key, name, side, role}, primary first on each side.
+
+    `civilians_held`: the people arrested or taken are counted as civilians ("اعتقال أربعة شبان")."""
     victims = victims or set()
     votes: dict[str, list[int]] = {}  # key -> [as subject, as target, as partner]
     order: dict[str, int] = {}
+    agents: set[str] = set()
     for i, m in enumerate(ms):
         order.setdefault(m.key, i)
         v = votes.setdefault(m.key, [0, 0, 0])
         if m.partner:
             v[2] += 1
+        elif m.agent:
+            v[0] += 6  # named as the doer: outweighs being counted among the dead
+            agents.add(m.key)
         elif m.side == 1:
             v[0] += 1
         elif m.side == 2:
             v[1] += 2  # a marked target outweighs an unmarked mention
     perpetrated = sub_event_type in PERPETRATED_TYPES
-    if perpetrated:
+    if perpetrated or agents:
+        # its members are the dead or wounded: the target (in a clash, of the side named as doer)
         for k in victims & votes.keys():
-            votes[k][1] += 4  # its members are the dead or wounded: the target
+            votes[k][1] += 4
+    if agents:
+        # "أعلنت قسد إحباط هجوم شنته مجموعة تابعة لداعش على نقاطها": beside the named doer, a group
+        # that is only a subject or a source is the one attacked
+        marked = {m.key for m in ms if not m.default}
+        for k, v in votes.items():
+            if k not in agents and k not in marked and not v[2]:
+                v[0], v[1] = 0, max(v[1], 1)
     partner_only = {k for k, v in votes.items() if v[2] and not v[0] and not v[1]}
     side: dict[str, int] = {k: 2 if s2 > s1 else 1 for k, (s1, s2, _p) in votes.items() if k not in partner_only}
     targets = set(_types()["usual_targets"])
-    if sub_event_type in TARGETED_TYPES and any(k not in targets and k != "civilians" for k in side):
+    if sub_event_type in TARGETED_TYPES and not agents and any(k not in targets and k != "civilians" for k in side):
         # who arrests whom: cells of these groups are the target whenever another force is named
         for k in side:
-            if k in targets:
+            if k in targets and k not in agents:
                 side[k] = 2
             elif sub_event_type != "Armed clash" and k != "civilians" and votes[k][1] <= votes[k][0] + 2:
                 side[k] = 1  # in arrests and seizures every other named force acts
@@ -171,6 +194,11 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
         if 1 not in side.values():
             side["unidentified"] = 1  # only the victims are named: the perpetrator is not known
             order.setdefault("unidentified", -1)
+    if sub_event_type in _DETENTION_TYPES and 2 not in side.values() and (civilians_held or any(
+            v == 1 and str(registry_entry(k).get("inter")) == _EXTERNAL_INTER for k, v in side.items())):
+        # "اعتقلت قوات الاحتلال أربعة شبان": people of no group held by a force are civilians
+        side["civilians"] = 2
+        order.setdefault("civilians", len(order))
     for k in partner_only:
         side.setdefault(k, 1)  # partners stand with the side they cooperate with
     out = []

@@ -1,0 +1,37 @@
+"""Who did what to whom: sides from the clause that tells the act (rasd/extract/sides.py)."""
+
+from __future__ import annotations
+
+from tests.test_extract import one, sides
+
+
+def test_the_doer_of_an_attack_told_as_a_noun_is_side_one() -> None:
+    """"الهجوم الذي نفذه تنظيم داعش": ISIS attacked, the police it killed are side 2."""
+    e = one("قُتل أربعة من عناصر الأمن الداخلي يوم الاثنين جراء الهجوم الذي نفذه تنظيم داعش "
+            "على حاجز غرب مدينة الرقة، وتمكنت القوى الأمنية من تحييد أحد المهاجمين.")
+    assert sides(e) == ({"isis"}, {"sy-police"})
+
+
+def test_the_doers_group_may_follow_its_members() -> None:
+    """"هجوم شنته مجموعة إرهابية تابعة لتنظيم الدولة": the cells' organisation is the doer."""
+    e = one("أعلنت قوات سوريا الديمقراطية يوم الاثنين إحباط هجوم شنته مجموعة إرهابية تابعة لتنظيم "
+            "الدولة الإسلامية على إحدى نقاطها في بلدة ذيبان بريف دير الزور، ومقتل خمسة من مقاتليها.")
+    assert sides(e) == ({"isis"}, {"sdf"})
+
+
+def test_a_withdrawal_after_a_raid_is_no_battle() -> None:
+    e = one("توغلت قوة إسرائيلية فجر الاثنين في بلدة خان أرنبة بريف القنيطرة ونفذت مداهمة انتهت "
+            "باعتقال شاب من أهالي البلدة، ثم انسحبت.")
+    assert e["sub_event_type"] == "Arrests"
+
+
+def test_people_held_by_a_foreign_army_are_civilians() -> None:
+    e = one("اعتقلت قوات الاحتلال الإسرائيلي يوم الأحد أربعة شبان من بلدة جباتا الخشب بريف القنيطرة "
+            "خلال حملة دهم وتفتيش.")
+    assert sides(e) == ({"israel"}, {"civilians"}) and e["arrested"] == 4
+
+
+def test_cells_arrested_by_the_police_stay_the_group() -> None:
+    e = one("ألقت قوى الأمن الداخلي يوم الأحد القبض على ثلاثة عناصر من خلية تابعة لتنظيم داعش "
+            "في مدينة داريا بريف دمشق.")
+    assert sides(e) == ({"sy-police"}, {"isis"})
