@@ -35,3 +35,16 @@ def test_cells_arrested_by_the_police_stay_the_group() -> None:
     e = one("ألقت قوى الأمن الداخلي يوم الأحد القبض على ثلاثة عناصر من خلية تابعة لتنظيم داعش "
             "في مدينة داريا بريف دمشق.")
     assert sides(e) == ({"sy-police"}, {"isis"})
+
+
+def test_a_leader_linked_to_a_group_is_of_that_group() -> None:
+    """"زعيم إرهابي مرتبط بتنظيم القاعدة": the target; "بقيادة الولايات المتحدة" only describes the coalition."""
+    e = one("أعلن التحالف الدولي بقيادة الولايات المتحدة يوم الأحد تنفيذ ضربة جوية في ريف إدلب أسفرت "
+            "عن مقتل قيادي مرتبط بتنظيم القاعدة.")
+    assert sides(e) == ({"coalition"}, {"al-qaeda"})
+
+
+def test_a_group_accused_of_a_bombing_is_not_its_maker() -> None:
+    e = one("قُتل ثلاثة مدنيين يوم السبت بانفجار سيارة مفخخة وسط مدينة منبج بريف حلب، "
+            "واتهمت مصادر أمنية عناصر من قوات سوريا الديمقراطية بالوقوف وراءه.")
+    assert sides(e) == ({"unidentified"}, {"civilians"})

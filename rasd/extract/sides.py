@@ -139,6 +139,7 @@ def _belongs(doc: Doc, toks: list[Token], ti: int, a: Span) -> bool:
 
 
 _DETENTION_TYPES = {"Arrests", "Abduction/forced disappearance"}
+_BOMBINGS = {"Remote explosive/landmine/IED", "Suicide bomb"}
 _EXTERNAL_INTER = "8"  # ACLED's external/other forces: a foreign army detaining people
 
 
@@ -175,6 +176,12 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
         for k, v in votes.items():
             if k not in agents and k not in marked and not v[2]:
                 v[0], v[1] = 0, max(v[1], 1)
+    if sub_event_type in _BOMBINGS:
+        # a bomb's maker is known only when named as such ("تبنى التنظيم التفجير", "عبوة زرعها"):
+        # a group only mentioned around it (accused, ruling the town, commenting) is not the bomber
+        marked_keys = {m.key for m in ms if not m.default}
+        for k in [k for k in votes if k not in marked_keys and k not in victims and k != "civilians"]:
+            del votes[k]
     partner_only = {k for k, v in votes.items() if v[2] and not v[0] and not v[1]}
     side: dict[str, int] = {k: 2 if s2 > s1 else 1 for k, (s1, s2, _p) in votes.items() if k not in partner_only}
     targets = set(_types()["usual_targets"])
