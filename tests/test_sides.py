@@ -48,3 +48,15 @@ def test_a_group_accused_of_a_bombing_is_not_its_maker() -> None:
     e = one("قُتل ثلاثة مدنيين يوم السبت بانفجار سيارة مفخخة وسط مدينة منبج بريف حلب، "
             "واتهمت مصادر أمنية عناصر من قوات سوريا الديمقراطية بالوقوف وراءه.")
     assert sides(e) == ({"unidentified"}, {"civilians"})
+
+
+def test_an_unnamed_air_force_is_left_blank() -> None:
+    """Strikes with no named aircraft: side 1 empty, not an unidentified armed group."""
+    e = one("قُتل مدني وأصيب ستة آخرون يوم الخميس في غارات جوية استهدفت مدينة أريحا في ريف إدلب.")
+    assert sides(e) == (set(), {"civilians"})
+
+
+def test_ground_taken_by_the_army_is_government_regaining_territory() -> None:
+    e = one("استعادت قوات النظام السيطرة على بلدة بصر الحرير في ريف درعا يوم الثلاثاء بعد معارك "
+            "مع الفصائل المعارضة.")
+    assert (e["event_type"], e["sub_event_type"]) == ("Battles", "Government regains territory")

@@ -11,6 +11,7 @@ from typing import Any
 
 from rasd.doc import Doc, Span
 from rasd.extract import quantities, sides
+from rasd.extract.actors import registry_entry
 from rasd.extract.cues import cue_matches
 from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident
@@ -57,10 +58,21 @@ def _live_triggers(doc: Doc, inc: Incident) -> list[Span]:
     return out
 
 
+_TAKEOVER_WEIGHT = 0.5  # "سيطرت", "استعادة السيطرة", "تقدمت قوات"; not the descriptive "مناطق سيطرة"
+_OUTWEIGH_TAKEOVER = {"chemical", "suicide", "car_bomb", "ied"}
+
+
 def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
                 armed_victims: bool, civilian_victims: bool,
-                two_armed_sides: bool = False) -> tuple[str, str, Span | None]:
+                two_armed_sides: bool = False, state_first: bool = False) -> tuple[str, str, Span | None]:
     classes = {t.label: t for t in reversed(trig)}  # first occurrence wins as evidence
+    takeover = [t for t in trig if t.label == "control" and (t.get("weight") or 0) >= _TAKEOVER_WEIGHT
+                and t.get("sub_event_type") != "Non-violent transfer of territory"]
+    if takeover and inc.kind != "aggregate" and not classes.keys() & _OUTWEIGH_TAKEOVER \
+            and not classes.keys() & {"raid", "arrest", "dismantle"}:
+        # ground changing hands is the event, whatever the shelling and fighting that took it
+        sub = "Government regains territory" if state_first else "Non-state actor overtakes territory"
+        return "Battles", sub, takeover[0]
     if "chemical" in classes and len(classes) > 1 and all(t.get("instrument") for t in trig if t.label == "chemical"):
         del classes["chemical"]  # "قُتل الآلاف بالأسلحة الكيماوية" in a quote: the weapon named, not used here
     if inc.kind == "aggregate" and any(c.role == "arrested" and c.value for c in counts):
@@ -142,7 +154,10 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
         c.actor_key and c.actor_key != "civilians" for c in counts if c.role in ("killed", "injured"))
     armed = {m.key for m in ms if m.key not in ("civilians", "unidentified")}
     two_armed = len({m.side for m in ms if m.key in armed}) == 2 and len(armed) >= 2
-    etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims, two_armed)
+    state_first = any(m.side == 1 and not m.partner and str(registry_entry(m.key).get("inter")) == "1"
+                      for m in ms if m.key not in ("civilians", "unidentified"))
+    etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims, two_armed,
+                                        state_first)
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
     held = any(c.civilians for c in counts if c.role == "arrested")
     actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims, held)
@@ -266,8 +281,8 @@ def _seized(doc: Doc, inc: Incident) -> tuple[list[str], list[Span]]:
 def _syria_itself(doc: Doc, inc: Incident) -> Span | None:
     """"ضربة في شمال غرب سوريا" on a day of its own: an incident in Syria that names no governorate
     (a strike announced abroad). Without its own day such a clause is talk about the war."""
-    if inc.kind != "incident" or inc.date is None or inc.date.get("period"):
-        return None
+    if inc.kind != "incident" or inc.date is None or inc.date.get("period") or inc.date.get("precision") != 1:
+        return None  # its own day, not the day a monitor reported it
     for u in inc.units:
         if u.realis_triggers or u.decision == "part":
             for s, e in u.cues.get("syria_as_place", []):

@@ -287,6 +287,19 @@ def _tokens_before(doc: Doc, u: Unit, name: str, at: int, reach: int) -> bool:
     return any(e <= at and _tokens_between(doc, e, at) < reach for _s, e in u.cues.get(name, []))
 
 
+_THAT = frozenset({"ان", "بان", "انه", "انها"})
+
+
+def _reported(doc: Doc, u: Unit, dn: int) -> bool:
+    """"أعلنت الوكالة أن الحرس شن فجر الاثنين هجوماً": after "أن" the day is the act's, not the
+    announcement's."""
+    ends = [e for _s, e in u.cues.get("announce_verbs", []) if e <= dn]
+    if not ends:
+        return False
+    i, j = doc.token_at(max(ends) - 1), doc.token_at(dn)
+    return i is not None and j is not None and any(t.norm in _THAT for t in doc.tokens[i + 1:j])
+
+
 def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
     """Sort the clause's dates into the incident's own days and the periods of a tally.
 
@@ -320,7 +333,7 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
         if _tokens_before(doc, u, "relative_pronouns", dn, 4):
             demoted.append(d)
         elif _tokens_before(doc, u, "announce_verbs", dn, _ANNOUNCE_REACH) and not any(
-                doc.view_index(t.start) < dn for t in u.realis_triggers):
+                doc.view_index(t.start) < dn for t in u.realis_triggers) and not _reported(doc, u, dn):
             demoted.append(d.with_attrs(precision=2, announced=True))
         else:
             points.append(d)

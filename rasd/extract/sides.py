@@ -140,6 +140,9 @@ def _belongs(doc: Doc, toks: list[Token], ti: int, a: Span) -> bool:
 
 _DETENTION_TYPES = {"Arrests", "Abduction/forced disappearance"}
 _BOMBINGS = {"Remote explosive/landmine/IED", "Suicide bomb"}
+# Strikes and shelling come from a force that is there even when unnamed (an air force, an army's
+# guns): ACLED leaves side 1 blank rather than call it an unidentified armed group.
+_FROM_AFAR = {"Air/drone strike", "Shelling/artillery/missile attack"}
 _EXTERNAL_INTER = "8"  # ACLED's external/other forces: a foreign army detaining people
 
 
@@ -198,7 +201,7 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
         if "civilians" in side or civilian_victims:
             side["civilians"] = 2
             order.setdefault("civilians", len(order))
-        if 1 not in side.values():
+        if 1 not in side.values() and sub_event_type not in _FROM_AFAR:
             side["unidentified"] = 1  # only the victims are named: the perpetrator is not known
             order.setdefault("unidentified", -1)
     if sub_event_type in _DETENTION_TYPES and 2 not in side.values() and (civilians_held or any(
