@@ -479,3 +479,9 @@ def test_a_name_in_two_governorates_takes_the_reading_beside_the_other_place() -
     assert r is not None and r.admin1 == "Hama"
     assert km(r.latitude, r.longitude, 35.29, 36.75) < 3
     assert geo("قصف على بلدة صوران").admin1 is None  # nothing beside it: no guess
+
+
+def test_the_countrysides_of_two_governorates() -> None:
+    """"أرياف إدلب وحلب": Aleppo is a countryside too, not the city."""
+    ms = mentions("قصف مدفعي على أرياف إدلب وحلب")
+    assert [m.get("direction") for m in ms] == ["countryside", "countryside"]

@@ -305,3 +305,9 @@ def test_a_strike_in_answer_to_an_attack_recalls_the_attack() -> None:
     got = {(r["report_kind"], r["event_date"]) for r in recs}
     assert ("incident", "2025-11-24") in got
     assert all(r["report_kind"] == "background" for r in recs if r["event_date"] != "2025-11-24")
+
+
+def test_a_reports_day_after_the_act_is_not_another_act() -> None:
+    recs = records("قُتلت طفلة ليل أمس بقصف مدفعي على أطراف مدينة بنش في ريف إدلب. "
+                   "وذكر الدفاع المدني في تقرير نشره صباح اليوم أن شقيقتها أصيبت في القصف ذاته.")
+    assert [(r["admin1"], r["fatalities"]) for r in recs] == [("Idleb", 1)]

@@ -60,3 +60,8 @@ def test_ground_taken_by_the_army_is_government_regaining_territory() -> None:
     e = one("استعادت قوات النظام السيطرة على بلدة بصر الحرير في ريف درعا يوم الثلاثاء بعد معارك "
             "مع الفصائل المعارضة.")
     assert (e["event_type"], e["sub_event_type"]) == ("Battles", "Government regains territory")
+
+
+def test_an_arrest_counts_its_object_past_commas_and_the_day() -> None:
+    e = one("اعتقلت قوات الاحتلال الإسرائيلي، اليوم الأحد، 4 سوريين في بلدة خان أرنبة بريف القنيطرة.")
+    assert e["arrested"] == 4 and sides(e) == ({"israel"}, {"civilians"})

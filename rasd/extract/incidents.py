@@ -29,6 +29,7 @@ BACKGROUND_DAYS = 30  # an incident that ended this long before publication is r
 _PENDING_SENTENCES = 2  # a date in a clause without a trigger still governs the next two sentences
 _INCIDENT_SPAN_DAYS = 31  # an incident's own date spans at most a month
 _REPEAT_CHARS = 40  # a clause this long printed twice is the page repeating itself, not a second report
+_REPORT_LAG_DAYS = 7  # an announced day this soon after the act may be its report
 _NARROW_DAYS = 10  # a date this narrow inside a tally's period is an incident of its own
 
 
@@ -422,6 +423,12 @@ def is_tally(u: Unit) -> bool:
     return u.has("aggregate_cues") or bool((running or u.has("scope_cues")) and _figure(u))
 
 
+def _reports_it(udate: Span, urange: tuple[dt.date, dt.date], cur_range: tuple[dt.date, dt.date]) -> bool:
+    """"ذكر الدفاع المدني في تقرير نشره صباح اليوم أن طفلة ...": a report's day in the week after
+    the act does not make another act."""
+    return bool(udate.get("announced")) and 0 <= (urange[0] - cur_range[1]).days <= _REPORT_LAG_DAYS
+
+
 def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> tuple[str, str]:
     """The anchor (day, cue, governorate, place) and the reason why the clause opens an incident
     of its own; ("", "") when it tells more of the current one.
@@ -433,7 +440,7 @@ def _starts_new(u: Unit, udate: Span | None, cur: Incident) -> tuple[str, str]:
     cur_range = cur.date_range()
     urange = _days(udate) if udate is not None else None
     if urange is not None and cur_range is not None and not _vague_recent(udate) \
-            and not _overlap(urange, cur_range):
+            and not _overlap(urange, cur_range) and not _reports_it(udate, urange, cur_range):
         return "day", f"a day of its own ({udate.text})"
     if cur.kind == "aggregate":
         # after a tally, a clause tells more of it unless it has a day of its own or a cue

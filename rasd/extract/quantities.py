@@ -94,7 +94,7 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
                 # "اعتقلت قوات الاحتلال يوم الأحد أربعة شبان": the verb's object, past its subject
                 for ci, cj, r in reversed(unit_roles):
                     if cj <= ti and ti - cj <= _OBJECT_REACH and ci not in used_cues and not any(
-                            toks[k].norm in _STOPS for k in range(cj, ti)):
+                            toks[k].norm in _HARD_STOPS for k in range(cj, ti)):
                         role = r
                         used_cues.add(ci)
                         break
@@ -139,6 +139,7 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
 
 
 _STOPS = {".", "،", ",", "؛", ";", ":"}
+_HARD_STOPS = {".", "؛", ";", ":"}  # commas may bracket the day: "اعتقلت القوات، اليوم الأحد، 4 سوريين"
 _OBJECT_REACH = 10  # words from a role verb to a counted person noun after its subject and date
 _TOLL_TO = {"الي", "بلغت", "لتبلغ", "ليبلغ", "بلغ", "لتصل"}  # "ارتفعت حصيلة القتلى ... إلى 61"
 _TOLL_REACH = 10  # words from the toll's role noun back from its figure

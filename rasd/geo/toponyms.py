@@ -626,11 +626,15 @@ def find_mentions(doc: Doc) -> list[Span]:
         prev, cur = spans[i - 1], spans[i]
         if _DESCRIBES.fullmatch(doc.text, prev.end, cur.start):
             spans[i] = cur.with_attrs(describes=prev.get("index"))  # "الغوطة، التي تعتبر رئة دمشق"
+        elif prev.get("direction") == "countryside" and cur.get("direction") is None and not cur.get("head") \
+                and _AND.fullmatch(doc.text, prev.end, cur.start):
+            spans[i] = cur.with_attrs(direction="countryside")  # "أرياف إدلب وحلب": both countrysides
     return spans
 
 
 # A relative clause right after a place that names another place within three words:
 # "الغوطة، التي تعتبر رئة دمشق", "دوما، الذي يقع قرب دمشق" describe the first place.
+_AND = re.compile(r"\s*و")  # the conjunction written onto the next name
 _DESCRIBES = re.compile(r"\s*[،,]?\s*(?:التي|الذي|اللتين|اللذين)\s+(?:\S+\s+){0,3}")
 
 
