@@ -65,3 +65,15 @@ def test_ground_taken_by_the_army_is_government_regaining_territory() -> None:
 def test_an_arrest_counts_its_object_past_commas_and_the_day() -> None:
     e = one("اعتقلت قوات الاحتلال الإسرائيلي، اليوم الأحد، 4 سوريين في بلدة خان أرنبة بريف القنيطرة.")
     assert e["arrested"] == 4 and sides(e) == ({"israel"}, {"civilians"})
+
+
+def test_worshippers_attacked_are_civilians() -> None:
+    e = one("شن مسلحون مجهولون يوم الجمعة هجوماً على مصلين أمام مسجد في قرية حيالين بريف حماة، "
+            "ما أسفر عن مقتل أربعة أشخاص.")
+    assert sides(e) == ({"unidentified"}, {"civilians"}) and e["fatalities"] == 4
+
+
+def test_an_attack_carried_out_by_cells_names_them_the_doer() -> None:
+    e = one("تعرض حاجز لقوى الأمن الداخلي في مدينة الرقة مساء الثلاثاء لاستهداف قام به خلايا تنظيم داعش، "
+            "ما أدى إلى مقتل عنصرين.")
+    assert sides(e)[0] == {"isis"}
