@@ -77,3 +77,19 @@ def test_an_attack_carried_out_by_cells_names_them_the_doer() -> None:
     e = one("تعرض حاجز لقوى الأمن الداخلي في مدينة الرقة مساء الثلاثاء لاستهداف قام به خلايا تنظيم داعش، "
             "ما أدى إلى مقتل عنصرين.")
     assert sides(e)[0] == {"isis"}
+
+
+def test_a_strike_on_a_military_airport_hits_the_army_of_the_day() -> None:
+    e = one("استهدفت صواريخ فجر الاثنين مطار التيفور العسكري في ريف حمص الشرقي.")
+    assert sides(e)[1] == {"sy-military"}  # the army after December 2024
+    import datetime as dt
+
+    from tests.test_extract import events
+    (old,) = events("استهدفت صواريخ فجر الاثنين مطار التيفور العسكري في ريف حمص الشرقي.", dt.date(2018, 4, 9))
+    assert {a["key"] for a in old["actors"] if a["side"] == 2} == {"sy-regime"}
+
+
+def test_a_factions_stronghold_is_no_party() -> None:
+    """"الغوطة الشرقية، آخر معاقل الفصائل المعارضة": a description of the place."""
+    e = one("قُتل 12 مدنياً يوم الاثنين في غارات على الغوطة الشرقية، آخر معاقل الفصائل المعارضة قرب دمشق.")
+    assert sides(e)[1] == {"civilians"}

@@ -11,7 +11,7 @@ from typing import Any
 
 from rasd.doc import Doc, Span
 from rasd.extract import quantities, sides
-from rasd.extract.actors import registry_entry
+from rasd.extract.actors import registry_entry, resolve_key
 from rasd.extract.cues import cue_matches
 from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident
@@ -161,6 +161,12 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
     held = any(c.civilians for c in counts if c.role == "arrested")
     actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims, held)
+    if sub in _STRIKES and not any(a["side"] == 2 for a in actors):
+        army = _military_site(doc, inc, event_date or doc.published)
+        if army is not None:
+            # "استهدفت صواريخ مطار التيفور العسكري": the state's army is what was struck
+            entry = registry_entry(army)
+            actors.append({"key": army, "name": entry.get("name", army), "side": 2, "role": "primary"})
     side_of = {k: a["side"] for a in actors for k in (a["key"], a.get("group")) if k}
     q = quantities.summarize(counts, side_of, inc.kind)
     if inc.kind == "aggregate" and not any(q[k] for k in ("arrested", "fatalities", "injured")):
@@ -276,6 +282,27 @@ def _seized(doc: Doc, inc: Incident) -> tuple[list[str], list[Span]]:
                 items[item] = s
                 break
     return sorted(items), [items[k] for k in sorted(items)]
+
+
+_STRIKES = {"Air/drone strike", "Shelling/artillery/missile attack"}
+_SITE_REACH = 40  # characters after a place in which "العسكري" or "الجوية" qualifies it
+
+
+def _military_site(doc: Doc, inc: Incident, day: Any) -> str | None:
+    """The state's army key when the incident's struck place is one of its sites (a military
+    airport, a base, barracks): a site word right after a place of the incident's act clauses."""
+    sites = [(s, e) for u in inc.units if u.realis_triggers for s, e in u.cues.get("military_sites", [])]
+    if not sites:
+        return None
+    for u in inc.units:
+        for p in u.places:
+            kinds = {c.kind for c in p.get("candidates") or []}
+            pe = doc.view_index(p.end)
+            near = any(pe <= s <= pe + _SITE_REACH for s, _e in sites) or any(
+                doc.view_index(p.start) <= s < pe for s, _e in sites)
+            if near and (kinds & {"airport", "base"} or p.get("head_kind") in ("airport", "base")):
+                return resolve_key(_types()["state_army"], day)
+    return None
 
 
 def _syria_itself(doc: Doc, inc: Incident) -> Span | None:
