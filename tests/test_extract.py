@@ -181,3 +181,11 @@ def test_negated_arrests_are_zero():
     e = one("عثرت قوى الأمن العام يوم الأحد على مستودع يضم قذائف هاون وذخائر في بلدة خان أرنبة بريف القنيطرة، "
             "ولم تسجل أي حالة توقيف.")
     assert e["sub_event_type"] == "Disrupted weapons use" and e["arrested"] == 0
+
+
+def test_one_more_person_joined_by_and_counts() -> None:
+    """"قتل جنديان ومترجم مدني": three dead; "وكان شخص قتل": one."""
+    e = one("قتل جنديان أمريكيان ومترجم مدني اليوم في هجوم قرب مدينة تدمر بريف حمص.")
+    assert e["fatalities"] == 3
+    e = one("شهدت أحياء في مدينة اللاذقية مساء الاثنين أعمال شغب، وكان شخص قتل وأصيب 13 آخرون بجروح.")
+    assert e["fatalities"] == 1 and e["injured"] == 13

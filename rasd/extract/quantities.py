@@ -105,7 +105,10 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
                 continue
             prev_role, prev_end = role, tj
             key, civ = _owner(toks, tj, u_t1, actor_at, civil, n)
-            counts.append(Count(role, n.get("value"), n.get("kind") or "exact", n, key, civ))
+            value = n.get("value")
+            if value is not None and _and_one_more(toks, tj, u_t1, persons) is not None:
+                value += 1  # "قتل جنديان أمريكيان ومترجم مدني": three of the same toll
+            counts.append(Count(role, value, n.get("kind") or "exact", n, key, civ))
         # a role cue with a single person and no number: "مقتل عنصر", "إصابة أحد العناصر"
         for ci, cj, role in unit_roles:
             if ci in used_cues or cj >= u_t1:
@@ -126,9 +129,13 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
             span = doc.span(toks[ci].nstart, nxt.nend if not _one_of(nxt.norm) else toks[min(cj + 1, u_t1 - 1)].nend)
             key, civ = _owner(toks, cj, u_t1, actor_at, civil, None)
             counts.append(Count(role, 1, "exact", span, key, civ))
-        # "أحد أفراد الأمن العام قتل": one of a group, then the verb
+        # "أحد أفراد الأمن العام قتل": one of a group, then the verb; "وكان شخص قتل"
         for ci, _cj, role in unit_roles:
             if ci in used_cues:
+                continue
+            if ci > u_t0 and _single_person(toks[ci - 1], persons):
+                key, civ = _owner(toks, ci - 1, ci, actor_at, civil, None)
+                counts.append(Count(role, 1, "exact", doc.span(toks[ci - 1].nstart, toks[ci].nend), key, civ))
                 continue
             for back in range(max(u_t0, ci - 4), ci):
                 if _one_of(toks[back].norm) and not any(t.norm in _STOPS for t in toks[back:ci]):
@@ -203,6 +210,28 @@ def whole_group(doc: Doc, inc: Incident) -> list[Count]:
                 break
     return out
 
+
+
+def _single_person(tok: Token, persons: frozenset[str]) -> bool:
+    """One person named by a singular noun ("شخص", "مترجم"), not a plural or a dual."""
+    return bool(_peeled(tok) & persons) and not tok.norm.endswith(("ين", "ون", "ات", "ان")) \
+        and not _plural(tok.norm)
+
+
+_AND_REACH = 3  # words after a count in which "و" + one more person may follow (its adjectives between)
+
+
+def _and_one_more(toks: list[Token], tj: int, t1: int, persons: frozenset[str]) -> int | None:
+    """The token of "ومترجم" in "جنديان أمريكيان ومترجم مدني": one more person joined by و."""
+    for k in range(tj, min(t1, tj + _AND_REACH)):
+        w = toks[k].norm
+        if w.startswith("و") and len(w) > 2:
+            rest = w[1:]
+            ok = rest in persons or (rest.startswith("ال") and rest[2:] in persons)
+            return k if ok and not rest.endswith(("ين", "ون", "ات", "ان")) else None
+        if w in _STOPS or w[:1].isdigit():
+            return None
+    return None
 
 
 def _one_of(word: str) -> bool:
