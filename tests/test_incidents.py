@@ -311,3 +311,10 @@ def test_a_reports_day_after_the_act_is_not_another_act() -> None:
     recs = records("قُتلت طفلة ليل أمس بقصف مدفعي على أطراف مدينة بنش في ريف إدلب. "
                    "وذكر الدفاع المدني في تقرير نشره صباح اليوم أن شقيقتها أصيبت في القصف ذاته.")
     assert [(r["admin1"], r["fatalities"]) for r in recs] == [("Idleb", 1)]
+
+
+def test_a_link_to_another_story_is_not_this_articles_event() -> None:
+    recs = records("فككت قوات مجلس دير الزور العسكري خلية تابعة لتنظيم داعش في بلدة ذيبان ليلة أمس واعتقلت عنصرين.\n"
+                   "أخبار ذات علاقة مقتل عنصر أمن إثر هجوم انتحاري لداعش في ريف دير الزور\n"
+                   "وضبطت القوات بنادق وذخائر.", background=True)
+    assert [(r["sub_event_type"], r["fatalities"]) for r in recs] == [("Arrests", None)]

@@ -156,7 +156,8 @@ class Incident:
 _CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis",
               "refer_back", "superlatives", "announce_verbs", "relative_pronouns", "reaction_cues",
               "new_incident_weak", "since_words", "scope_cues", "demonstratives", "syria_as_place",
-              "campaign_cues", "threat_verbs", "inquiry_cues", "military_sites")
+              "campaign_cues", "threat_verbs", "inquiry_cues", "military_sites",
+              "teaser_leads")
 
 
 def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
@@ -504,7 +505,12 @@ def segment(doc: Doc) -> list[Incident]:
         return inc
 
     seen_text: set[str] = set()
+    teaser_sentences = {u.sentence for u in units if any(s <= u.nstart + 2 for s, _e in u.cues.get("teaser_leads", []))
+                        and u.first_in_sentence}
     for u in units:
+        if u.sentence in teaser_sentences:
+            u.decision, u.reason = "none", "a link to another story (أخبار ذات علاقة، اقرأ أيضاً)"
+            continue
         text = doc.norm[u.nstart:u.nend].strip()
         if len(text) >= _REPEAT_CHARS and text in seen_text:
             u.decision, u.reason = "none", "repeats a clause already read (a paragraph printed twice)"
