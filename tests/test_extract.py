@@ -189,3 +189,15 @@ def test_one_more_person_joined_by_and_counts() -> None:
     assert e["fatalities"] == 3
     e = one("شهدت أحياء في مدينة اللاذقية مساء الاثنين أعمال شغب، وكان شخص قتل وأصيب 13 آخرون بجروح.")
     assert e["fatalities"] == 1 and e["injured"] == 13
+
+
+def test_the_charges_of_the_arrested_are_not_events_of_the_day() -> None:
+    e = one("ألقت قوى الأمن الداخلي في دمشق يوم الاثنين القبض على ثلاثة أشخاص اعترفوا بتورطهم بارتكاب "
+            "مجازر في حي التضامن تم فيها تصفية عشرات المدنيين.")
+    assert e["sub_event_type"] == "Arrests" and e["arrested"] == 3
+
+
+def test_freeing_the_kidnapped_is_an_arrest_operation() -> None:
+    e = one("أعلنت وزارة الداخلية مساء الخميس تحرير خمسة مختطفين من أبناء السويداء في بلدة المسيفرة بريف درعا "
+            "واعتقال اثنين من أفراد العصابة.")
+    assert e["sub_event_type"] == "Arrests"

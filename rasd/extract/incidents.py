@@ -157,7 +157,7 @@ _CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "backgr
               "refer_back", "superlatives", "announce_verbs", "relative_pronouns", "reaction_cues",
               "new_incident_weak", "since_words", "scope_cues", "demonstratives", "syria_as_place",
               "campaign_cues", "threat_verbs", "inquiry_cues", "military_sites",
-              "teaser_leads")
+              "teaser_leads", "past_deeds", "release_words")
 
 
 def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
@@ -229,7 +229,8 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
     """Triggers that describe no event that happened: under a modal, purpose or habitual word,
     or a verbal noun of purpose ("للقضاء على", "لتفكيك") unless it is a result ("أدى لمقتل")."""
     irr = unit.cues.get("irrealis", [])
-    threat = min((s for s, _e in unit.cues.get("threat_verbs", [])), default=None)
+    threat = min((s for name in ("threat_verbs", "past_deeds") for s, _e in unit.cues.get(name, [])), default=None)
+    released = unit.cues.get("release_words", [])
     marked = []
     for t in unit.triggers:
         tn = doc.view_index(t.start)
@@ -239,6 +240,9 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
             realis = False  # "الحملة تستهدف أوكار التنظيم" describes, it does not report
         if realis and _purpose(doc, tn):
             realis = False
+        if realis and t.label == "kidnap" and any(e <= tn and _tokens_between(doc, e, tn) < _RELEASE_REACH
+                                                 for _s, e in released):
+            realis = False  # "تحرير خمسة مختطفين": the kidnapping is over, the news is the rescue
         if not realis:
             t = t.with_attrs(realis=False)
         marked.append(t)
@@ -257,6 +261,7 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
 
 _REFER_SENTENCES = 2  # "الانفجار" refers to an IED told at most this many sentences before
 _ANNOUNCE_REACH = 8  # words from "أعلنت" to the day it dates: "أعلنت قوى الأمن الداخلي في X، السبت"
+_RELEASE_REACH = 6  # words from "تحرير" to the kidnapped it frees
 _IRREALIS_REACH = 4  # words between a modal/negation/purpose word and the event word it governs
 
 
