@@ -318,3 +318,11 @@ def test_a_link_to_another_story_is_not_this_articles_event() -> None:
                    "أخبار ذات علاقة مقتل عنصر أمن إثر هجوم انتحاري لداعش في ريف دير الزور\n"
                    "وضبطت القوات بنادق وذخائر.", background=True)
     assert [(r["sub_event_type"], r["fatalities"]) for r in recs] == [("Arrests", None)]
+
+
+def test_a_similar_strike_told_with_also_shares_the_day_and_the_shooter() -> None:
+    recs = records("قُتلت طفلة ليل أمس بقصف مدفعي شنته قوات النظام على بلدة بنش في ريف إدلب. "
+                   "كما أصيب خمسة مدنيين في مدينة أريحا جراء قصف مماثل.", published=dt.date(2024, 11, 24))
+    assert len(recs) == 2
+    assert {r["event_date"] for r in recs} == {"2024-11-23"}
+    assert all({a["key"] for a in r["actors"] if a["side"] == 1} == {"sy-regime"} for r in recs)

@@ -123,8 +123,29 @@ def mentions_of(doc: Doc, include_background: bool = False) -> list[dict[str, An
             continue
         rec = _record(doc, inc, aid)
         if rec is not None:
+            _carry_striker(rec, records)
             records.append(rec)
     return records
+
+
+def _carry_striker(rec: dict[str, Any], earlier: list[dict[str, Any]]) -> None:
+    """"قصف مدفعي شنته قوات النظام على بنش ... كما أصيب خمسة مدنيين في أريحا جراء قصف مماثل": a
+    strike of the same kind and day with no named shooter is the one named just before (side 1
+    carried over, with its evidence)."""
+    if rec["sub_event_type"] not in _STRIKES or rec["report_kind"] != "incident" \
+            or any(a["side"] == 1 for a in rec["actors"]):
+        return
+    for prev in reversed(earlier):
+        if prev["report_kind"] != "incident" or prev["sub_event_type"] != rec["sub_event_type"]:
+            continue
+        if prev["event_date"] != rec["event_date"]:
+            return
+        shooters = [a for a in prev["actors"] if a["side"] == 1 and a["key"] != "unidentified"]
+        if shooters:
+            rec["actors"] = shooters + [a for a in rec["actors"] if a["side"] != 1]
+            rec["evidence"] += [e for e in prev["evidence"] if e["field"] == "actors.side1"]
+            rec["notes"] = make_notes(rec)
+        return
 
 
 def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:

@@ -590,9 +590,11 @@ def segment(doc: Doc) -> list[Incident]:
             continue
         anchor, why = ("first", "first event") if current is None else _starts_new(u, udate, current)
         if anchor:
-            if udate is None and anchor == "place" and current.kind == "incident" \
-                    and u.sentence == current.units[-1].sentence:
-                udate = current.date  # "قُتل مدنيان الاثنين في أ، فيما استهدفت غارات ب": the same day
+            if udate is None and current is not None and current.kind == "incident" and (
+                    anchor == "place" and u.sentence == current.units[-1].sentence
+                    or anchor == "cue" and u.has("new_incident_weak")):
+                # "قُتل مدنيان الاثنين في أ، فيما استهدفت غارات ب", "كما أصيب خمسة في أريحا": the same day
+                udate = current.date
             current = open_new(u, udate, "incident", why, anchor)
             last_incident = current
         else:
