@@ -201,3 +201,9 @@ def test_freeing_the_kidnapped_is_an_arrest_operation() -> None:
     e = one("أعلنت وزارة الداخلية مساء الخميس تحرير خمسة مختطفين من أبناء السويداء في بلدة المسيفرة بريف درعا "
             "واعتقال اثنين من أفراد العصابة.")
     assert e["sub_event_type"] == "Arrests"
+
+
+def test_the_attacker_killed_adds_to_his_victims() -> None:
+    e = one("قتل جنديان أمريكيان ومترجم مدني اليوم في هجوم نفذه مسلح من تنظيم داعش قرب مدينة تدمر. "
+            "وقال وزير الدفاع إن قوات شريكة قتلت المهاجم.")
+    assert e["fatalities"] == 4

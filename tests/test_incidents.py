@@ -326,3 +326,9 @@ def test_a_similar_strike_told_with_also_shares_the_day_and_the_shooter() -> Non
     assert len(recs) == 2
     assert {r["event_date"] for r in recs} == {"2024-11-23"}
     assert all({a["key"] for a in r["actors"] if a["side"] == 1} == {"sy-regime"} for r in recs)
+
+
+def test_meanwhile_opens_another_incident() -> None:
+    recs = records("تعرض حاجز للأمن الداخلي غرب مدينة الرقة يوم الأحد لهجوم أسفر عن مقتل أحد المهاجمين. "
+                   "يأتي هذا في وقت أفادت قناة الإخبارية بأن مجهولين قتلوا أحد عناصر الجيش قرب مدينة تل أبيض.")
+    assert len(recs) == 2 and all(r["fatalities"] == 1 for r in recs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from rasd.arabic.normalize import normalize
 from rasd.arabic.tokens import proclitic_splits
 from rasd.doc import Doc, Span, Token
 from rasd.extract.cues import cue_matches, cue_set
@@ -299,6 +300,12 @@ def _owner(toks: list[Token], t0: int, t1: int, actor_at: dict[int, str], civil:
 _PLAUSIBLE = {"incident": 1000, "aggregate": 100000, "background": 100000}
 
 
+def _attackers(span: Span) -> bool:
+    """The counted people are the attackers ("المهاجم", "الانتحاريين")."""
+    nouns = cue_set("attacker_nouns")
+    return any(w in nouns for w in normalize(span.text).split())
+
+
 def summarize(counts: list[Count], side_of: dict[str, int], kind: str = "incident") -> dict:
     """Totals for the record: arrested, injured, fatalities and killed by side (largest repeat)."""
     best: dict[tuple[str, str], Count] = {}
@@ -309,6 +316,8 @@ def summarize(counts: list[Count], side_of: dict[str, int], kind: str = "inciden
             owner = "civilians"
         elif c.actor_key == TARGET and 2 in side_of.values():
             owner = "side2"
+        elif _attackers(c.span):
+            owner = "attackers"  # "قتلت قوات شريكة المهاجم": the attackers' dead, apart from their victims
         elif c.actor_key and c.actor_key in side_of:
             owner = f"side{side_of[c.actor_key]}"
         elif c.actor_key == "civilians":
@@ -327,14 +336,22 @@ def summarize(counts: list[Count], side_of: dict[str, int], kind: str = "inciden
             out["evidence"].append((role, top.span))
     killed = {o: c for (r, o), c in best.items() if r == "killed"}
     if killed:
+        attackers = killed.pop("attackers", None)
         by_side = {o: c.value for o, c in killed.items() if o != "any"}
         attributed = sum(by_side.values())
         unattributed = killed["any"].value if "any" in killed else 0
         out["fatalities"] = max(attributed, unattributed)
+        if attackers is not None:
+            # the attackers killed are not among their victims: they add up ("قتلت القوات المهاجم")
+            out["fatalities"] += attackers.value
+            if "side1" not in by_side and 1 in side_of.values():
+                by_side["side1"] = attackers.value
         out["killed"] = {"side1": by_side.get("side1"), "side2": by_side.get("side2"),
                          "civilians": by_side.get("civilians")}
         if not any(v is not None for v in out["killed"].values()):
             out["killed"] = None
         for o, c in killed.items():
             out["evidence"].append(("fatalities" if o == "any" else f"killed.{o}", c.span))
+        if attackers is not None:
+            out["evidence"].append(("fatalities", attackers.span))
     return out
