@@ -131,15 +131,17 @@ def mentions_of(doc: Doc, include_background: bool = False) -> list[dict[str, An
 def _carry_striker(rec: dict[str, Any], earlier: list[dict[str, Any]]) -> None:
     """"قصف مدفعي شنته قوات النظام على بنش ... كما أصيب خمسة مدنيين في أريحا جراء قصف مماثل": a
     strike of the same kind and day with no named shooter is the one named just before (side 1
-    carried over, with its evidence)."""
-    if rec["sub_event_type"] not in _STRIKES or rec["report_kind"] != "incident" \
+    carried over, with its evidence); so is a tally of the strikes told before it."""
+    if rec["sub_event_type"] not in _STRIKES or rec["report_kind"] == "background" \
             or any(a["side"] == 1 for a in rec["actors"]):
         return
+    tally = rec["report_kind"] == "aggregate"
     for prev in reversed(earlier):
-        if prev["report_kind"] != "incident" or prev["sub_event_type"] != rec["sub_event_type"]:
+        if prev["report_kind"] != "incident" or prev["sub_event_type"] not in _STRIKES \
+                or not tally and prev["sub_event_type"] != rec["sub_event_type"]:
             continue
-        if prev["event_date"] != rec["event_date"]:
-            return
+        if not tally and prev["event_date"] != rec["event_date"]:
+            return  # a tally counts the strikes told before it, whatever their day
         shooters = [a for a in prev["actors"] if a["side"] == 1 and a["key"] != "unidentified"]
         if shooters:
             rec["actors"] = shooters + [a for a in rec["actors"] if a["side"] != 1]
