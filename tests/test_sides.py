@@ -93,3 +93,17 @@ def test_a_factions_stronghold_is_no_party() -> None:
     """"الغوطة الشرقية، آخر معاقل الفصائل المعارضة": a description of the place."""
     e = one("قُتل 12 مدنياً يوم الاثنين في غارات على الغوطة الشرقية، آخر معاقل الفصائل المعارضة قرب دمشق.")
     assert sides(e)[1] == {"civilians"}
+
+
+def test_a_tally_of_strikes_carries_their_shooter() -> None:
+    from tests.test_extract import events
+
+    evs = events("قُتل 12 مدنياً يوم الاثنين في قصف شنته قوات النظام على بلدة حمورية في الغوطة الشرقية. "
+                 "وارتفعت حصيلة القتلى منذ بدء القصف قبل أسبوع إلى 194 شخصاً في الغوطة الشرقية.")
+    tally = [e for e in evs if e["report_kind"] == "aggregate"]
+    assert tally and {a["key"] for a in tally[0]["actors"] if a["side"] == 1} == {"sy-regime"}
+
+
+def test_taking_a_town_is_territory_changing_hands() -> None:
+    e = one("وحققت قوات النظام تقدماً يوم الخميس بسيطرتها على بلدة بصر الحرير في ريف درعا.")
+    assert e["sub_event_type"] == "Government regains territory"

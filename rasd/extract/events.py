@@ -73,8 +73,11 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
         # ground changing hands is the event, whatever the shelling and fighting that took it
         sub = "Government regains territory" if state_first else "Non-state actor overtakes territory"
         return "Battles", sub, takeover[0]
-    if "chemical" in classes and len(classes) > 1 and all(t.get("instrument") for t in trig if t.label == "chemical"):
-        del classes["chemical"]  # "قُتل الآلاف بالأسلحة الكيماوية" in a quote: the weapon named, not used here
+    if "chemical" in classes and len(classes) > 1 and all(
+            t.get("instrument") or _definite_noun(t) for t in trig if t.label == "chemical"):
+        # "قُتل الآلاف بالأسلحة الكيماوية" in a quote, "الرد على الهجوم الكيميائي" beside today's strikes:
+        # the weapon named, or the attack everyone knows, not this incident's act
+        del classes["chemical"]
     if inc.kind == "aggregate" and any(c.role == "arrested" and c.value for c in counts):
         return "Strategic developments", "Arrests", classes.get("arrest") or classes.get("raid") or (
             trig[0] if trig else None)
@@ -100,6 +103,11 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
             etype, sub = "Battles", "Armed clash"
         return etype, sub, classes[cls]
     return "Strategic developments", "Other", trig[0] if trig else None
+
+
+def _definite_noun(t: Span) -> bool:
+    """"الهجوم الكيميائي", "بالهجوم": an act named with the article."""
+    return t.text.startswith(("ال", "لل")) or t.text[1:3] == "ال"
 
 
 def _evidence(article_id: str, field: str, span: Span | None) -> dict | None:
