@@ -107,3 +107,14 @@ def test_a_tally_of_strikes_carries_their_shooter() -> None:
 def test_taking_a_town_is_territory_changing_hands() -> None:
     e = one("وحققت قوات النظام تقدماً يوم الخميس بسيطرتها على بلدة بصر الحرير في ريف درعا.")
     assert e["sub_event_type"] == "Government regains territory"
+
+
+def test_a_missile_attack_in_the_accusative_and_positions_of_the_army() -> None:
+    import datetime as dt
+
+    from tests.test_extract import events
+
+    (e,) = events("شن الحرس الثوري الإيراني فجر الاثنين هجوماً صاروخياً على مواقع لقوات النظام في ريف دير الزور.",
+                  dt.date(2018, 10, 2))
+    assert e["sub_event_type"] == "Shelling/artillery/missile attack"
+    assert sides(e)[1] == {"sy-regime"}
