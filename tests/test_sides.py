@@ -118,3 +118,17 @@ def test_a_missile_attack_in_the_accusative_and_positions_of_the_army() -> None:
                   dt.date(2018, 10, 2))
     assert e["sub_event_type"] == "Shelling/artillery/missile attack"
     assert sides(e)[1] == {"sy-regime"}
+
+
+def test_in_an_arrest_the_force_acts_whoever_did_the_crime() -> None:
+    e = one("أعلنت وزارة الداخلية مساء الخميس تحرير خمسة مختطفين بعد أربعة أشهر من احتجازهم على يد "
+            "عصابة مسلحة، وقالت إن قوى الأمن الداخلي ألقت القبض على اثنين من أفراد العصابة "
+            "في بلدة المسيفرة بريف درعا.")
+    assert sides(e) == ({"sy-police"}, {"criminals"})
+
+
+def test_a_force_described_as_following_another_is_no_party_of_it() -> None:
+    """"قوات العشائر التي تتبع للنظام": the regime is a description, not a side of the fighting."""
+    e = one("شهدت بلدة ذيبان بريف دير الزور يوم الاثنين اشتباكات بين قوات العشائر التي تتبع للنظام "
+            "وقوات سوريا الديمقراطية.")
+    assert "sy-regime" not in {a["key"] for a in e["actors"]}

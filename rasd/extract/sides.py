@@ -139,6 +139,8 @@ def _belongs(doc: Doc, toks: list[Token], ti: int, a: Span) -> bool:
 
 
 _DETENTION_TYPES = {"Arrests", "Abduction/forced disappearance"}
+# In an arrest or a seizure the force named acts; a doer named in it did the crime it ends.
+_OPERATIONS = {"Arrests", "Disrupted weapons use", "Other"}
 _BOMBINGS = {"Remote explosive/landmine/IED", "Suicide bomb"}
 # Strikes and shelling come from a force that is there even when unnamed (an air force, an army's
 # guns): ACLED leaves side 1 blank rather than call it an unidentified armed group.
@@ -172,7 +174,7 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
         # its members are the dead or wounded: the target (in a clash, of the side named as doer)
         for k in victims & votes.keys():
             votes[k][1] += 4
-    if agents:
+    if agents and sub_event_type not in _OPERATIONS:
         # "أعلنت قسد إحباط هجوم شنته مجموعة تابعة لداعش على نقاطها": beside the named doer, a group
         # that is only a subject or a source is the one attacked
         marked = {m.key for m in ms if not m.default}
@@ -188,10 +190,11 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
     partner_only = {k for k, v in votes.items() if v[2] and not v[0] and not v[1]}
     side: dict[str, int] = {k: 2 if s2 > s1 else 1 for k, (s1, s2, _p) in votes.items() if k not in partner_only}
     targets = set(_types()["usual_targets"])
-    if sub_event_type in TARGETED_TYPES and not agents and any(k not in targets and k != "civilians" for k in side):
+    if sub_event_type in TARGETED_TYPES and (not agents or sub_event_type in _OPERATIONS) \
+            and any(k not in targets and k != "civilians" for k in side):
         # who arrests whom: cells of these groups are the target whenever another force is named
         for k in side:
-            if k in targets and k not in agents:
+            if k in targets and (k not in agents or sub_event_type in _OPERATIONS):
                 side[k] = 2
             elif sub_event_type != "Armed clash" and k != "civilians" and votes[k][1] <= votes[k][0] + 2:
                 side[k] = 1  # in arrests and seizures every other named force acts
