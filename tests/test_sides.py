@@ -132,3 +132,9 @@ def test_a_force_described_as_following_another_is_no_party_of_it() -> None:
     e = one("شهدت بلدة ذيبان بريف دير الزور يوم الاثنين اشتباكات بين قوات العشائر التي تتبع للنظام "
             "وقوات سوريا الديمقراطية.")
     assert "sy-regime" not in {a["key"] for a in e["actors"]}
+
+
+def test_the_only_group_named_in_a_clash_is_the_one_hit() -> None:
+    e = one("أفاد المرصد يوم الجمعة بإصابة 3 عناصر من وزارة الدفاع في هجوم لمسلحين محليين "
+            "في مدينة بصرى الشام بريف درعا تلته اشتباكات عنيفة.")
+    assert sides(e)[1] == {"sy-military"} and "sy-military" not in sides(e)[0]

@@ -170,7 +170,10 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
         elif m.side == 2:
             v[1] += 2  # a marked target outweighs an unmarked mention
     perpetrated = sub_event_type in PERPETRATED_TYPES
-    if perpetrated or agents:
+    armed = votes.keys() - {"civilians", "unidentified"}
+    only_victims = bool(armed) and armed <= victims and not any(m.key in armed and not m.default for m in ms)
+    if perpetrated or agents or (only_victims and sub_event_type == "Armed clash"):
+        # "إصابة 3 عناصر من وزارة الدفاع في هجوم لقوات ...": the only group named is the one hit
         # its members are the dead or wounded: the target (in a clash, of the side named as doer)
         for k in victims & votes.keys():
             votes[k][1] += 4
