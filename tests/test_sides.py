@@ -138,3 +138,8 @@ def test_the_only_group_named_in_a_clash_is_the_one_hit() -> None:
     e = one("أفاد المرصد يوم الجمعة بإصابة 3 عناصر من وزارة الدفاع في هجوم لمسلحين محليين "
             "في مدينة بصرى الشام بريف درعا تلته اشتباكات عنيفة.")
     assert sides(e)[1] == {"sy-military"} and "sy-military" not in sides(e)[0]
+
+
+def test_unknown_killers_of_a_soldier_are_side_one() -> None:
+    e = one("أفادت قناة الإخبارية يوم الاثنين بأن مجهولين قتلوا أحد عناصر الجيش السوري قرب مدينة تل أبيض.")
+    assert sides(e) == ({"unidentified"}, {"sy-military"}) and e["fatalities"] == 1

@@ -197,7 +197,8 @@ def assign(ms: list[ActorMention], sub_event_type: str | None, civilian_victims:
             and any(k not in targets and k != "civilians" for k in side):
         # who arrests whom: cells of these groups are the target whenever another force is named
         for k in side:
-            if k in targets and (k not in agents or sub_event_type in _OPERATIONS):
+            if k in targets and (k not in agents or sub_event_type in _OPERATIONS) \
+                    and not (only_victims and sub_event_type == "Armed clash"):
                 side[k] = 2
             elif sub_event_type != "Armed clash" and k != "civilians" and votes[k][1] <= votes[k][0] + 2:
                 side[k] = 1  # in arrests and seizures every other named force acts
