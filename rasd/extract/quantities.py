@@ -119,7 +119,10 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
             if any(n.start >= toks[ci].start and n.start <= nxt.start for n in u.numbers):
                 continue
             single = False
-            if _one_of(nxt.norm):
+            if _his_own(toks[ci], cj - ci):
+                single = True  # "مقتله", "اعتقالها": his or her death, one person
+                nxt = toks[ci]
+            elif _one_of(nxt.norm):
                 single = True
             elif stems & persons and not nxt.norm.endswith(("ين", "ون", "ات")) and not _plural(nxt.norm):
                 single = True
@@ -211,6 +214,25 @@ def whole_group(doc: Doc, inc: Incident) -> list[Count]:
                 break
     return out
 
+
+
+_SINGULAR_SUFFIXES = ("ه", "ها")
+_ROLE_NOUNS = {"مقتل", "اغتيال", "اعتقال", "اصابه", "اختطاف", "خطف", "استشهاد", "اعدام", "تصفيه", "تحييد"}
+
+
+def _his_own(tok: Token, width: int) -> bool:
+    """A one-word role noun with a singular pronoun: "مقتله" (his death), "اعتقالها" (her arrest)."""
+    if width != 1:
+        return False
+    w = tok.norm
+    for suf in _SINGULAR_SUFFIXES:
+        if w.endswith(suf):
+            stem = w[:-len(suf)].lstrip("وب")
+            if stem.endswith("ت"):
+                stem = stem[:-1] + "ه"  # "اصابته": the ta marbuta of اصابة before a pronoun
+            if stem.replace("ة", "ه") in _ROLE_NOUNS:
+                return True
+    return False
 
 
 def _single_person(tok: Token, persons: frozenset[str]) -> bool:
