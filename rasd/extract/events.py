@@ -192,6 +192,10 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
     held = any(c.civilians for c in counts if c.role == "arrested")
     actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims, held)
+    if inc.kind == "aggregate" and civilian_victims and not any(a["key"] == "civilians" for a in actors):
+        # "قتل 17 مدنياً منذ الثلاثاء": a tally of civilian dead counts civilians, whatever the fighting
+        actors.append({"key": "civilians", "name": registry_entry("civilians")["name"], "side": 2,
+                       "role": "primary"})
     if sub in _STRIKES and not any(a["side"] == 2 for a in actors):
         army = _military_site(doc, inc, event_date or doc.published)
         if army is not None:
