@@ -332,3 +332,13 @@ def test_meanwhile_opens_another_incident() -> None:
     recs = records("تعرض حاجز للأمن الداخلي غرب مدينة الرقة يوم الأحد لهجوم أسفر عن مقتل أحد المهاجمين. "
                    "يأتي هذا في وقت أفادت قناة الإخبارية بأن مجهولين قتلوا أحد عناصر الجيش قرب مدينة تل أبيض.")
     assert len(recs) == 2 and all(r["fatalities"] == 1 for r in recs)
+
+
+def test_a_headline_trailing_off_is_skipped() -> None:
+    """"400 قتيل في الغوطة.. ومجلس الأمن يناقش": the headline sums up the body's tally, it is no incident."""
+    recs = records("400 قتيل في الغوطة.. ومجلس الأمن يناقش وقف إطلاق النار\n"
+                   "قُتل أكثر من 400 مدني في خمسة أيام من الغارات على الغوطة الشرقية بريف دمشق. "
+                   "وقال مدير المرصد إن 46 مدنياً قتلوا يوم الأربعاء وحده في الغوطة الشرقية. "
+                   "وتواصل القصف على بلدات الغوطة صباح اليوم.")
+    assert ("incident", 400) not in {(r["report_kind"], r["fatalities"]) for r in recs}
+    assert ("incident", 46) in {(r["report_kind"], r["fatalities"]) for r in recs}

@@ -678,9 +678,13 @@ def _recalled(doc: Doc, u: Unit) -> bool:
 
 
 def _is_title(doc: Doc, u: Unit) -> bool:
-    """A first line without final punctuation, followed by a line break, is a headline."""
-    line = doc.text[u.start:u.end].rstrip()
-    return u.sentence == 0 and not line.endswith((".", "!", "؟", "?")) and "\n" in doc.text[u.end:u.end + 3]
+    """A first line without final punctuation, followed by a line break, is a headline (a headline
+    trailing off in ".." may hold two sentences: "400 قتيل في الغوطة.. ومجلس الأمن يناقش")."""
+    nl = doc.text.find("\n")
+    if nl < 0 or u.start >= nl or not doc.text[nl:].strip():
+        return False
+    line = doc.text[:nl].rstrip()
+    return not line.endswith((".", "!", "؟", "?")) or line.endswith(("..", "…"))
 
 
 def _vague_recent(d: Span) -> bool:
