@@ -206,6 +206,30 @@ ONE_DATE = [
      "بين 28 كانون الأول 2024 و3 كانون الثاني 2025", "2024-12-28", "2025-01-03", 1),
 ]
 
+# Digits written onto the word before or after them (no space), as real text often has them.
+GLUED_DATES = [
+    ("قصفت الطائرات البلدة الخميس23 تشرين الأول.", TUE, "الخميس23 تشرين الأول", "2025-10-23", "2025-10-23", 1),
+    ("وقع الهجوم يوم22 تشرين الأول قرب الحاجز", TUE, "يوم22 تشرين الأول", "2025-10-22", "2025-10-22", 1),
+    ("اعتقلت دورية شاباً في22 تشرين الأول", TUE, "22 تشرين الأول", "2025-10-22", "2025-10-22", 1),
+    ("اعتقلت دورية شاباً في25تشرين الثاني", TUE, "25تشرين الثاني", "2025-11-25", "2025-11-25", 1),
+    ("انفجرت عبوة الاثنين24-11-2025 في السوق", NONE, "الاثنين24-11-2025", "2025-11-24", "2025-11-24", 1),
+    ("تتعرض البلدة للقصف منذ2012", TUE, "منذ2012", "2012-01-01", "2025-11-25", 3),
+    ("قتل راعٍ بانفجار لغم قبل3 أيام", TUE, "قبل3 أيام", "2025-11-22", "2025-11-22", 1),
+    ("قتل 40 شخصاً خلال18 يوماً", TUE, "خلال18 يوماً", "2025-11-08", "2025-11-25", 3),
+    ("دارت اشتباكات بين3و5 تشرين الثاني", TUE, "بين3و5 تشرين الثاني", "2025-11-03", "2025-11-05", 1),
+    ("بقي الحاجز قائماً حتى نهاية2024", TUE, "نهاية2024", "2024-10-01", "2024-12-31", 3),
+]
+
+
+@pytest.mark.parametrize(("text", "pub", "span", "start", "end", "prec"), GLUED_DATES)
+def test_glued_dates(text: str, pub: dt.date | None, span: str, start: str, end: str, prec: int) -> None:
+    found = find_dates(Doc(text), pub)
+    assert [f.text for f in found] == [span]
+    s = found[0]
+    assert s.text == text[s.start:s.end]
+    assert (s.date_start, s.date_end, s.precision) == (d(start), d(end), prec)
+
+
 NO_DATE = [
     "الحادي عشر من الفرقة الرابعة",
     "في العشرين من عمره",
@@ -336,6 +360,28 @@ def test_spans_quote_the_original(pieces: list[str], pub: dt.date | None) -> Non
             assert s.date_start <= s.date_end
         if pub is None:
             assert s.relative or s.date_start is not None
+
+
+GLUED_PIECES = ["في", "منذ", "قبل", "يوم", "الخميس", "بين", "نهاية", "خلال", "22", "3", "2024", "و", "-",
+                "11", "تشرين الأول", "أيام", "يوماً", "شخصاً", "إف", "ق", " ", "م"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(GLUED_PIECES), max_size=12))
+def test_start_candidates_find_what_a_full_search_finds(pieces: list[str]) -> None:
+    """find_dates tries the regex only at candidate token starts (digits glued onto a word
+    included); a plain search from every position must find the same expressions."""
+    import rasd.arabic.dates as dates_mod
+
+    text = "".join(pieces)
+    fast = [(s.start, s.end, s.date_start) for s in find_dates(Doc(text), TUE)]
+    saved = dates_mod._OPENERS_OK
+    dates_mod._OPENERS_OK = False
+    try:
+        slow = [(s.start, s.end, s.date_start) for s in find_dates(Doc(text), TUE)]
+    finally:
+        dates_mod._OPENERS_OK = saved
+    assert fast == slow
 
 
 def test_the_last_few_days_are_the_week_before() -> None:

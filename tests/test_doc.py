@@ -64,6 +64,14 @@ def test_proclitics():
     assert strip_proclitics("وفا", {"ا"}) is None
 
 
+def test_digits_glued_to_words_are_tokens_of_their_own():
+    text = "قتل45شخصاً وبـ٥قذائف الخميس22"
+    doc = Doc(text)
+    assert [t.norm for t in doc.tokens] == ["قتل", "45", "شخصا", "وب", "5", "قذائف", "الخميس", "22"]
+    assert [text[t.start:t.end] for t in doc.tokens] == ["قتل", "45", "شخصاً", "وبـ", "٥", "قذائف",
+                                                        "الخميس", "22"]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=30))
 def test_every_span_quotes_the_original(pieces):

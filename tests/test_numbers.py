@@ -361,6 +361,45 @@ def test_noun(text: str, noun: str | None) -> None:
     assert spans[0].noun == noun
 
 
+# Digits written onto a word with no space, as real text often has them: read like spaced ones,
+# the span holds the digits (and a qualifier or scale word), never the word they are glued to.
+GLUED = [
+    ("قتل45شخصاً في قصف على البلدة", "45", 45, "exact", "شخصا"),
+    ("أعلنت الشرطة مقتل3 مدنيين في الهجوم", "3", 3, "exact", "مدنيين"),
+    ("وأسفرت المداهمة عن اعتقال12عنصراً من الخلية", "12", 12, "exact", "عنصرا"),
+    ("بلغت حصيلة الاشتباك 9قتلى من الطرفين", "9", 9, "exact", "قتلي"),
+    ("أصيب ٤عناصر من الدورية بجروح", "٤", 4, "exact", "عناصر"),
+    ("قصف الجيش القرية بـ7 قذائف هاون", "7", 7, "exact", "قذائف"),
+    ("قتل مدني وسقط و3 جرحى", "3", 3, "exact", "جرحي"),
+    ("نزح نحو200 مدني من القرية", "نحو200", 200, "approximate", "مدني"),
+    ("أسفر القصف عن مقتل ما لا يقل عن17 مقاتلاً", "ما لا يقل عن17", 17, "at_least", "مقاتلا"),
+    ("نزح 3آلاف شخص من المخيم", "3آلاف", 3000, "exact", "شخص"),
+]
+
+
+@pytest.mark.parametrize("text,span_text,value,kind,noun", GLUED)
+def test_glued_digits(text: str, span_text: str, value: int, kind: str, noun: str) -> None:
+    spans = _nums(text)
+    assert [(s.text, s.value, s.kind, s.noun) for s in spans] == [(span_text, value, kind, noun)]
+    assert spans[0].text == text[spans[0].start:spans[0].end]
+
+
+# Digits glued to a single letter or to a code are model names, minutes, units: no count.
+GLUED_CODES = [
+    "حلقت طائرة إف16 فوق المنطقة",
+    "قالت قناة فرانس24 إن الوضع صعب",
+    "وقال المتحدث لفرانس24 إن القوات انسحبت",
+    "نشرت روسيا منظومة إس400 في القاعدة",
+    "ق50: سدد اللاعب كرة قوية",
+    "قطع المتسابق مسافة 500م سيراً",
+]
+
+
+@pytest.mark.parametrize("text", GLUED_CODES)
+def test_glued_codes_are_not_counts(text: str) -> None:
+    assert [s.text for s in _nums(text)] == []
+
+
 @pytest.mark.parametrize("text,value", [
     ("خمسة وعشرون", 25),
     ("خمسةٌ وعشرونَ", 25),

@@ -37,6 +37,8 @@ Resolution rules, all "never into the future of publication":
 
 Without a publication date, relative expressions are still returned, with dates None and
 their nominal precision.
+Digits written onto the word before or after them are read as if spaced: "الخميس22 تشرين
+الأول", "في22 تشرين الأول" (the span starts at the digits), "منذ2015", "قبل3 أيام".
 Like the number layer, a conjunction or preposition written onto the first word is left out
 of the span ("ومطلع الشهر" -> "مطلع الشهر"); an article ال stays. Leading prepositions that
 do not change the meaning (في, خلال, حتى...) are left out too; منذ, قبل, بين, من are kept.
@@ -118,6 +120,7 @@ _DAYS_DUAL = _nset("days_dual")
 L = LETTER
 S = r"[^\S\n]+"  # spaces inside one expression; never a line break
 S0 = r"[^\S\n]*"
+SG = f"(?:{S}|(?=[0-9]))"  # spaces, or none before digits written onto the word ("منذ2015", "الخميس22")
 NB = f"(?![{L}])"  # end of an Arabic word
 CJ = "(?:[وف])?"  # conjunction written onto the word
 CP = "(?:[وف]?[بل]?)"  # conjunction + preposition
@@ -182,12 +185,13 @@ _NUMW = (
     "(?:" + _alt(_CARDINALS, "", False) + f"(?:{S}" + _alt(_TEENS, "", False)
     + f"|{S}و{S0}" + _alt(_TENS, "", False) + ")?|" + _alt(list(_TENS) + list(_VAGUE_NUM), "", False) + ")"
 )
-_SINCE = f"{CJ}" + _alt(_words("since"), "", False) + S
-_LEAD = f"{CJ}" + _alt(_words("leads"), "", False) + S
-_BETWEEN = CJ + _alt(_words("range_between"), "", False) + S
-_FROM = CJ + _alt(_words("range_from"), "", False) + S
+_SINCE = f"{CJ}" + _alt(_words("since"), "", False) + SG
+_LEAD = f"{CJ}" + _alt(_words("leads"), "", False) + SG
+_BETWEEN = CJ + _alt(_words("range_between"), "", False) + SG
+_FROM = CJ + _alt(_words("range_from"), "", False) + SG
 _TO = _alt(_words("range_to"), "", False)
-_JOIN = f"(?:{S0}[-/]{S0}|{S}و{S0}|{S}{_TO}{S})"  # between the two ends of a range
+# between the two ends of a range; a و right after a digit needs no space ("3و5 آب")
+_JOIN = f"(?:{S0}[-/]{S0}|(?:{S}|(?<=[0-9]))و{S0}|{S}{_TO}{S})"
 _DAYW = CP + _alt(_words("day_word"), "", False)
 _DAYSW = CP + _alt(_words("days_dual"), "", False)
 _MONTHW = CP + _alt(_words("month_word"), "", False)
@@ -256,18 +260,18 @@ def _day(p: str) -> str:
 
 
 _RANGE = (
-    f"(?:(?P<R_tod>{_TODW}){NB}{S})?(?P<R_intro>{_BETWEEN}|{_FROM}|{_DAYSW}{S})?(?:{_DAYW}{S})?"
+    f"(?:(?P<R_tod>{_TODW}){NB}{S})?(?P<R_intro>{_BETWEEN}|{_FROM}|{_DAYSW}{SG})?(?:{_DAYW}{SG})?"
     f"(?:{_dayn('R_1')}|(?P<R_1o>{_ORD}){NB})"
     f"(?:{S0}(?:{_OF}{S})?{_monthx('R_1')}(?:{_yearslot('R_1')})?)?"
-    f"(?P<R_conn>{_JOIN})(?:{_DAYW}{S})?"
+    f"(?P<R_conn>{_JOIN})(?:{_DAYW}{SG})?"
     f"{_day('R_2')}{_day_of('R_2')}"
 )
 
 _DATE = (
     f"(?P<D_since>{_SINCE})?"
     f"(?:(?P<D_rel>{_ONE_DAY}){NB}{S0}[،,]?{S0})?"
-    f"(?:(?P<D_tod>{_TODW}){NB}{S})?(?:(?P<D_yawm>{_DAYW}){S})?"
-    f"(?:(?P<D_w>{_WD}){NB}(?:{S0}[،,]{S0}|{S0}(?P<D_lp>\\(){S0}|{S})(?:{_COINC}{S0})?)?"
+    f"(?:(?P<D_tod>{_TODW}){NB}{S})?(?:(?P<D_yawm>{_DAYW}){SG})?"
+    f"(?:(?P<D_w>{_WD}){NB}(?:{S0}[،,]{S0}|{S0}(?P<D_lp>\\(){S0}|{SG})(?:{_COINC}{S0})?)?"
     f"(?:{CP}(?P<D_ndd>{_DAY_NUM})(?P<D_sep>[/.\\-])(?P<D_ndm>{_MON_NUM})(?P=D_sep)(?P<D_ndy>{YEAR_DIGITS})"
     f"(?![/.\\-][0-9])"
     f"|{CP}(?P<D_isy>{YEAR_DIGITS})(?P<D_sep2>[/.\\-])(?P<D_ism>{_MON_NUM})(?P=D_sep2)(?P<D_isd>{_DAY_NUM})"
@@ -277,7 +281,7 @@ _DATE = (
 )
 
 _PART = (
-    f"(?P<P_since>{_SINCE})?(?P<P_part>{_PARTW}){NB}{S}"
+    f"(?P<P_since>{_SINCE})?(?P<P_part>{_PARTW}){NB}{SG}"
     f"(?:{_monthx('P_')}{_modslot('P_')}(?:{_yearslot('P_')})?"
     f"|{_mref('P_')}"
     f"|(?P<P_week>{_THE_WEEK}){NB}(?:{S}(?P<P_wmod>{_MODW}){NB})?|(?P<P_wthis>{_THIS}{S}{_THE_WEEK}){NB}"
@@ -336,7 +340,7 @@ _LASTN = (
 )
 
 _AGO = (
-    f"(?P<A_kw>{CJ}" + _alt(_words("ago"), "", False) + f"){S}(?:(?P<A_apx>{_APPROXW}){NB}{S})?"
+    f"(?P<A_kw>{CJ}" + _alt(_words("ago"), "", False) + f"){SG}(?:(?P<A_apx>{_APPROXW}){NB}{S})?"
     f"(?:(?P<A_n>[0-9]{{1,3}}|{_NUMW}){NB}{S0})?(?P<A_u>{_UNITW}){NB}"
     f"(?:{S}" + _alt(_words("few_after"), "", False) + f"{NB})?"
 )
@@ -344,7 +348,7 @@ _AGO = (
 # "خلال 18 يوما", "في خمسة أيام", "خلال يومين": a period that ends at publication (a tally's)
 _DURW = _alt(_words("duration_leads"), CJ, False)
 _DURATION = (
-    f"(?P<U_kw>{_DURW}){S}(?:ال{S0})?(?:(?P<U_n>[0-9]{{1,3}}|{_NUMW}){NB}{S0})?(?P<U_u>{_UNITW}){NB}"
+    f"(?P<U_kw>{_DURW}){SG}(?:ال{S0})?(?:(?P<U_n>[0-9]{{1,3}}|{_NUMW}){NB}{S0})?(?P<U_u>{_UNITW}){NB}"
 )
 
 # Order matters at one start position: longer constructs first.
@@ -390,11 +394,13 @@ _CORE = _trie(_CORE_V)
 _FUNC = _trie(_FUNC_V)
 _AGOW = _trie(_AGO_V)
 _GUARD = (
-    f"(?=(?:{_FUNC}{S}){{0,2}}(?:{_CORE}{NB}|[وف]?[بل]?(?:ال{S0})?[0-9])"
-    f"|{_AGOW}{S}(?:{_APPROXW}{S})?(?:ال{S0})?(?:[0-9]|{_NUMW}{NB}|{_UNITW}{NB}))"
+    f"(?=(?:{_FUNC}{SG}){{0,2}}(?:{_CORE}{NB}|[وف]?[بل]?(?:ال{S0})?[0-9])"
+    f"|{_AGOW}{SG}(?:{_APPROXW}{S})?(?:ال{S0})?(?:[0-9]|{_NUMW}{NB}|{_UNITW}{NB}))"
 )
+# An expression starts at a word start, or at digits written onto a word ("في22 تشرين").
 _MASTER = re.compile(
-    f"(?<![{L}0-9]){_GUARD}(?:" + "|".join(f"(?P<{name}>{pat})" for name, pat in _CONSTRUCTS) + ")"
+    f"(?:(?<![{L}0-9])|(?<![0-9])(?=[0-9])){_GUARD}(?:"
+    + "|".join(f"(?P<{name}>{pat})" for name, pat in _CONSTRUCTS) + ")"
 )
 
 # Where _MASTER can match at all, read off the guard: at the start of a run of letters and
@@ -1061,7 +1067,8 @@ def _starts(doc: Doc) -> list[int]:
     index = token_index(doc)  # each distinct word checked once
     starts = [toks[i].nstart for w in (*_OPENERS.intersection(index), *digit_words(doc)) for i in index[w]]
     starts.sort()
-    return [s for s in starts if s == 0 or norm[s - 1] not in run]
+    # a token opens a run of letters and digits, or is digits written onto a word ("في22")
+    return [s for s in starts if s == 0 or norm[s - 1] not in run or "0" <= norm[s] <= "9"]
 
 
 def find_dates(doc: Doc, published: dt.date | None = None) -> list[Span]:

@@ -5,7 +5,10 @@ original text, so counts quote the article exactly. A set of every inflected lex
 picks the few tokens that can start a quantity; a small grammar then reads the whole
 expression from there:
 
-* digits in any script, thousands separators, decimals (value None, attr ``amount``);
+* digits in any script, thousands separators, decimals (value None, attr ``amount``); digits
+  written onto a word with no space ("قتل45شخصاً", "مقتل3 مدنيين") are read like spaced ones
+  (the tokenizer splits digit runs from letter runs), unless the word is a single letter or a
+  code ("إف16", "فرانس24": numbers.json glued_codes);
 * number words in every gender and case, compounds ("خمسة وعشرون", "ألف ومئتان",
   "ثلاثة آلاف", "2 ألف"), with the proclitics و ف ب ل ك;
 * duals of counted nouns ("عنصرين" = 2) and "noun + واحد" ("عنصر واحد" = 1);
@@ -86,6 +89,7 @@ _LABEL_WORDS = _nset("label_words")
 _ONE_IDIOM = _nset("one_idiom_before")
 _NOUN_STOP = _nset("noun_stop")
 _NOUN_W_INITIAL = _nset("noun_w_initial")
+_GLUED_CODES = _nset("glued_codes")
 _TWO_WORDS = frozenset(w for w, (r, v) in _NUM.items() if r == "unit" and v == 2)
 
 _SINGULAR = frozenset(normalize(w) for w in _DATA["counted_nouns"]["singular"])
@@ -131,6 +135,7 @@ _MONTH_AFTER = re.compile(rf"\s*(?:{_MONTHS})(?![{_L}])")
 _MONTH_BEFORE = re.compile(rf"(?<![{_L}])(?:{_MONTHS})[\s,،]*$")
 _CLOSE_PAREN = re.compile(r"\s*\)")
 _LETTER_RUN_END = re.compile(f"[{_L}]+$")
+_LETTER_RUN = re.compile(f"[{_L}]+")
 _IS_LETTER = re.compile(f"[{_L}]")
 _DIGIT_CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "ال", "وال", "فال", "بال", "كال", "لل", "وب", "ول",
                             "فب", "فل", "وبال", "ولل", "فلل", "فبال"})
@@ -230,8 +235,20 @@ def _is_digits(word: str) -> bool:
     return "0" <= word[:1] <= "9"
 
 
+@lru_cache(maxsize=1 << 12)
+def _glued_word_ok(word: str) -> bool:
+    """Whether digits written onto this Arabic word (before or after it) can still be a count:
+    any word of two letters or more ("قتل45", "45شخصاً", "مقتل3") but a single letter ("ق50",
+    "2018م") or a code ("إف16", "لفرانس24"; numbers.json glued_codes)."""
+    if len(word) < 2:
+        return word == "و"  # "1966و1968"
+    # و ف ب ل ك may be written on a code ("لفرانس24"), the article is not: "10آلاف" is not ال + إف
+    return not any(stem in _GLUED_CODES for p, stem in proclitic_splits(word) if "ال" not in p)
+
+
 def _digits_ok(norm: str, s: int, e: int) -> bool:
-    """Digits glued to Latin letters, slashes, colons or hyphenated words are codes, not counts."""
+    """Digits glued to Latin letters, slashes, colons or hyphenated words are codes, not counts;
+    digits glued to an Arabic word are read unless the word is a code (_glued_word_ok)."""
     if s > 0:
         c = norm[s - 1]
         if _LATIN_ETC.match(c) or c in "/:":
@@ -239,15 +256,19 @@ def _digits_ok(norm: str, s: int, e: int) -> bool:
         if c == "-" and s >= 2 and (norm[s - 2].isalpha()):
             return False
         if _IS_LETTER.match(c):
-            # only proclitics may be glued on ("و2012", "الـ40"); the window is wider than any
-            # proclitic, so a run that fits in it starts at a word boundary
-            m = _LETTER_RUN_END.search(norm, max(0, s - 8), s)
-            if m is None or m.group() not in _DIGIT_CLITICS:
+            # the window is wider than any proclitic or code: a run filling it is a long word
+            m = _LETTER_RUN_END.search(norm, max(0, s - 12), s)
+            if m is not None and m.group() not in _DIGIT_CLITICS and not (
+                    m.start() == s - 12 or _glued_word_ok(m.group())):
                 return False
     if e < len(norm):
         c = norm[e]
-        if _LATIN_ETC.match(c) or _IS_LETTER.match(c):
+        if _LATIN_ETC.match(c):
             return False
+        if _IS_LETTER.match(c):
+            m = _LETTER_RUN.match(norm, e, e + 12)
+            if m is not None and m.end() < e + 12 and not _glued_word_ok(m.group()):
+                return False
         nxt = norm[e + 1:e + 2]
         if c in "/:" and nxt.isdigit():
             return False
