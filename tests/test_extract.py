@@ -213,3 +213,8 @@ def test_his_death_is_one() -> None:
     e = one("استهدفت طائرة مسيرة للتحالف الدولي يوم الأحد منزلاً في مدينة خان شيخون بريف إدلب، "
             "ما أدى إلى مقتله على الفور.")
     assert e["fatalities"] == 1
+
+
+def test_a_second_figure_takes_its_own_role_noun() -> None:
+    e = one("أسفر القصف على بلدة كفرنبل في ريف إدلب يوم الاثنين عن مقتل 3 مدنيين و5 جرحى.")
+    assert (e["fatalities"], e["injured"]) == (3, 5)

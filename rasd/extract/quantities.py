@@ -76,16 +76,18 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
             if ti >= 1 and _peeled(toks[ti - 1]) & _SUBSET or ti >= 2 and _peeled(toks[ti - 2]) & _SUBSET:
                 continue
             role = None
+            reused = False  # the cue before already counted an earlier figure ("مقتل 3 مدنيين و3 جرحى")
             # cue before: "مقتل خمسة" / "اعتقال ما لا يقل عن 20"
             for ci, cj, r in reversed(unit_roles):
                 if cj <= ti and ti - cj <= _CUE_WINDOW:
                     role = r
+                    reused = ci in used_cues
                     used_cues.add(ci)
                     break
             # the counted noun is the role: "ثلاثة قتلى", "71 اعتقالا", "قتيلين"
             for ci, _cj, r in unit_roles:
                 if ti <= ci <= tj:
-                    if role is None or ci < tj:
+                    if role is None or ci < tj or reused:
                         role = r
                     used_cues.add(ci)
                     break
