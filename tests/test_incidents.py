@@ -342,3 +342,10 @@ def test_a_headline_trailing_off_is_skipped() -> None:
                    "وتواصل القصف على بلدات الغوطة صباح اليوم.")
     assert ("incident", 400) not in {(r["report_kind"], r["fatalities"]) for r in recs}
     assert ("incident", 46) in {(r["report_kind"], r["fatalities"]) for r in recs}
+
+
+def test_subjected_to_an_attack_is_not_a_purpose() -> None:
+    """"تعرض حاجز لقواته لاستهداف قام به خلايا داعش": the checkpoint was attacked."""
+    recs = records("أعلنت قوى الأمن الداخلي يوم الثلاثاء تعرض حاجز لقواتها في مدينة الرقة لاستهداف قام به "
+                   "خلايا تنظيم داعش، ما أدى إلى مقتل عنصرين.")
+    assert len(recs) == 1 and recs[0]["fatalities"] == 2

@@ -52,8 +52,11 @@ def test_different_governorates_or_days_stay_apart():
 
 
 def test_disjoint_actors_stay_apart():
+    """Other groups on another day are another incident; on the same day and governorate they only
+    weigh against (outlets name the forces differently)."""
     other = [{"key": "sdf", "name": "SDF", "side": 1, "role": "primary"}]
-    assert pair_score(rec("a"), rec("b", actors=other)) is None
+    assert pair_score(rec("a"), rec("b", actors=other, event_date="2025-05-18")) is None
+    assert pair_score(rec("a"), rec("b", actors=other)) < pair_score(rec("a"), rec("b"))
 
 
 def test_no_chaining_through_a_vague_mention():
@@ -105,3 +108,15 @@ def test_tallies_over_different_periods_stay_apart():
     month = dict(report_kind="aggregate", date_end="2025-05-31", time_precision=3)
     assert pair_score(rec("a", event_date="2025-05-01", **month), rec("b", event_date="2025-05-03", **month)) is not None
 
+
+
+def test_outlets_that_disagree_on_wording_still_link() -> None:
+    """A riot for one outlet is a protest for another; the army for one is the police for another."""
+    riot = rec("a", event_type="Riots", sub_event_type="Violent demonstration", actors=[])
+    protest = rec("b", event_type="Protests", sub_event_type="Peaceful protest", actors=[])
+    (e,) = link([riot, protest])
+    assert e["sub_event_type"] == "Violent demonstration"  # the type that says most of what happened
+    army = [{"key": "sy-military", "name": "Army", "side": 1, "role": "primary"}]
+    police = [{"key": "sy-police", "name": "Police", "side": 1, "role": "primary"}]
+    assert pair_score(rec("a", actors=army), rec("b", actors=police)) is not None  # same day and governorate
+    assert pair_score(rec("a", actors=army), rec("b", actors=police, event_date="2025-05-18")) is None

@@ -222,6 +222,8 @@ def _assign_cues(units: list[Unit], hits: dict[str, list[tuple[int, int]]]) -> N
 
 _EFFECT_CLASSES = frozenset({"explosion", "kill", "injure"})  # what an act did, not the act
 _DESCRIPTIVE_PRESENT = frozenset({"attack", "raid", "arrest", "control", "shelling", "airstrike", "kill"})
+_SUBJECTED = frozenset({"تعرض", "تعرضت", "يتعرض", "تتعرض", "تعرضوا", "تعرضه", "تعرضها", "تعرضهم"})
+_SUBJECTED_REACH = 5  # words between "تعرض" and the "ل" of what was done to it
 _RESULT_VERBS = frozenset({"ادي", "ادت", "يؤدي", "اسفر", "اسفرت", "تسبب", "تسببت", "افضي", "افضت", "جاء"})
 
 
@@ -286,6 +288,8 @@ def _purpose(doc: Doc, tn: int) -> bool:
     if not prefix.replace("و", "").replace("ف", "").startswith("ل"):
         return False
     prev = doc.tokens[tok_i - 1].norm if tok_i > 0 else ""
+    if any(t.norm.lstrip("ول") in _SUBJECTED for t in doc.tokens[max(0, tok_i - _SUBJECTED_REACH):tok_i]):
+        return False  # "تعرض حاجز لقواته لاستهداف": was subjected to an attack, not in order to attack
     return prev not in _RESULT_VERBS and not prev.startswith("ما")
 
 

@@ -29,6 +29,7 @@ COMPATIBLE = {
     frozenset({"Battles", "Strategic developments"}),  # a raid told as arrests by one outlet
     frozenset({"Battles", "Violence against civilians"}),
     frozenset({"Battles", "Explosions/Remote violence"}),
+    frozenset({"Riots", "Protests"}),  # one outlet's riot is another's protest
 }
 LINK_THRESHOLD = 3.0
 
@@ -116,9 +117,11 @@ def key_score(a: Key, b: Key) -> float | None:
         return None
     if a.actors and b.actors:
         shared = len(a.actors & b.actors)
-        if not shared:
-            return None
-        score += 1.0 * shared
+        if not shared and not (a.day is not None and a.day == b.day and a.admin1 and a.admin1 == b.admin1):
+            return None  # other groups on another day or in an unknown place: another incident
+        # outlets name different groups for one fight (the army vs the security forces): on the same
+        # day in the same governorate that weighs against, it does not rule out
+        score += 1.0 * shared if shared else -1.0
     if a.admin1 and a.admin1 == b.admin1:
         score += 1.0
     d = _km(a, b)
@@ -274,6 +277,14 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
     return [[ms[i] for i in sorted(group)] for group in members.values()]
 
 
+def _type_rank(event_type: str) -> int:
+    """Where a type stands in the merge order (data/types.json): the fighting before its shelling."""
+    from rasd.extract.events_types import types
+
+    order = types()["merge_order"]
+    return order.index(event_type) if event_type in order else len(order)
+
+
 def _specificity(m: dict) -> tuple:
     return (m.get("time_precision") or 9) * -1, -(m.get("geo_precision") or 9), m["confidence"]
 
@@ -291,6 +302,9 @@ def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
     geo_best = min(group, key=lambda m: (m.get("geo_precision") or 9, -m["confidence"]))
     for f in ("admin1", "admin2", "admin3", "location", "location_ar", "latitude", "longitude", "geo_precision"):
         e[f] = geo_best.get(f)
+    ranked = min(group, key=lambda m: (_type_rank(m["event_type"]), -m["confidence"], m["id"]))
+    for f in ("disorder_type", "event_type", "sub_event_type"):
+        e[f] = ranked.get(f)
     e["sources"] = sorted({s["article_id"]: s for m in group for s in m["sources"]}.values(),
                           key=lambda s: s["article_id"])
     # one side per actor: the side most sources give it, the more confident source breaking ties
