@@ -54,6 +54,7 @@ class Key(NamedTuple):
     arrested: int | None
     fatalities: int | None
     end: int | None  # proleptic ordinal of date_end: a tally is its period, so its last day matters
+    pub: int | None  # ordinal of its earliest source's publication: nothing reported can come after it
 
 
 _GENERIC_ACTORS = frozenset({"civilians", "unidentified"})
@@ -69,7 +70,16 @@ def key_of(m: dict) -> Key:
                TOLERANCE_DAYS.get(m.get("time_precision") or 3, 31), m["event_type"], m["sub_event_type"],
                frozenset(x["key"] for x in m["actors"]) - _GENERIC_ACTORS, lat, lon, rlat, math.cos(rlat),
                m.get("geo_precision") or 3, m.get("arrested"), m.get("fatalities"),
-               dt.date.fromisoformat(m["date_end"]).toordinal() if m.get("date_end") else None)
+               dt.date.fromisoformat(m["date_end"]).toordinal() if m.get("date_end") else None,
+               _first_pub(m))
+
+
+def _first_pub(m: dict) -> int | None:
+    pubs = [s.get("published") for s in m.get("sources") or [] if s.get("published")]
+    try:
+        return min(dt.date.fromisoformat(p[:10]).toordinal() for p in pubs) if pubs else None
+    except ValueError:
+        return None  # a publication date the store could not read says nothing
 
 
 def _km(a: Key, b: Key) -> float | None:
@@ -78,6 +88,14 @@ def _km(a: Key, b: Key) -> float | None:
     dl = math.radians(b.lon - a.lon)
     h = math.sin((b.rlat - a.rlat) / 2) ** 2 + a.coslat * b.coslat * math.sin(dl / 2) ** 2
     return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+_REPORT_SLACK = 1  # days: a report dated the day before its event is a time-zone slip, not a prophecy
+
+
+def _reported_before(a: Key, b: Key) -> bool:
+    """a's article came out before b's event happened (more than a day before its first day)."""
+    return a.pub is not None and b.day is not None and a.pub < b.day - _REPORT_SLACK
 
 
 def _other_period(a: Key, b: Key) -> bool:
@@ -103,6 +121,8 @@ def key_score(a: Key, b: Key) -> float | None:
         return None
     if not a.articles.isdisjoint(b.articles):
         return None  # two incidents of one article were already told apart by segmentation
+    if _reported_before(a, b) or _reported_before(b, a):
+        return None  # an article published before an event happened does not report it
     score = 0.0
     if a.day is not None and b.day is not None:
         gap = abs(a.day - b.day)
