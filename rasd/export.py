@@ -15,9 +15,13 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, BinaryIO, TextIO
 
 from rasd.extract.actors import registry_entry
+from rasd.extract.lexicon import data_path
+from rasd.geo.gazetteer import ADMIN1
 
 FIELDS = [
     "id", "report_kind", "event_date", "date_end", "time_precision", "disorder_type", "event_type",
@@ -108,9 +112,33 @@ ACLED_FIELDS = [
     "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude", "longitude",
     "geo_precision", "source", "source_scale", "notes", "fatalities", "tags", "timestamp",
 ]
-# ISO 3166 numeric codes of the countries an event near the border may be placed in.
-_ISO = {"Syria": 760, "Lebanon": 422, "Iraq": 368, "Turkey": 792, "Jordan": 400, "Israel": 376,
-        "Palestine": 275}
+HOME = "Syria"  # the country Rasd is built for: a record without a country is placed there
+UNKNOWN_ISO3 = "XXX"  # event_id_cnty prefix of a country missing from data/countries.csv
+_HOME_SUFFIX = f"({HOME})"  # ACLED's generic actors name where they act: "Civilians (Syria)"
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    """One row of `rasd/data/countries.csv`: ISO 3166 codes and ACLED's region of a country."""
+
+    name: str
+    iso3: str  # alpha-3, the prefix of ACLED's event_id_cnty
+    iso: int  # numeric, ACLED's iso column
+    region: str  # ACLED's region name
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, Country]:
+    """Country metadata by English name (as the record's `country` spells it), read once."""
+    with data_path("countries.csv").open(encoding="utf-8", newline="") as f:
+        return {r["country"]: Country(r["country"], r["iso3"], int(r["iso"]), r["region"])
+                for r in csv.DictReader(f)}
+
+
+def country_of(e: dict[str, Any]) -> str:
+    return str(e.get("country") or HOME)
+
+
 _CIVILIAN_TARGETING_TYPES = {"Violence against civilians", "Explosions/Remote violence"}
 _CIVILIANS_INTER = 7
 
@@ -126,13 +154,20 @@ def _inter(actor: dict[str, Any]) -> int | None:
     return int(code) or None
 
 
-def _actor_name(actor: dict[str, Any]) -> str:
+def _actor_name(actor: dict[str, Any], country: str = HOME) -> str:
+    """The actor's name; ACLED's generic actors ("Civilians (Syria)", "Unidentified Armed Group
+    (Syria)", "Islamic State (Syria)") name the country where they act, so abroad they take the
+    event's country: "Civilians (Yemen)". Named states and groups keep their names."""
     if actor.get("name"):
-        return str(actor["name"])
-    try:
-        return str(registry_entry(actor["key"])["name"])
-    except KeyError:
-        return str(actor.get("key") or "")
+        name = str(actor["name"])
+    else:
+        try:
+            name = str(registry_entry(actor["key"])["name"])
+        except KeyError:
+            name = str(actor.get("key") or "")
+    if country != HOME and name.endswith(_HOME_SUFFIX):
+        name = f"{name[:-len(_HOME_SUFFIX)]}({country})"
+    return name
 
 
 def _side(actors: list[dict[str, Any]], side: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -179,17 +214,55 @@ def _blank(x: Any) -> Any:
     return "" if x is None else x
 
 
+_PLACE_FIELDS = ("admin1", "admin2", "admin3", "location", "latitude", "longitude", "geo_precision")
+
+
+@lru_cache(maxsize=1)
+def _syrian_admin_names() -> frozenset[str]:
+    """Every governorate, district and subdistrict name of the gazetteer's Syrian places."""
+    from rasd.geo.gazetteer import get_gazetteer
+
+    names = set(ADMIN1)
+    for p in get_gazetteer().places:
+        if not p.is_foreign:
+            names.update(a for a in (p.admin1, p.admin2, p.admin3) if a)
+    return frozenset(names)
+
+
+def _place(e: dict[str, Any], country: str) -> dict[str, Any]:
+    """admin1-3, location, coordinates and geo_precision as ACLED writes them.
+
+    An event abroad has no Syrian admin fields (EVENTS.md: none at all); if a record abroad still
+    carries one (an analyst's correction of the country, a hand-made record), its place fields
+    describe a Syrian place, not where the event was, and are left empty rather than exported
+    under the other country."""
+    if country != HOME and any(e.get(f) in _syrian_admin_names() for f in ("admin1", "admin2", "admin3")):
+        return dict.fromkeys(_PLACE_FIELDS, "")
+    return {
+        "admin1": _blank(e.get("admin1")),
+        "admin2": _blank(e.get("admin2")),
+        "admin3": _blank(e.get("admin3")),
+        "location": _blank(e.get("location")),
+        "latitude": _coord(e.get("latitude")),
+        "longitude": _coord(e.get("longitude")),
+        "geo_precision": _blank(e.get("geo_precision")),
+    }
+
+
 def acled_row(e: dict[str, Any]) -> dict[str, Any]:
     """One event in ACLED's columns (without event_id_cnty, which needs the whole export); see `write_acled_csv`."""
     actors = e.get("actors") or []
+    country = country_of(e)
+    meta = countries().get(country)
     lead1, assoc1 = _side(actors, 1)
     lead2, assoc2 = _side(actors, 2)
     inter1 = _inter(lead1) if lead1 else None
     inter2 = _inter(lead2) if lead2 else None
 
     def assoc(lead: dict[str, Any] | None, others: list[dict[str, Any]]) -> str:
-        names = [_actor_name(a) for a in others]
-        return "; ".join(dict.fromkeys(n for n in names if n and (lead is None or n != _actor_name(lead))))
+        names = [_actor_name(a, country) for a in others]
+        lead_name = _actor_name(lead, country) if lead is not None else None
+        return "; ".join(dict.fromkeys(n for n in names if n and n != lead_name))
 
     # ACLED: civilians were the main or only target, so a primary side-2 actor, not an associated one
     # (an IED aimed at an army patrol that also hurt passers-by is not civilian targeting)
@@ -210,25 +283,19 @@ def acled_row(e: dict[str, Any]) -> dict[str, Any]:
         "disorder_type": _blank(e.get("disorder_type")),
         "event_type": _blank(e.get("event_type")),
         "sub_event_type": _blank(e.get("sub_event_type")),
-        "actor1": _actor_name(lead1) if lead1 else "",
+        "actor1": _actor_name(lead1, country) if lead1 else "",
         "assoc_actor_1": assoc(lead1, assoc1),
         "inter1": _blank(inter1),
-        "actor2": _actor_name(lead2) if lead2 else "",
+        "actor2": _actor_name(lead2, country) if lead2 else "",
         "assoc_actor_2": assoc(lead2, assoc2),
         "inter2": _blank(inter2),
         "interaction": _blank(_interaction(inter1, inter2)),
         "civilian_targeting": "Civilian targeting"
         if civilians_hit and e.get("event_type") in _CIVILIAN_TARGETING_TYPES else "",
-        "iso": _blank(_ISO.get(e.get("country") or "")),
-        "region": "Middle East" if e.get("country") in _ISO else "",
-        "country": _blank(e.get("country")),
-        "admin1": _blank(e.get("admin1")),
-        "admin2": _blank(e.get("admin2")),
-        "admin3": _blank(e.get("admin3")),
-        "location": _blank(e.get("location")),
-        "latitude": _coord(e.get("latitude")),
-        "longitude": _coord(e.get("longitude")),
-        "geo_precision": _blank(e.get("geo_precision")),
+        "iso": meta.iso if meta else "",
+        "region": meta.region if meta else "",
+        "country": country,
+        **_place(e, country),
         "source": "; ".join(dict.fromkeys(x for x in (s.get("outlet") or s.get("article_id") for s in sources) if x)),
         "source_scale": "Other",
         "notes": _blank(e.get("notes")),
@@ -243,9 +310,10 @@ def write_acled_csv(events: Iterable[dict[str, Any]], out: TextIO) -> int:
 
     Mapping from the event record (EVENTS.md):
 
-    - event_id_cnty: "SYR" + the first 12 hex digits of the event id's hash part as a decimal number
-      (stable across runs; a hash of the id when it has no hex part). Every row gets its own: a
-      clash within one export takes the next free number, in input order.
+    - event_id_cnty: the country's ISO alpha-3 code ("SYR" in Syria) + the first 12 hex digits of
+      the event id's hash part as a decimal number (stable across runs; a hash of the id when it has
+      no hex part). Every row gets its own: a clash within one export and country takes the next
+      free number, in input order.
     - event_date: ISO YYYY-MM-DD (some ACLED products write "17 May 2025"; ISO sorts and parses
       everywhere); empty with `year` when the date is unknown. year: from event_date.
     - actor1 / actor2: name of the first primary actor of side 1 / 2 (else the side's first actor);
@@ -255,7 +323,14 @@ def write_acled_csv(events: Iterable[dict[str, Any]], out: TextIO) -> int:
     - civilian_targeting: "Civilian targeting" when civilians (key civilians or inter 7) are a primary
       side-2 actor of a Violence against civilians or Explosions/Remote violence event, else empty.
       Associated civilians do not count: ACLED flags events where civilians were the main or only target.
-    - iso 760, region "Middle East" for Syria (ISO numeric codes for the neighbours too).
+    - iso, region, the event_id_cnty prefix: the event's own country's ISO 3166 numeric code, ACLED
+      region and ISO alpha-3 code, from `rasd/data/countries.csv` (Syria: 760, "Middle East", SYR;
+      an air strike in Yemen: 887, "Middle East", YEM). A country missing from that file gets an
+      empty iso and region and the prefix XXX; a record without a country is in Syria.
+    - Abroad: a Syrian governorate, district or subdistrict on a record abroad empties all its
+      place fields (admin1-3, location, coordinates, geo_precision);
+      generic actors named after Syria take the event's country ("Civilians (Syria)" in Yemen is
+      "Civilians (Yemen)").
     - latitude / longitude: 4 decimals. time_precision, geo_precision, admin1-3, location, notes: as is.
     - source: the sources' outlets (an article id where the outlet is unknown), "; "-joined, no repeats.
       source_scale: "Other" - the record has no basis for ACLED's National/Regional/... scale.
@@ -266,14 +341,16 @@ def write_acled_csv(events: Iterable[dict[str, Any]], out: TextIO) -> int:
     """
     writer = csv.DictWriter(out, fieldnames=ACLED_FIELDS)
     writer.writeheader()
-    used: set[int] = set()
+    used: set[tuple[str, int]] = set()
     n = 0
     for e in events:
+        meta = countries().get(country_of(e))
+        prefix = meta.iso3 if meta else UNKNOWN_ISO3
         num = _event_number(str(e.get("id") or n))
-        while num in used:
+        while (prefix, num) in used:
             num += 1
-        used.add(num)
-        writer.writerow({"event_id_cnty": f"SYR{num}", **acled_row(e)})
+        used.add((prefix, num))
+        writer.writerow({"event_id_cnty": f"{prefix}{num}", **acled_row(e)})
         n += 1
     return n
 

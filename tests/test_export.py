@@ -247,3 +247,78 @@ def test_writers_registry():
         else:
             out = io.StringIO()
             assert write([rec("a")], out) == 1 and out.getvalue()
+
+
+# --- countries: every event in its own country -------------------------------------------------
+
+def test_acled_event_abroad_is_its_own_country():
+    e = rec("a", id="rasd-00000000002a", country="Yemen", admin1=None, location="Sanaa", location_ar="صنعاء",
+            latitude=15.35, longitude=44.21, actors=[
+                actor("unidentified", 1, name="Unidentified Armed Group (Syria)"),
+                actor("civilians", 2, name="Civilians (Syria)"),
+                actor("isis", 2, "associated", "Islamic State (Syria)")])
+    (row,) = acled_rows([e])[1]
+    assert row["event_id_cnty"] == "YEM42"
+    assert (row["iso"], row["region"], row["country"]) == ("887", "Middle East", "Yemen")
+    assert row["actor1"] == "Unidentified Armed Group (Yemen)"
+    assert row["actor2"] == "Civilians (Yemen)" and row["assoc_actor_2"] == "Islamic State (Yemen)"
+    assert (row["admin1"], row["location"], row["latitude"]) == ("", "Sanaa", "15.3500")
+
+
+@pytest.mark.parametrize("country, prefix, iso, region", [
+    ("Syria", "SYR", "760", "Middle East"),
+    ("Lebanon", "LBN", "422", "Middle East"),
+    ("Palestine", "PSE", "275", "Middle East"),
+    ("Egypt", "EGY", "818", "Northern Africa"),
+    ("Libya", "LBY", "434", "Northern Africa"),
+    ("Russia", "RUS", "643", "Europe"),
+    ("Atlantis", "XXX", "", ""),  # not in rasd/data/countries.csv: no code is made up
+])
+def test_acled_iso_region_and_id_prefix_from_the_country_table(country, prefix, iso, region):
+    (row,) = acled_rows([rec("a", id="rasd-000000000007", country=country, admin1=None)])[1]
+    assert (row["event_id_cnty"], row["iso"], row["region"], row["country"]) == (prefix + "7", iso, region, country)
+
+
+def test_acled_record_without_country_is_in_syria():
+    (row,) = acled_rows([rec("a", id="rasd-000000000007", country=None)])[1]
+    assert (row["event_id_cnty"], row["iso"], row["country"]) == ("SYR7", "760", "Syria")
+
+
+def test_acled_state_actors_keep_their_names_abroad():
+    e = rec("a", country="Lebanon", admin1=None, actors=[
+        actor("sy-regime", 1, name="Military Forces of Syria (2000-2024)"),
+        actor("hezbollah", 2, name="Hezbollah")])
+    (row,) = acled_rows([e])[1]
+    assert (row["actor1"], row["actor2"]) == ("Military Forces of Syria (2000-2024)", "Hezbollah")
+    (home,) = acled_rows([rec("b", actors=[actor("civilians", 2, name="Civilians (Syria)")])])[1]
+    assert home["actor2"] == "Civilians (Syria)"  # at home the name stays as the registry has it
+
+
+def test_acled_event_abroad_never_exports_a_syrian_place():
+    # a record corrected to another country but still carrying its Syrian place
+    e = rec("a", country="Turkey", admin1="Aleppo", admin2="Afrin", location="Afrin", latitude=36.51, longitude=36.87)
+    (row,) = acled_rows([e])[1]
+    assert all(row[f] == "" for f in ("admin1", "admin2", "admin3", "location", "latitude", "longitude",
+                                      "geo_precision"))
+    assert row["event_id_cnty"].startswith("TUR") and row["iso"] == "792"
+
+
+def test_acled_ids_are_unique_within_each_country():
+    events = [rec("a", id="rasd-000000000007"), rec("b", id="rasd-000000000007", country="Iraq", admin1=None),
+              rec("c", id="rasd-000000000007", country="Iraq", admin1=None)]
+    assert [r["event_id_cnty"] for r in acled_rows(events)[1]] == ["SYR7", "IRQ7", "IRQ8"]
+
+
+def test_country_table_covers_every_country_the_gazetteer_knows():
+    from rasd.export import countries
+    from rasd.geo.gazetteer import get_gazetteer
+
+    table = countries()
+    acled_regions = {"Western Africa", "Middle Africa", "Eastern Africa", "Southern Africa", "Northern Africa",
+                     "South Asia", "Southeast Asia", "Middle East", "Europe", "Caucasus and Central Asia",
+                     "Central America", "South America", "Caribbean", "East Asia", "North America", "Oceania",
+                     "Antarctica"}
+    assert {p.country for p in get_gazetteer().places} <= set(table)
+    assert all(len(c.iso3) == 3 and c.iso3.isupper() and 0 < c.iso < 1000 and c.region in acled_regions
+               for c in table.values())
+    assert len({c.iso3 for c in table.values()}) == len({c.iso for c in table.values()}) == len(table)

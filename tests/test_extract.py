@@ -218,3 +218,9 @@ def test_his_death_is_one() -> None:
 def test_a_second_figure_takes_its_own_role_noun() -> None:
     e = one("أسفر القصف على بلدة كفرنبل في ريف إدلب يوم الاثنين عن مقتل 3 مدنيين و5 جرحى.")
     assert (e["fatalities"], e["injured"]) == (3, 5)
+
+
+def test_abroad_the_police_are_that_countrys_and_the_place_is_kept() -> None:
+    evs = events("اعتقلت الشرطة يوم الاثنين خمسة أشخاص في مدينة الحديدة غرب اليمن.")
+    assert len(evs) == 1 and evs[0]["country"] == "Yemen" and evs[0]["admin1"] is None
+    assert not any("Syria" in a["name"] and a["key"] not in ("civilians", "unidentified") for a in evs[0]["actors"])

@@ -190,7 +190,20 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims, two_armed,
                                         state_first)
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
+    # the places of the clause that dates the incident first: its own act, not the scene-setting
+    own = [u for u in inc.units if date_span is not None and u.start <= date_span.start < u.end]
+    where = inc.units
+    if inc.kind == "aggregate" and any(u.places for u in inc.scope_units()):
+        where = inc.scope_units()  # a tally is where it counts, not where it is commented on
+    places = [p for u in own for p in u.places] + [p for u in where if u not in own for p in u.places]
+    if not places and inc.kind == "aggregate" and inc.scope is not None:
+        # "ارتفعت الحصيلة منذ الجمعة إلى 61": a toll of the area the article is about
+        places = [p for u in inc.scope.units for p in u.places]
+    geo = resolve(doc, places) if places else None
+    country = getattr(geo, "country", None) or "Syria"
     held = any(c.civilians for c in counts if c.role == "arrested")
+    if country != "Syria":
+        ms = [m for m in ms if not _syrian_by_a_common_word(m)]
     actors = sides.assign(sides.relevant(ms, sub), sub, civilian_victims, victims, held)
     if inc.kind == "aggregate" and civilian_victims and not any(a["key"] == "civilians" for a in actors):
         # "قتل 17 مدنياً منذ الثلاثاء": a tally of civilian dead counts civilians, whatever the fighting
@@ -210,17 +223,6 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     if all(t.get("instrument") for t in trig) and not any(q[k] for k in ("fatalities", "injured")):
         inc.dropped = "only weapons named (صواريخ، الطيران الحربي), no act and no toll"
         return None  # "صواريخ ترامب يجب أن تستهدف الإرهابيين": talk about weapons
-    # the places of the clause that dates the incident first: its own act, not the scene-setting
-    own = [u for u in inc.units if date_span is not None and u.start <= date_span.start < u.end]
-    where = inc.units
-    if inc.kind == "aggregate" and any(u.places for u in inc.scope_units()):
-        where = inc.scope_units()  # a tally is where it counts, not where it is commented on
-    places = [p for u in own for p in u.places] + [p for u in where if u not in own for p in u.places]
-    if not places and inc.kind == "aggregate" and inc.scope is not None:
-        # "ارتفعت الحصيلة منذ الجمعة إلى 61": a toll of the area the article is about
-        places = [p for u in inc.scope.units for p in u.places]
-    geo = resolve(doc, places) if places else None
-    country = getattr(geo, "country", None) or "Syria"
     syria_span = _syria_itself(doc, inc)
     if inc.kind == "incident" and (geo is None or (geo.country == "Syria" and not geo.admin1)) \
             and syria_span is None:
@@ -282,6 +284,12 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
 
 def _apply_geo(rec: dict, geo: Any, inc: Incident, ev: list, aid: str) -> None:
     if rec["country"] != "Syria":
+        # abroad: the place and its point, never a Syrian governorate ("بلدة عرسال اللبنانية")
+        if getattr(geo, "location", None) is not None:
+            for f in ("location", "location_ar", "latitude", "longitude", "geo_precision"):
+                rec[f] = getattr(geo, f, None)
+            for sp in getattr(geo, "evidence", None) or []:
+                ev.append(_evidence(aid, "location", sp))
         return
     if inc.kind == "aggregate" and (len(inc.scope_admin1s()) > 1 or inc.units[0].has("scope_cues")
                                     or not (inc.units[0].places or inc.scope is not None)):
@@ -338,6 +346,18 @@ def _military_site(doc: Doc, inc: Incident, day: Any) -> str | None:
             if near and (kinds & {"airport", "base"} or p.get("head_kind") in ("airport", "base")):
                 return resolve_key(_types()["state_army"], day)
     return None
+
+
+_SYRIAN_WORD = ("سوري", "سورية", "السوري", "السورية", "دمشق")
+
+
+def _syrian_by_a_common_word(m: sides.ActorMention) -> bool:
+    """Abroad, "الشرطة" or "قوات الأمن" are that country's, not Syria's: a Syrian key matched
+    through a word that does not say Syria is dropped ("الجيش السوري" keeps its key)."""
+    if m.key in ("civilians", "unidentified"):
+        return False
+    name = registry_entry(m.key).get("name", "")
+    return "Syria" in name and not any(w in m.span.text for w in _SYRIAN_WORD)
 
 
 def _syria_itself(doc: Doc, inc: Incident) -> Span | None:

@@ -11,6 +11,15 @@ the article name, then population), and the most specific well-supported one win
 
 A name that stays ambiguous between governorates is never guessed: the result then says less
 (the governorate when all readings share it, else no governorate at all).
+
+Each incident has its own country, and one abroad never falls back to a Syrian place:
+  - a place abroad named as the scene wins over Syrian places that only say where people came
+    from or went, a dateline or a description ("قادمين من حمص في مدينة بعلبك");
+  - a name found in Syria and abroad (الحديدة, صعدة) follows the countries named as the scene
+    ("في اليمن"), the incident's then the article's, before the countries of every place named;
+  - an anaphor stands where its referent is: "جنوب المحافظة" after "محافظة صعدة" is in Yemen;
+  - a small Syrian namesake inside a place abroad ("السلمية في مدينة غزة"), or standing bare
+    beside a town abroad in the one country named as the scene, is a place abroad.
 """
 
 from __future__ import annotations
@@ -56,6 +65,8 @@ NEAR_KM = 60  # a reading this close to another place named ...
 NEAR_RATIO = 3  # ... and this many times closer than the next governorate's reading wins
 DECISIVE_RATIO = 5  # population rank must beat the next governorate's by this much
 DECISIVE_MIN = 10000
+# Kinds of small places: a common word or a namesake abroad often stands for one of them.
+_MINOR = frozenset({"town", "village", "neighbourhood"})
 
 
 @dataclass
@@ -115,14 +126,33 @@ class _Resolver:
         self.memo: dict[int, _R] = {}
         self.local_votes = self._votes(mentions)
         self.doc_votes = self._votes(self.layer)
-        self.local_countries = self._country_votes(mentions)
-        self.doc_countries = self._country_votes(self.layer)
+        # the countries named as such ("في اليمن", "جنوب سوريا") first, then every place's country
+        self.country_votes = (self._country_votes(mentions, True), self._country_votes(self.layer, True),
+                              self._country_votes(mentions), self._country_votes(self.layer))
+
+    def named_abroad(self) -> str | None:
+        """The one country other than Syria named as the scene around the incident (its own
+        mentions first, then the article's), if Syria is not named there as well."""
+        for votes in self.country_votes[:2]:
+            if not votes:
+                continue
+            top = max(votes.values())
+            best = [k for k, v in votes.items() if v == top]
+            if len(best) == 1 and best[0] != "Syria" and not votes.get("Syria"):
+                return best[0]
+            return None
+        return None
 
     @staticmethod
-    def _country_votes(spans: list[Span]) -> dict[str, int]:
+    def _country_votes(spans: list[Span], named: bool = False) -> dict[str, int]:
+        """Mentions by country, of the spans that can only be in one. `named`: only countries
+        named as the scene, not as an origin, a destination or a dateline ("من لبنان")."""
         votes: dict[str, int] = {}
         for s in spans:
-            cs = {c.country for c in s.get("candidates") or []}
+            cands = s.get("candidates") or []
+            if named and (not cands or any(c.kind != "country" for c in cands) or _penalised(s)):
+                continue
+            cs = {c.country for c in cands}
             if len(cs) == 1:
                 k = cs.pop()
                 votes[k] = votes.get(k, 0) + 1
@@ -153,6 +183,10 @@ class _Resolver:
         return r
 
     def _resolve(self, m: Span, depth: int) -> _R:
+        if m.get("anaphor") and depth < 6:
+            abroad = self._abroad_referent(m, depth)
+            if abroad is not None:
+                return abroad
         cands: list[Place] = list(m.get("candidates") or [])
         parent = self.span_at(m.get("parent_ref")) if depth < 6 else None
         pr = self.resolve(parent, depth + 1) if parent is not None else None
@@ -176,6 +210,10 @@ class _Resolver:
             p = pr.place
             if p.kind == "country" or p.is_foreign:
                 same = [c for c in cands if c.country == p.country]
+                if not same and p.is_foreign and any(c.kind in _MINOR for c in cands):
+                    # "خلال المسيرات السلمية في مدينة غزة": a small Syrian namesake inside a place
+                    # abroad is a place there the gazetteer lacks, not the Syrian one
+                    return _R(p, 2 if p.kind != "country" else None, container=parent)
             else:
                 same = [c for c in cands if c.admin1 == p.admin1]
             cands = same or cands
@@ -184,7 +222,7 @@ class _Resolver:
         countries = {c.country for c in cands}
         if len(countries) > 1:
             # a Syrian name that is also a foreign one: the countries named around it decide
-            for votes in (self.local_countries, self.doc_countries):
+            for votes in self.country_votes:
                 scored = {k: votes.get(k, 0) for k in countries}
                 top = max(scored.values())
                 if top and sum(1 for v in scored.values() if v == top) == 1:
@@ -230,6 +268,37 @@ class _Resolver:
         place = max(cands, key=lambda c: c.rank)
         return _R(place, self._precision(m, place), frozenset({place.admin1} if place.admin1 else ()),
                   container=self.span_at(m.get("antecedent")))
+
+    def _abroad_referent(self, m: Span, depth: int) -> _R | None:
+        """An anaphor ("المحافظة", "المدينة") whose referent is abroad is abroad too.
+
+        The recogniser points المحافظة only at Syrian governorates (else at the governorate of the
+        last reading with a single Syrian one), so "شرق مدينة الحديدة ... جنوب المحافظة" in a report
+        from Yemen would fall back to Homs, where a Syrian Hadidah lies. The referent is the place
+        the anaphor stands for as resolved here: a governorate or region abroad named after the
+        antecedent ("محافظة صعدة", "الأنبار"), else the antecedent itself."""
+        idx, ante = m.get("index"), m.get("antecedent")
+        if idx is None:
+            return None
+        kind = m.get("anaphor")
+        ref = self.span_at(ante)
+        if kind == "governorate":
+            for j in range(idx - 1, ante if ante is not None else -1, -1):
+                s = self.layer[j]
+                cands = s.get("candidates") or []
+                if s.get("anaphor") or s.get("dateline") or s.get("prep") in ORIGIN or not cands \
+                        or any(not c.is_foreign for c in cands):
+                    continue
+                if s.get("head_kind") == "governorate" or any(c.kind == "region" for c in cands):
+                    ref = s
+                    break
+        if ref is None:
+            return None
+        r = self.resolve(ref, depth + 1)
+        if r.place is None or not r.place.is_foreign or r.place.kind == "country":
+            return None
+        prec = 2 if m.get("direction") else (3 if kind == "governorate" else 1)
+        return _R(r.place, prec, container=ref)
 
     def _anchors(self, spans: list[Span], but: Span) -> list[tuple[float, float]]:
         """Points of the places named without doubt (one governorate, a position)."""
@@ -308,6 +377,8 @@ def _result(m: Span, r: _R) -> GeoResult:
         location = p.name_en if p.kind != "country" else None
         if m.get("unknown"):
             location = f"{romanize(m.get('name') or '')} ({p.name_en})"
+        elif m.get("anaphor") and r.container is not None:  # "جنوب المحافظة": the place it stands for
+            surface = r.container.get("name_text") or r.container.get("name")
         return GeoResult(country=p.country, location=location, location_ar=surface,
                          latitude=p.lat, longitude=p.lon, geo_precision=r.precision, evidence=ev,
                          place_id=p.id)
@@ -326,6 +397,30 @@ def _result(m: Span, r: _R) -> GeoResult:
     return GeoResult(admin1=p.admin1, admin2=admin2, admin3=admin3, location=location,
                      location_ar=location_ar, latitude=loc_place.lat, longitude=loc_place.lon,
                      geo_precision=r.precision, evidence=ev, place_id=loc_place.id)
+
+
+def _penalised(m: Span) -> bool:
+    """A mention that does not say where the act was: origin or destination, dateline, description."""
+    return m.get("prep") in ORIGIN or bool(m.get("dateline")) or m.get("describes") is not None
+
+
+def _bare(m: Span) -> bool:
+    """A name standing alone: no head word, direction, preposition, container or list around it."""
+    return not (m.get("head_kind") or m.get("direction") or m.get("prep") or m.get("anaphor")
+                or m.get("unknown") or m.get("parent_ref") is not None)
+
+
+def _abroad(mentions: list[Span], foreign: list[tuple[Span, _R]]) -> GeoResult | None:
+    """The place abroad among `foreign` (a town or region before a bare country), unless only a
+    country is named beside "في سوريا" (a foreign state named where Syria is the scene)."""
+    if not foreign:
+        return None
+    m, r = min(foreign, key=lambda t: (t[1].place.kind == "country" if t[1].place else True))
+    in_syria = any(c.kind == "country" and not c.is_foreign and mm.get("prep") not in ORIGIN
+                   for mm in mentions for c in mm.get("candidates") or [])
+    if r.place and r.place.kind == "country" and in_syria:
+        return None
+    return _result(m, r)
 
 
 def resolve(doc: Doc, mentions: list[Span]) -> GeoResult | None:
@@ -362,19 +457,30 @@ def resolve(doc: Doc, mentions: list[Span]) -> GeoResult | None:
         if r.place.is_foreign:
             foreign.append((m, r))
             continue
-        penalty = 1 if m.get("prep") in ORIGIN or m.get("dateline") or m.get("describes") is not None else 0
         prec = r.precision or 9
-        scored.append(((penalty, prec, m.get("index") in containers, -_specificity(m, r), pos), m, r))
+        scored.append(((_penalised(m), prec, m.get("index") in containers, -_specificity(m, r), pos), m, r))
     if scored:
-        _key, m, r = min(scored, key=lambda t: t[0])
+        key, m, r = min(scored, key=lambda t: t[0])
+        scene = [(fm, fr) for fm, fr in foreign if not _penalised(fm)]
+        if key[0]:
+            # the only Syrian places are where people came from or went, a dateline or a
+            # description ("أكد ... في عدن ... من المهاجرين"): a place abroad named as the scene wins
+            abroad = _abroad(mentions, scene)
+            if abroad is not None:
+                return abroad
+        elif scene and all(_bare(sm) and sr.place.kind in _MINOR for k, sm, sr in scored if not k[0]):
+            # in Syria only bare names of small places (no head word, direction or preposition:
+            # often a common word, "المظاهرات السلمية", "المهاجرين"), while the countries named
+            # around are another one where a town or region is named: abroad
+            country = res.named_abroad()
+            there = [(fm, fr) for fm, fr in scene
+                     if fr.place and fr.place.country == country and fr.place.kind != "country"]
+            if country and there:
+                return _result(*there[0])
         return _result(m, r)
-    foreign = [(m, r) for m, r in foreign if m.get("prep") not in ORIGIN]
-    if foreign:
-        m, r = min(foreign, key=lambda t: (t[1].place.kind == "country" if t[1].place else True))
-        in_syria = any(c.kind == "country" and not c.is_foreign and mm.get("prep") not in ORIGIN
-                       for mm in mentions for c in mm.get("candidates") or [])
-        if not (r.place and r.place.kind == "country" and in_syria):
-            return _result(m, r)  # abroad, unless only a country is named beside "في سوريا"
+    abroad = _abroad(mentions, [(m, r) for m, r in foreign if m.get("prep") not in ORIGIN])
+    if abroad is not None:
+        return abroad
     if ambiguous:
         m, r = ambiguous[0]
         name = m.get("name_text") or m.get("name")
