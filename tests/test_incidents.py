@@ -349,3 +349,9 @@ def test_subjected_to_an_attack_is_not_a_purpose() -> None:
     recs = records("أعلنت قوى الأمن الداخلي يوم الثلاثاء تعرض حاجز لقواتها في مدينة الرقة لاستهداف قام به "
                    "خلايا تنظيم داعش، ما أدى إلى مقتل عنصرين.")
     assert len(recs) == 1 and recs[0]["fatalities"] == 2
+
+
+def test_a_past_perfect_after_a_time_word_is_recalled() -> None:
+    recs = records("استهدفت غارات جوية فجر الاثنين مطار التيفور العسكري في ريف حمص.\n"
+                   "وقبل يوم كان الرئيس قد كتب أن كثيرين قتلوا في هجوم كيميائي على مدينة دوما.", background=True)
+    assert [r["sub_event_type"] for r in recs if r["report_kind"] == "incident"] == ["Air/drone strike"]

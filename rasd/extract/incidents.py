@@ -29,6 +29,7 @@ BACKGROUND_DAYS = 30  # an incident that ended this long before publication is r
 _PENDING_SENTENCES = 2  # a date in a clause without a trigger still governs the next two sentences
 _INCIDENT_SPAN_DAYS = 31  # an incident's own date spans at most a month
 _REPEAT_CHARS = 40  # a clause this long printed twice is the page repeating itself, not a second report
+_PLUPERFECT_LEAD_AT = 3  # words into a clause where its "كان ... قد" may stand
 _REPORT_LAG_DAYS = 7  # an announced day this soon after the act may be its report
 _NARROW_DAYS = 10  # a date this narrow inside a tally's period is an incident of its own
 
@@ -699,7 +700,12 @@ def _vague_recent(d: Span) -> bool:
 def _pluperfect(doc: Doc, u: Unit) -> bool:
     """"وكان التنظيم قد شن ...": a past perfect recalls an earlier event."""
     toks = doc.tokens_in(u.start, u.end)[:8]
-    return bool(toks) and toks[0].norm in cue_set("pluperfect_lead") and any(t.norm == "قد" for t in toks[1:])
+    lead = cue_set("pluperfect_lead")
+    # "وكان التنظيم قد شن", and after a time word: "وقبل يوم كان ترامب قد كتب"
+    for k, t in enumerate(toks[:_PLUPERFECT_LEAD_AT]):
+        if t.norm in lead and any(x.norm == "قد" for x in toks[k + 1:k + 8]):
+            return True
+    return False
 
 
 def _classify(doc: Doc, inc: Incident, published: dt.date | None) -> None:
