@@ -355,3 +355,9 @@ def test_a_past_perfect_after_a_time_word_is_recalled() -> None:
     recs = records("استهدفت غارات جوية فجر الاثنين مطار التيفور العسكري في ريف حمص.\n"
                    "وقبل يوم كان الرئيس قد كتب أن كثيرين قتلوا في هجوم كيميائي على مدينة دوما.", background=True)
     assert [r["sub_event_type"] for r in recs if r["report_kind"] == "incident"] == ["Air/drone strike"]
+
+
+def test_a_week_after_an_attack_recalls_the_attack() -> None:
+    recs = records("وحذر وزيران يوم الأحد من مواصلة التحرك ضد إيران في سوريا.\n"
+                   "وذلك بعد أسبوع على قصف مطار التيفور في ريف حمص، الذي أسفر عن مقتل 7 إيرانيين.", background=True)
+    assert all(r["report_kind"] == "background" for r in recs)
