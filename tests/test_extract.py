@@ -224,3 +224,8 @@ def test_abroad_the_police_are_that_countrys_and_the_place_is_kept() -> None:
     evs = events("اعتقلت الشرطة يوم الاثنين خمسة أشخاص في مدينة الحديدة غرب اليمن.")
     assert len(evs) == 1 and evs[0]["country"] == "Yemen" and evs[0]["admin1"] is None
     assert not any("Syria" in a["name"] and a["key"] not in ("civilians", "unidentified") for a in evs[0]["actors"])
+
+
+def test_a_capital_that_speaks_is_not_the_place() -> None:
+    e = one("واتهمت دمشق يوم الاثنين إسرائيل بشن ضربة جوية استهدفت مطار التيفور العسكري في ريف حمص.")
+    assert e["admin1"] == "Homs"
