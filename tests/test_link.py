@@ -130,3 +130,11 @@ def test_an_article_published_before_an_event_does_not_report_it():
     assert pair_score(early, later) is None and pair_score(later, early) is None
     same_day = rec("c", sources=[{"article_id": "c", "outlet": None, "url": None, "published": "2025-05-16"}])
     assert pair_score(same_day, later) is not None  # the day before: a slip of time zones, not a prophecy
+
+
+def test_similar_but_different_stays_apart():
+    """Two car bombs in one town two days apart, clashes in one neighbourhood a month apart."""
+    bomb = dict(event_type="Explosions/Remote violence", sub_event_type="Remote explosive/landmine/IED")
+    assert pair_score(rec("a", **bomb), rec("b", event_date="2025-05-19", **bomb)) is None
+    assert pair_score(rec("a"), rec("b", event_date="2025-06-17")) is None
+    assert len(link([rec("a", **bomb), rec("b", event_date="2025-05-19", **bomb)])) == 2
