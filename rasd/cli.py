@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,18 +26,39 @@ class Batch:
     def __init__(self, paths: tuple[str, ...], samples: bool = False) -> None:
         self.paths = list(paths) + ([str(samples_dir())] if samples else [])
         self.failed = 0
+        self.repaired = 0  # items read after a repair (bad bytes, lone surrogates, NUL): reported, exit 1
         self.read = 0
+
+    @property
+    def bad(self) -> int:
+        """Items that make the run exit 1: failed or repaired."""
+        return self.failed + self.repaired
+
+    def report(self, item: Any, say: Callable[[str], None] | None = None) -> None:
+        """Print a ReadError on one line and count it (a repaired item's article still follows)."""
+        if getattr(item, "repaired", False):
+            self.repaired += 1
+        else:
+            self.failed += 1
+        (say or _err)(f"rasd: {item}")
 
     def articles(self) -> Iterator[Article]:
         from rasd.ingest import ReadError, iter_articles
 
         for item in iter_articles(self.paths):
             if isinstance(item, ReadError):
-                self.failed += 1
-                click.echo(f"rasd: {item}", err=True)
+                self.report(item)
                 continue
             self.read += 1
             yield item
+
+    def summary(self) -> str:
+        """", N repaired" when items were repaired, for the closing line of a command."""
+        return f", {self.repaired} repaired" if self.repaired else ""
+
+
+def _err(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def _progress(it: Iterator[Article], label: str) -> Iterator[Article]:
@@ -129,8 +151,9 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool,
                 mentions.extend(found or [])
         events = mentions if no_link else link(mentions)
     write_events(events, fmt, output)
-    click.echo(f"rasd: {batch.read} articles read, {batch.failed} failed, {len(events)} events", err=True)
-    if batch.failed:
+    click.echo(f"rasd: {batch.read} articles read, {batch.failed} failed{batch.summary()}, {len(events)} events",
+               err=True)
+    if batch.bad:
         sys.exit(1)
 
 
@@ -172,7 +195,7 @@ def inspect(paths: tuple[str, ...], as_json: bool, incidents: bool) -> None:
         for d in obj["dates"]:
             click.echo(f"  date   {d['start']}-{d['end']} {d['text']!r} = {d['date_start']}..{d['date_end']}"
                        f" p{d['precision']}")
-    if batch.failed:
+    if batch.bad:
         sys.exit(1)
 
 

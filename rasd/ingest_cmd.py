@@ -123,21 +123,42 @@ def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool, run_on: str, 
                 written = writer.write(art)
             except ExtractionError as exc:
                 batch.failed += 1
-                click.echo(f"rasd: {art.path or art.id}: {exc}", err=True)
+                click.echo(f"rasd: {_name(art)}: {exc}", err=True)
                 continue
+            if written.repairs:  # the readers clean what they read; this is for other callers' articles
+                batch.repaired += 1
+                click.echo(f"rasd: {_name(art)}: {'; '.join(written.repairs)} (article kept)", err=True)
             counts[written.status] += 1
             run.release(written.released)
             pending += written.status != "unchanged"
             if pending >= LINK_EVERY:
-                run.add(relink(engine))
+                run.add(_link(relink, engine))
                 pending = 0
-        run.add(relink(engine))  # also finishes the linking of an earlier, interrupted run
+        run.add(_link(relink, engine))  # also finishes the linking of an earlier, interrupted run
     except SQLAlchemyError as exc:
         _fail(f"database error: {exc}")
     click.echo(f"articles: {counts['new']} new, {counts['updated']} updated, {counts['duplicate']} duplicate, "
-               f"{batch.failed} failed; events: {run.new} new, {run.merged} merged", err=True)
-    if batch.failed:
+               f"{batch.failed} failed{batch.summary()}; events: {run.new} new, {run.merged} merged", err=True)
+    if batch.bad:
         sys.exit(1)
+
+
+def _name(art: Any) -> str:
+    from rasd.ingest.readers import printable
+
+    return printable(art.path or art.id)
+
+
+def _link(relink: Any, engine: Any) -> Any:
+    """A linking pass; a failure of the linker itself is one line, not a traceback (the articles are stored)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return relink(engine)
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:  # noqa: BLE001  reported, and `rasd db relink` can finish the linking later
+        _fail(f"linking failed: {exc!r}; the articles are stored and `rasd db relink` links them", 1)
 
 
 def _date_arg(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:

@@ -12,6 +12,14 @@ Politeness: one User-Agent, timeouts on every request, retries with exponential 
 Retry-After) for network errors, 429 and 5xx, and at least `per_host_delay` seconds between two
 requests to one host. A stop request (SIGINT/SIGTERM through `stop`) is honoured between articles:
 the current article is finished and committed, the poll's articles are linked, and the loop ends.
+
+Hostile servers: a fetch, retries and redirects included, ends within a deadline (60 s by default)
+however slowly the server sends, and within STOP_GRACE seconds of a stop request; a feed or page
+larger than `max_bytes` after decompression is refused before it is read whole (a gzip bomb
+inflates no further than the cap); item links (and their redirects) that resolve to loopback,
+link-local, private or reserved addresses are not fetched, unless they are on the feed's own
+server or `allow_private` is given: a feed must not make the watcher read 169.254.169.254 or a
+service on localhost for the API to serve.
 """
 
 from __future__ import annotations
@@ -21,11 +29,15 @@ import datetime as dt
 import email.utils
 import hashlib
 import html
+import ipaddress
 import os
 import re
+import select
+import socket
 import sqlite3
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +54,12 @@ FEED_FALLBACK_POLLS = 3  # polls a linked page may fail before the item's summar
 
 # --- HTTP --------------------------------------------------------------------------------------------
 
+DEADLINE = 60.0  # seconds one fetch may take, retries and redirects included
+MAX_BYTES = 10_000_000  # bytes of a feed or page, after decompression
+STOP_GRACE = 5.0  # seconds a fetch under way may go on after a stop request
+MAX_REDIRECTS = 5
+
+
 @dataclasses.dataclass
 class Response:
     """What a fetch gave: status 304 means "not modified" (body empty)."""
@@ -52,27 +70,258 @@ class Response:
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
+    retry_after: str | None = None  # of a 429 or 5xx answer
 
 
 class FetchError(Exception):
     """A URL could not be fetched after the retries."""
 
 
+class Refused(FetchError):
+    """A URL not fetched on purpose (an address that is not public, a body over the size cap): not retried."""
+
+
+class _Interrupted(Exception):
+    """The deadline passed or a stop was asked while a request was under way."""
+
+
+class Stop:
+    """A stop request that a signal handler can make safely, and that any thread can wait for.
+
+    `threading.Event.set` takes a lock, which the main thread may hold at the moment a signal
+    handler runs in it (inside `Event.wait`): setting one from a handler can deadlock. Here `set`
+    takes no lock; it writes one byte to a socket pair, which wakes every `wait` (a select).
+    """
+
+    def __init__(self) -> None:
+        self._flag = False
+        self._r, self._w = socket.socketpair()
+        self._w.setblocking(False)
+
+    def set(self) -> None:
+        if not self._flag:
+            self._flag = True
+            try:
+                self._w.send(b"x")
+            except OSError:
+                pass
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if not self._flag:
+            try:
+                select.select([self._r], [], [], timeout)
+            except (OSError, ValueError):  # closed: nothing to wait for
+                pass
+        return self._flag
+
+    def close(self) -> None:
+        self._r.close()
+        self._w.close()
+
+
+def address_kind(ip: str) -> str | None:
+    """None for a public address; else what it is (loopback, link-local, private, reserved ...)."""
+    try:
+        addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return "unparsable"
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
+        if getattr(addr, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return None if addr.is_global else "non-public"
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    import httpx
+
+    u = httpx.URL(url)
+    return u.scheme, u.host.lower(), u.port or {"http": 80, "https": 443}.get(u.scheme)
+
+
+def check_public(url: str) -> None:
+    """Refused unless every address the URL's host resolves to is public."""
+    import httpx
+
+    u = httpx.URL(url)
+    if u.scheme not in ("http", "https"):
+        raise Refused(f"{url}: not an http(s) URL")
+    host = u.raw_host.decode("ascii").strip("[]")
+    try:
+        infos = socket.getaddrinfo(host, u.port or (443 if u.scheme == "https" else 80), type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError(f"{url}: cannot resolve {host}: {exc}") from None
+    for ip in sorted({info[4][0] for info in infos}):
+        kind = address_kind(str(ip))
+        if kind is not None:
+            raise Refused(f"{url}: {host} is a {kind} address ({ip}), not fetched (--allow-private fetches it)")
+
+
+class _Guard:
+    """Bounds one request in time: at its deadline, or STOP_GRACE seconds after a stop request, the
+    request's connection is shut down from this watchdog thread, which ends any read under way
+    (a per-read timeout never fires on a server that sends a byte every few seconds).
+
+    It learns the connection from httpcore's trace hook as soon as the TCP connection is made,
+    and keeps a duplicate of the socket, so shutting it down never touches a reused descriptor.
+    With `public_only`, the address actually connected to is checked too (a name that resolved
+    to a public address for `check_public` and to a private one a moment later).
+    """
+
+    def __init__(self, url: str, end: float, stop: Any, grace: float, public_only: bool) -> None:
+        self.url = url
+        self.end = end
+        self.stop = stop
+        self.grace = grace
+        self.public_only = public_only
+        self.socks: list[socket.socket] = []
+        self.fired: str | None = None
+        self.refused: Refused | None = None
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="rasd-fetch-guard", daemon=True)
+        self.thread.start()
+
+    def trace(self, name: str, info: dict[str, Any]) -> None:
+        if name != "connection.connect_tcp.complete":
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is None:
+            return
+        if self.public_only and not _proxied():
+            try:
+                peer = sock.getpeername()[0]
+            except OSError:
+                peer = None
+            kind = address_kind(str(peer)) if peer is not None else None
+            if kind is not None:
+                self.refused = Refused(f"{self.url}: connected to a {kind} address ({peer}), not fetched"
+                                       " (--allow-private fetches it)")
+                _shut(sock)
+                raise self.refused
+        dup = sock.dup()
+        with self.lock:
+            self.socks.append(dup)
+            fired = self.fired
+        if fired:
+            _shut(dup)
+
+    def _watch(self) -> None:
+        stop_seen: float | None = None
+        while not self.done.is_set():
+            now = time.monotonic()
+            if now >= self.end:
+                self._fire("deadline")
+                return
+            if self.stop.is_set():
+                stop_seen = now if stop_seen is None else stop_seen
+                if now - stop_seen >= self.grace:
+                    self._fire("stopped")
+                    return
+            self.done.wait(min(0.1, self.end - now))
+
+    def _fire(self, why: str) -> None:
+        with self.lock:
+            self.fired = why
+            socks = list(self.socks)
+        for s in socks:
+            _shut(s)
+
+    def check(self, url: str, deadline: float) -> None:
+        """Raise what ended the request early, if the guard ended it."""
+        if self.refused is not None:
+            raise self.refused
+        if self.fired == "deadline":
+            raise _Interrupted(f"no complete answer within {deadline:g} s")
+        if self.fired == "stopped":
+            raise _Interrupted("stopped")
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=5)
+        with self.lock:
+            socks, self.socks = self.socks, []
+        for s in socks:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _proxied() -> bool:
+    """True when httpx would go through a proxy from the environment (the peer is then the proxy)."""
+    import urllib.request
+
+    return bool(urllib.request.getproxies())
+
+
+class _Inflater:
+    """Content-Encoding gzip or deflate, inflated at most `room` bytes at a time (a gzip bomb stops at the cap)."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.raw_deflate = False
+        self.started = False
+        self.z = zlib.decompressobj(16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Up to room + 1 bytes of output (one more than fits tells the caller it is over)."""
+        out = bytearray()
+        pending = self.z.unconsumed_tail + data
+        while pending and len(out) <= room and not self.z.eof:
+            try:
+                out += self.z.decompress(pending, room + 1 - len(out))
+            except zlib.error:
+                if self.encoding == "deflate" and not self.started and not self.raw_deflate:
+                    self.raw_deflate = True  # some servers send a raw deflate stream without its zlib header
+                    self.z = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise
+            self.started = True
+            pending = self.z.unconsumed_tail
+        return bytes(out)
+
+
 class Fetcher:
-    """httpx with timeouts, retries with backoff, conditional GET and a per-host delay."""
+    """httpx with a deadline per fetch, a size cap, retries with backoff, conditional GET and a per-host delay.
+
+    Every fetch (its retries and redirects included) ends within `deadline` seconds, and a stop
+    request ends it after at most STOP_GRACE seconds; a body larger than `max_bytes` once
+    decompressed is refused. With `public_only`, every URL of the fetch (redirects included) must
+    resolve to public addresses, except those of the `trusted` origin (the feed's own server).
+    """
 
     RETRY_STATUS = {429, 500, 502, 503, 504}
 
     def __init__(self, per_host_delay: float = 1.0, retries: int = 3, backoff: float = 0.5, timeout: float = 15.0,
-                 stop: threading.Event | None = None, client: Any = None) -> None:
+                 stop: Any = None, client: Any = None, deadline: float = DEADLINE, max_bytes: int = MAX_BYTES,
+                 stop_grace: float = STOP_GRACE) -> None:
         import httpx
 
         self.per_host_delay = per_host_delay
         self.retries = retries
         self.backoff = backoff
+        self.timeout = timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.stop_grace = stop_grace
         self.stop = stop or threading.Event()
+        # no keep-alive: each request makes its own connection, which the guard sees being made
         self.client = client or httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=True,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
         self._last: dict[str, float] = {}
         self.requests = 0
@@ -80,18 +329,20 @@ class Fetcher:
     def close(self) -> None:
         self.client.close()
 
-    def _wait_turn(self, url: str) -> None:
-        """At least per_host_delay between two requests to one host (a stop cuts the wait short)."""
+    def _wait_turn(self, url: str, end: float) -> None:
+        """At least per_host_delay between two requests to one host (a stop or the deadline cuts the wait short)."""
         host = urlsplit(url).netloc.lower()
         last = self._last.get(host)
         if last is not None:
-            delay = self.per_host_delay - (time.monotonic() - last)
+            delay = min(self.per_host_delay - (time.monotonic() - last), end - time.monotonic())
             if delay > 0:
                 self.stop.wait(delay)
         self._last[host] = time.monotonic()
 
-    def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Response:
-        """GET with retries; raises FetchError when every attempt failed (or a 4xx other than 429)."""
+    def get(self, url: str, etag: str | None = None, last_modified: str | None = None, public_only: bool = False,
+            trusted: str | None = None) -> Response:
+        """GET with retries; raises FetchError when every attempt failed (or a 4xx other than 429),
+        Refused (not retried) for an address that is not public or a body over the cap."""
         import httpx
 
         headers = {}
@@ -99,6 +350,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        end = time.monotonic() + self.deadline
         problem = "no attempt"
         retry_after: float | None = None
         for attempt in range(self.retries + 1):
@@ -106,28 +358,104 @@ class Fetcher:
                 pause = min(30.0, self.backoff * 2 ** (attempt - 1))
                 if retry_after is not None:
                     pause = max(pause, min(60.0, retry_after))
+                if time.monotonic() + pause >= end:
+                    problem += f" (no time left to try again within {self.deadline:g} s)"
+                    break
                 if self.stop.wait(pause):
                     problem += " (stopped)"
                     break
             retry_after = None
-            self._wait_turn(url)
+            self._wait_turn(url, end)
             self.requests += 1
             try:
-                r = self.client.get(url, headers=headers)
-            except httpx.HTTPError as exc:
+                r = self._attempt(url, headers, end, public_only, trusted)
+            except _Interrupted as exc:
+                problem = str(exc)
+                break
+            except (httpx.HTTPError, OSError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
                 continue
-            if r.status_code == 304:
-                return Response(304, b"", str(r.url), etag, last_modified)
-            if r.status_code in self.RETRY_STATUS:
-                problem = f"HTTP {r.status_code}"
-                retry_after = _retry_after(r.headers.get("Retry-After"))
+            if r.status == 304:
+                return Response(304, b"", r.url, etag, last_modified)
+            if r.status in self.RETRY_STATUS:
+                problem = f"HTTP {r.status}"
+                retry_after = _retry_after(r.retry_after)
                 continue
-            if r.status_code >= 400:
-                raise FetchError(f"{url}: HTTP {r.status_code}")
-            return Response(r.status_code, r.content, str(r.url), r.headers.get("ETag"),
-                            r.headers.get("Last-Modified"), r.headers.get("Content-Type"))
+            if r.status >= 400:
+                raise FetchError(f"{url}: HTTP {r.status}")
+            return r
         raise FetchError(f"{url}: {problem}")
+
+    def _attempt(self, url: str, headers: dict[str, str], end: float, public_only: bool,
+                 trusted: str | None) -> Response:
+        """One request, following redirects (each hop checked), its body read within the deadline and the cap."""
+        import httpx
+
+        current = url
+        trusted_origin = _origin(trusted) if trusted else None
+        for _hop in range(MAX_REDIRECTS + 1):
+            checked = public_only and _origin(current) != trusted_origin
+            if checked:
+                check_public(current)
+            left = end - time.monotonic()
+            if left <= 0:
+                raise _Interrupted(f"no complete answer within {self.deadline:g} s")
+            guard = _Guard(current, end, self.stop, self.stop_grace, checked)
+            try:
+                try:
+                    request = self.client.build_request(
+                        "GET", current, headers=headers, extensions={"trace": guard.trace},
+                        timeout=httpx.Timeout(min(self.timeout, left), connect=min(self.timeout, 10.0, left)))
+                    r = self.client.send(request, stream=True, follow_redirects=False)
+                    try:
+                        if r.is_redirect and r.next_request is not None:
+                            nxt = str(r.next_request.url)
+                            if not nxt.lower().startswith(("http://", "https://")):
+                                raise Refused(f"{url}: redirected to {nxt}, not an http(s) URL")
+                            current = nxt
+                            continue
+                        if r.status_code == 304 or r.status_code >= 400:
+                            return Response(r.status_code, b"", str(r.url), retry_after=r.headers.get("Retry-After"))
+                        body = self._body(r, url, end)
+                    finally:
+                        r.close()
+                except (httpx.HTTPError, OSError):
+                    guard.check(url, self.deadline)
+                    raise
+                guard.check(url, self.deadline)
+            finally:
+                guard.close()
+            return Response(r.status_code, body, str(r.url), r.headers.get("ETag"), r.headers.get("Last-Modified"),
+                            r.headers.get("Content-Type"))
+        raise Refused(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+    def _body(self, r: Any, url: str, end: float) -> bytes:
+        """The body, decompressed, refused beyond max_bytes (before the rest is downloaded or inflated)."""
+        cap = self.max_bytes
+        too_big = Refused(f"{url}: larger than {cap} bytes, not read (the cap is --max-bytes)")
+        encodings = [e.strip().lower() for e in r.headers.get("Content-Encoding", "").split(",")
+                     if e.strip() and e.strip().lower() != "identity"]
+        if len(encodings) > 1 or (encodings and encodings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise Refused(f"{url}: unsupported Content-Encoding {', '.join(encodings)}")
+        inflater = _Inflater(encodings[0]) if encodings else None
+        length = r.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > cap:
+            raise too_big
+        out = bytearray()
+        raw = 0
+        for chunk in r.iter_raw(65536):
+            if time.monotonic() > end:
+                raise _Interrupted(f"no complete answer within {self.deadline:g} s")
+            raw += len(chunk)
+            if raw > cap:
+                raise too_big
+            try:
+                out += inflater.feed(chunk, cap - len(out)) if inflater else chunk
+            except zlib.error as exc:
+                raise FetchError(f"{url}: broken {inflater.encoding if inflater else ''} body: {exc}") from None
+            if len(out) > cap:
+                raise too_big
+        return bytes(out)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -240,12 +568,15 @@ def item_date(entry: Any) -> dt.date | None:
         if day is not None:
             return day
         try:
-            return email.utils.parsedate_to_datetime(raw).date()
-        except (TypeError, ValueError):
+            return read_published(email.utils.parsedate_to_datetime(raw).date())  # None out of range
+        except (TypeError, ValueError, OverflowError):
             pass
         parsed = entry.get(key + "_parsed")
         if parsed:
-            return dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
+            try:
+                return read_published(dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday))
+            except (TypeError, ValueError):
+                pass
     return None
 
 
@@ -274,6 +605,13 @@ class PollReport:
     feeds_not_modified: int = 0
     events_new: int = 0
     stopped: bool = False
+    sources: int = 0  # feeds and folders polled
+    sources_failed: int = 0  # feeds that could not be fetched or read, folders that could not be listed
+
+    @property
+    def all_failed(self) -> bool:
+        """Every feed and folder failed (a poll that reached nothing)."""
+        return self.sources > 0 and self.sources_failed == self.sources
 
     @property
     def changed(self) -> int:
@@ -284,8 +622,8 @@ class Watcher:
     """Polls feeds and folders and ingests what is new; `run` loops until `stop` is set."""
 
     def __init__(self, engine: Any, state: State, feeds: list[str], folders: list[str], fetcher: Fetcher,
-                 stop: threading.Event | None = None, dedup: bool = True, settle: float = SETTLE,
-                 say: Callable[[str], None] = lambda s: None) -> None:
+                 stop: Any = None, dedup: bool = True, settle: float = SETTLE,
+                 say: Callable[[str], None] = lambda s: None, allow_private: bool = False) -> None:
         from rasd.store.articles import ArticleWriter
 
         self.engine = engine
@@ -297,7 +635,9 @@ class Watcher:
         self.writer = ArticleWriter(engine, dedup=dedup)
         self.say = say
         self.settle = settle
+        self.allow_private = allow_private  # item links to loopback, link-local, private addresses
         self.polls = 0
+        self.last: PollReport | None = None  # the last poll's report (None: it failed as a whole)
 
     # one article, its own transaction
     def _write(self, art: Article, report: PollReport) -> bool:
@@ -310,6 +650,8 @@ class Watcher:
             self.say(f"rasd: {art.path or art.url or art.id}: {exc}")
             return False
         report.written[written.status] += 1
+        if written.repairs:  # a feed item's text with NUL or lone surrogates (files are reported as read)
+            self.say(f"rasd: {art.url or art.id}: {'; '.join(written.repairs)} (article kept)")
         if written.status != "unchanged":
             self.say(f"rasd: watch: {written.status} {written.article_id} ({written.mentions} mentions)")
         return True
@@ -324,6 +666,7 @@ class Watcher:
             r = self.fetcher.get(url, etag, modified)
         except FetchError as exc:
             report.failed += 1
+            report.sources_failed += 1
             self.say(f"rasd: feed {exc}")
             return None
         if r.status == 304:
@@ -333,6 +676,7 @@ class Watcher:
                                                             "content-type": r.content_type or "application/xml"})
         if parsed.bozo and not parsed.entries:
             report.failed += 1
+            report.sources_failed += 1
             self.say(f"rasd: feed {url}: not a feed ({parsed.get('bozo_exception')})")
             return None
         outlet = (parsed.feed.get("title") or "").strip() or urlsplit(url).netloc
@@ -350,9 +694,13 @@ class Watcher:
         text, page_date, meta = None, None, {"feed": feed_url, "feed_item": key}
         if link:
             try:
-                r = self.fetcher.get(link)
+                # a feed is the operator's choice, its links are not: they must lead to public
+                # addresses (or to the feed's own server)
+                r = self.fetcher.get(link, public_only=not self.allow_private, trusted=feed_url)
                 page = extract_html(r.body, url=r.url)
                 text, page_date = page.text, page.date
+            except Refused as exc:  # trying again would give the same answer
+                self.say(f"rasd: page {exc}: the item's summary is used")
             except FetchError as exc:
                 if self.state.item_tries(feed_url, key) + 1 < FEED_FALLBACK_POLLS or not summary:
                     self.say(f"rasd: page {exc} (tried again next poll)")
@@ -374,6 +722,7 @@ class Watcher:
         for url in self.feeds:
             if self.stop.is_set():
                 return
+            report.sources += 1
             got = self._fetch_feed(url, report)
             if got is None:
                 continue
@@ -420,6 +769,14 @@ class Watcher:
     def poll_folders(self, report: PollReport) -> None:
         now = time.time_ns()
         for folder in self.folders:
+            report.sources += 1
+            try:
+                os.scandir(folder).close()
+            except OSError as exc:
+                report.failed += 1
+                report.sources_failed += 1
+                self.say(f"rasd: folder {folder}: cannot list: {exc.strerror or exc}")
+                continue
             changed = [(p, s, m) for p, s, m in self._scan(folder) if self.state.file_changed(p, s, m)]
             ready = [(p, s, m) for p, s, m in changed if now - m >= self.settle * 1e9]
             paths = set()
@@ -467,10 +824,14 @@ class Watcher:
         while not self.stop.is_set():
             started = time.monotonic()
             try:
-                on_poll(self.poll())
+                report = self.poll()
             except Exception as exc:  # a daemon outlives one bad poll (a database restart, an odd feed)
                 self.polls += 1
+                self.last = None
                 self.say(f"rasd: watch: poll failed: {exc!r}")
+            else:
+                self.last = report
+                on_poll(report)
             if max_polls is not None and self.polls >= max_polls:
                 break
             self.stop.wait(max(0.0, interval - (time.monotonic() - started)))

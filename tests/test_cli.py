@@ -563,6 +563,35 @@ def test_bad_items_are_reported_and_the_rest_is_written(tmp_path: Path) -> None:
     assert named == {"good", FEED[1]["id"]}
 
 
+def test_hostile_items_are_one_line_each_and_the_good_articles_are_written(tmp_path: Path) -> None:
+    """Issue 16: a lone surrogate, a file name that is not UTF-8, JSON nested too deeply, a number of
+    5,000 digits and a publication date in year 9999 are each one line on stderr; exit 1; every good
+    article is extracted and written, and stdout is valid UTF-8."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    lines = [
+        json.dumps(FEED[0], ensure_ascii=False),
+        '{"id": "surrogate", "text": "\\ud800 x"}',
+        '{"id": "deep", "text": "x", "meta": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"id": "digits", "text": "x", "n": ' + "9" * 5000 + "}",
+        json.dumps({**FEED[1], "id": "far-future", "published": "9999-12-31"}, ensure_ascii=False),
+        json.dumps(FEED[1], ensure_ascii=False),
+    ]
+    (folder / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / os.fsdecode(b"b\xff.txt")).write_text(GOOD_ARTICLE, encoding="utf-8")
+    out = run_rasd(["extract", str(folder)], env=hermetic_env(tmp_path / "none.csv"))
+    stderr = out.stderr.decode("utf-8")
+    assert out.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    bad = [ln for ln in stderr.splitlines() if ln.startswith("rasd: ") and "articles read" not in ln]
+    assert [re.sub(r".*?/in/", "", ln).split(":")[0:2] for ln in bad] == [
+        ["a.jsonl", "2"], ["a.jsonl", "3"], ["a.jsonl", "4"], ["a.jsonl", "5"], ["b\\xff.txt", " lone surrogates replaced by U+FFFD in id (1), file name (1) (article kept)"]], stderr
+    events = jsonl(out.stdout.decode("utf-8"))  # strict UTF-8
+    named = set().union(*(source_ids(e) for e in events))
+    assert {FEED[0]["id"], FEED[1]["id"], "far-future", "b\ufffd"} <= named
+    assert "rasd: 5 articles read, 2 failed, 3 repaired" in stderr
+
+
 def test_missing_path_fails_with_its_name(tmp_path: Path) -> None:
     missing = tmp_path / "nope.txt"
     res = CliRunner().invoke(main, ["extract", str(missing)])

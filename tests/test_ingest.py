@@ -6,6 +6,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import os
 import types
 from pathlib import Path
 
@@ -500,3 +501,184 @@ def test_parquet_bad_rows_name_the_row(tmp_path: Path) -> None:
     assert (e1.path, e1.line, e1.message) == (str(p), 2, "empty text")
     assert str(e1) == f"{p}:2: empty text"
     assert e2.line == 3 and "text" in e2.message
+
+
+# --- hostile input (issue 16): every bad item one report, the rest read, nothing unprintable -----------
+
+def repaired(items: list) -> list[ReadError]:
+    return [e for e in errors(items) if e.repaired]
+
+
+def printable_everywhere(a: Article) -> None:
+    """What a database and standard output need: every string encodes as UTF-8 and holds no NUL."""
+    for v in (a.id, a.text, a.title, a.url, a.outlet, a.path, json.dumps(a.meta, ensure_ascii=False, default=str)):
+        if v is not None:
+            v.encode("utf-8")
+            assert "\x00" not in v
+
+
+def test_lone_surrogate_is_replaced_and_reported(tmp_path: Path) -> None:
+    p = write_jsonl(tmp_path / "s.jsonl", [
+        '{"id": "s1", "text": "\\ud800 x", "title": "\\udfff", "meta": {"k\\ud800": ["\\ud83d"]}}',
+        json.dumps({"id": "ok", "text": AR}, ensure_ascii=False),
+    ])
+    items = read(p)
+    [e] = errors(items)
+    assert e.repaired and e.line == 1 and str(e).startswith(f"{p}:1: lone surrogates replaced by U+FFFD in")
+    assert "text (1)" in e.message and "title (1)" in e.message and "meta (2)" in e.message
+    s1, ok = articles(items)
+    assert s1.text == "\ufffd x" and s1.title == "\ufffd" and s1.meta == {"k\ufffd": ["\ufffd"]}
+    assert ok.id == "ok" and ok.text == AR
+    printable_everywhere(s1)
+
+
+def test_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    name = os.fsdecode(b"r\xff\xfe.txt")  # how Python names a file whose bytes are not UTF-8
+    p = tmp_path / name
+    p.write_text(AR, encoding="utf-8")
+    items = read(p)
+    [e] = errors(items)
+    assert e.repaired and "\\xff\\xfe" in str(e) and "file name" in e.message
+    str(e).encode("utf-8")  # printable
+    [a] = articles(items)
+    assert a.id == "r\ufffd\ufffd" and a.text == AR
+    printable_everywhere(a)
+
+
+def test_deep_nesting_and_huge_numbers_are_refused_per_item(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    p = write_jsonl(tmp_path / "h.jsonl", [
+        '{"id": "deep", "text": "x", "meta": ' + deep + "}",
+        json.dumps({"id": "a", "text": AR}, ensure_ascii=False),
+        '{"id": "big", "text": "y", "n": ' + "9" * 5000 + "}",
+        '{"id": "nested", "text": "z", "meta": ' + "[" * 150 + "]" * 150 + "}",
+        json.dumps({"id": "b", "text": AR2}, ensure_ascii=False),
+    ])
+    items = read(p)
+    assert [a.id for a in articles(items)] == ["a", "b"]
+    assert [(e.line, e.repaired) for e in errors(items)] == [(1, False), (3, False), (4, False)]
+    msgs = [e.message for e in errors(items)]
+    assert msgs[0] == "JSON nested too deeply" and "more than 4300 digits" in msgs[1]
+    assert "nested more than 100 levels" in msgs[2]
+
+
+def test_json_list_goes_on_after_an_item_too_deep(tmp_path: Path) -> None:
+    p = tmp_path / "list.json"
+    p.write_text("[\n" + json.dumps({"id": "a", "text": AR}, ensure_ascii=False) + ",\n"
+                 + '{"id": "deep", "text": "x", "m": ' + "[" * 50_000 + '"]", ' + "]" * 50_000 + "},\n"
+                 + '{"id": "big", "text": "y", "n": ' + "1" * 5000 + "},\n"
+                 + json.dumps({"id": "b", "text": AR2}, ensure_ascii=False) + "\n]\n", encoding="utf-8")
+    items = read(p)
+    assert [a.id for a in articles(items)] == ["a", "b"]
+    assert [(e.line, e.message) for e in errors(items)] == [(3, "JSON nested too deeply"),
+                                                           (4, "JSON number with more than 4300 digits")]
+
+
+def test_nul_is_removed_and_reported(tmp_path: Path) -> None:
+    p = write_jsonl(tmp_path / "n.jsonl", [
+        '{"id": "n\\u00001", "text": "قتل\\u0000 شخص", "meta": {"x": "a\\u0000b", "f": 1e400, "g": NaN}}'])
+    items = read(p)
+    [e] = errors(items)
+    assert e.repaired and "NUL characters removed from id (1), text (1), meta (1)" in e.message
+    assert "not finite set to null in meta (2)" in e.message
+    [a] = articles(items)
+    assert (a.id, a.text, a.meta) == ("n1", "قتل شخص", {"x": "ab", "f": None, "g": None})
+
+
+@pytest.mark.parametrize("published", ["9999-12-31", "0001-01-01", "1899-12-31"])
+def test_published_out_of_range_is_no_date(tmp_path: Path, published: str) -> None:
+    p = write_jsonl(tmp_path / "d.jsonl", [json.dumps({"id": "d", "text": AR, "published": published})])
+    items = read(p)
+    [e] = errors(items)
+    assert e.repaired and published in e.message and "read as no date" in e.message
+    [a] = articles(items)
+    assert a.published is None and a.meta["published_raw"] == published
+    assert read_published(published) is None and read_published(dt.date(9999, 12, 31)) is None
+    assert read_published("2199-12-31") == dt.date(2199, 12, 31)
+
+
+@pytest.mark.parametrize("damage", ["bad byte", "cut", "bom and bad byte"])
+def test_damaged_utf8_is_utf8_with_a_warning_not_cp1256(tmp_path: Path, damage: str) -> None:
+    data = (AR + "\n" + AR2).encode("utf-8")
+    if damage == "bad byte":
+        data = data[:20] + b"\xff" + data[20:]
+    elif damage == "cut":
+        data = data + "حلب".encode()[:-1]  # cut inside the last character
+    else:
+        data = b"\xef\xbb\xbf" + data[:31] + b"\xc0" + data[31:]
+    p = tmp_path / "damaged.txt"
+    p.write_bytes(data)
+    items = read(p)
+    [e] = errors(items)
+    assert e.repaired and e.message.startswith("not valid UTF-8: 1 invalid byte sequence replaced by U+FFFD")
+    [a] = articles(items)
+    assert a.text.count("\ufffd") == 1 and AR2[:20] in a.text  # the rest is the text, not cp1256 garbage
+    assert a.text.replace("\ufffd", "") in (AR + "\n" + AR2 + "حل", AR + "\n" + AR2)
+
+
+def test_damaged_utf8_on_stdin_and_in_a_jsonl_line() -> None:
+    data = AR.encode("utf-8")
+    bad = data[:9] + b"\xfe" + data[9:]
+    items = read("-", stdin=io.BytesIO(bad))
+    assert [x.repaired for x in errors(items)] == [True] and articles(items)[0].text.count("\ufffd") == 1
+    line = b'{"id": "j", "text": "' + bad + b'"}\n'
+    items = read("-", stdin=io.BytesIO(line))
+    assert [(e.line, e.repaired) for e in errors(items)] == [(1, True)] and articles(items)[0].id == "j"
+
+
+def test_cp1256_is_not_taken_for_damaged_utf8() -> None:
+    from rasd.ingest.readers import lenient_utf8
+
+    for text in (AR, AR2, AR + "، " + AR2 + "؛ ؟"):
+        assert lenient_utf8(text.encode("cp1256")) is None
+
+
+def test_an_unforeseen_reader_error_ends_that_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasd.ingest import readers
+
+    (tmp_path / "a.txt").write_text(AR, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(AR2, encoding="utf-8")
+    real = readers._decode_text
+
+    def boom(data: bytes):
+        if data == AR.encode("utf-8"):
+            raise LookupError("unforeseen")
+        return real(data)
+
+    monkeypatch.setattr(readers, "_decode_text", boom)
+    items = read(tmp_path / "a.txt", tmp_path / "b.txt")
+    [e] = errors(items)
+    assert "LookupError: unforeseen" in e.message and e.path == str(tmp_path / "a.txt")
+    assert [a.id for a in articles(items)] == ["b"]
+    items = read(tmp_path)  # the same in a folder
+    assert [a.id for a in articles(items)] == ["b"] and len(errors(items)) == 1
+
+
+# --- the sanitising function (rasd.ingest.clean) ----------------------------------------------------
+
+def test_clean_article() -> None:
+    from rasd.ingest.clean import MAX_DEPTH, TooDeep, clean_article, clean_str
+
+    assert clean_str("abc") == ("abc", 0, 0)
+    assert clean_str("a\x00b\ud800c\x00") == ("ab\ufffdc", 1, 2)
+    a = Article(id="x", text=AR, meta={"k": [1, {"z": "ok"}]})
+    assert clean_article(a) == (a, [])  # nothing to change: the same article
+    dirty = Article(id="i\x00d", text="t\x00\ud800", title="\x00", url="https://e.org/\x00",
+                    outlet="o\udcff", path="p\udcfe", meta={"a\x00": ("x\x00", 2.5, float("inf"))})
+    clean, problems = clean_article(dirty)
+    assert (clean.id, clean.text, clean.title, clean.url, clean.outlet, clean.path) == (
+        "id", "t\ufffd", "", "https://e.org/", "o\ufffd", "p\ufffd")
+    assert clean.meta == {"a": ["x", 2.5, None]}
+    assert problems == ["lone surrogates replaced by U+FFFD in text (1), outlet (1), file name (1)",
+                        "NUL characters removed from id (1), text (1), title (1), url (1), meta (2)",
+                        "numbers that are not finite set to null in meta (1)"]
+    printable_everywhere(clean)
+    deep: list = []
+    for _ in range(MAX_DEPTH + 1):
+        deep = [deep]
+    with pytest.raises(TooDeep):
+        clean_article(Article(id="d", text="x", meta={"m": deep}))
+    ok: list = []
+    for _ in range(MAX_DEPTH - 2):
+        ok = [ok]
+    assert clean_article(Article(id="d", text="x", meta={"m": ok}))[1] == []

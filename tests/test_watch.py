@@ -66,6 +66,8 @@ class Site:
         self.pages: dict[str, bytes] = {}
         self.fail: dict[str, int] = {}  # path -> 503 answers still to give
         self.delay: dict[str, float] = {}
+        self.raw: dict[str, tuple[dict[str, str], bytes]] = {}  # path -> headers and body, sent as they are
+        self.redirects: dict[str, str] = {}  # path -> where it redirects
         self.log: list[dict[str, Any]] = []
         self.version = 0
         self.modified = dt.datetime(2025, 5, 8, 9, 0, tzinfo=dt.UTC)
@@ -96,7 +98,8 @@ class Site:
             out.append(f"<item><title>{escape(it['title'])}</title><guid isPermaLink=\"false\">{it['guid']}</guid>"
                        f"<pubDate>{it['pub']}</pubDate>")
             if it["link"]:
-                out.append(f"<link>{self.url(it['link'])}</link>")
+                link = self.url(it["link"]) if it["link"].startswith("/") else it["link"]
+                out.append(f"<link>{escape(link)}</link>")
             if it["summary"]:
                 out.append(f"<description>{escape(it['summary'])}</description>")
             out.append("</item>")
@@ -127,6 +130,26 @@ class Site:
                     body = site.feed() if self.path == "/feed.xml" else site.pages.get(self.path)
                 if delay:
                     time.sleep(delay)
+                if self.path in site.redirects:
+                    entry["status"] = 302
+                    self.send_response(302)
+                    self.send_header("Location", site.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self.path in site.raw:
+                    headers, raw = site.raw[self.path]
+                    entry["status"] = 200
+                    self.send_response(200)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    try:
+                        for i in range(0, len(raw), 1 << 16):
+                            self.wfile.write(memoryview(raw)[i:i + (1 << 16)])
+                    except OSError:  # the client gave up: what it should do
+                        pass
+                    return
                 if fail:
                     entry["status"] = 503
                     self.send_response(503)
@@ -419,3 +442,250 @@ def test_sigterm_finishes_the_current_article_and_exits_0(tmp_path: Path, site: 
     assert "SIGTERM: stopping after the current article" in text and "stopped after" in text
     assert item_article_id(site.url("/feed.xml"), "g2") in articles(db)  # finished and committed
     assert all(v == 0 for v in integrity(open_db(str(db), quiet=True)).values())  # and linked
+
+
+# --- hostile servers and feeds (issue 16) ----------------------------------------------------------------
+
+class Drip:
+    """A server on 127.0.0.1 that answers every request one byte every `every` seconds (the status line
+    and headers too, with `headers=True`), for at most `lasting` seconds, so a fetcher without an
+    overall deadline is stuck that long: a per-read timeout never fires."""
+
+    def __init__(self, headers: bool = False, every: float = 0.2, lasting: float = 60.0) -> None:
+        import socket
+
+        self.headers = headers
+        self.every = every
+        self.lasting = lasting
+        self.connections = 0
+        self.closed = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/feed.xml") -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}{path}"
+
+    def _serve(self) -> None:
+        while not self.closed.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: Any) -> None:
+        with conn:
+            conn.settimeout(5)
+            try:
+                conn.recv(65536)
+                data = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                if self.headers:
+                    data += b"X-Slow: " + b"a" * 100_000
+                else:
+                    conn.sendall(data + b"Content-Length: 100000\r\n\r\n")
+                    data = b"<" * 100_000
+                end = time.monotonic() + self.lasting
+                for b in data:
+                    if self.closed.is_set() or time.monotonic() > end:
+                        break
+                    conn.sendall(bytes([b]))
+                    self.closed.wait(self.every)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.closed.set()
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("headers", [False, True], ids=["body", "headers"])
+def test_a_dripping_server_cannot_hang_a_fetch(headers: bool) -> None:
+    drip = Drip(headers=headers)
+    fetcher = Fetcher(per_host_delay=0, retries=2, backoff=0.05, timeout=5)
+    fetcher.deadline = 2.0  # seconds for the whole fetch, retries included
+    try:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="no complete answer within 2 s"):
+            fetcher.get(drip.url())
+        assert time.monotonic() - started < 4
+    finally:
+        fetcher.close()
+        drip.close()
+
+
+def test_sigterm_stops_watch_while_a_feed_drips(tmp_path: Path) -> None:
+    drip = Drip(every=1.0, lasting=120)
+    db = tmp_path / "d.db"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["RASD_PLACES"] = str(tmp_path / "no-places.csv")
+    proc = subprocess.Popen([sys.executable, "-m", "rasd.watch_cmd", "watch", "--db", str(db), "--feed", drip.url(),
+                             "--interval", "300", "--per-host-delay", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        assert wait_for(lambda: drip.connections, 60)
+        time.sleep(1.0)  # a byte or two into the body
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)  # the first one
+        _out, err = proc.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        drip.close()
+    text = err.decode("utf-8")
+    assert proc.returncode == 0, text
+    assert took < 15, text  # the fetch under way gets STOP_GRACE seconds, not the feed's whole drip
+    assert "SIGTERM: stopping" in text and "stopped after 1 polls" in text
+
+
+BIG = b"<rss>" + b"x" * 30_000_000 + b"</rss>"
+
+
+@pytest.mark.parametrize("kind", ["content-length", "no length", "gzip bomb"])
+def test_feeds_and_pages_are_capped_in_size(site: Site, kind: str) -> None:
+    import gzip
+    import tracemalloc
+
+    if kind == "gzip bomb":
+        body = gzip.compress(b"\0" * 200_000_000, compresslevel=9)  # about 200 kB inflating to 200 MB
+        headers = {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip",
+                   "Content-Length": str(len(body))}
+    else:
+        body = BIG
+        headers = {"Content-Type": "application/rss+xml"}
+        if kind == "content-length":
+            headers["Content-Length"] = str(len(body))
+    site.raw["/big.xml"] = (headers, body)
+    fetcher = Fetcher(per_host_delay=0, retries=0, timeout=10)
+    fetcher.max_bytes = 1_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError, match="larger than 1000000 bytes"):
+            fetcher.get(site.url("/big.xml"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        fetcher.close()
+    assert peak < 8_000_000  # never the whole feed (30 MB) or the inflated bomb (200 MB) in memory
+    site.raw["/small.xml"] = ({"Content-Encoding": "gzip"}, gzip.compress(b"<rss>" + b"y" * 500_000 + b"</rss>"))
+    f2 = Fetcher(per_host_delay=0, retries=0, max_bytes=1_000_000)
+    try:
+        assert f2.get(site.url("/small.xml")).body == b"<rss>" + b"y" * 500_000 + b"</rss>"  # under the cap: whole
+    finally:
+        f2.close()
+
+
+def test_once_exits_1_when_every_source_failed(tmp_path: Path, site: Site) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from rasd.watch_cmd import cli
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/feed.xml"
+    r = CliRunner().invoke(cli, ["watch", "--db", str(tmp_path / "a.db"), "--feed", dead, "--feed",
+                                 site.url("/missing.xml"), "--once", "--per-host-delay", "0"])
+    assert r.exit_code == 1, r.output
+    assert "every source failed" in r.stderr
+    site.add("g1", "jableh", "Thu, 08 May 2025 10:00:00 +0300")  # one source answers: exit 0
+    r = CliRunner().invoke(cli, ["watch", "--db", str(tmp_path / "b.db"), "--feed", dead, "--feed",
+                                 site.url("/feed.xml"), "--once", "--per-host-delay", "0"])
+    assert r.exit_code == 0, r.output
+    assert "1 new" in r.stderr and "1 failed" in r.stderr
+
+
+def test_item_links_to_private_addresses_are_not_fetched(tmp_path: Path, site: Site) -> None:
+    """A feed may name any URL as an item's link; the watcher reads only public addresses (and the
+    feed's own server), so the API never serves the text of a local service or of 169.254.169.254."""
+    other = Site()  # a service on this machine that the feed's items point at
+    other.thread.start()
+    try:
+        title, body = STORIES["nawa"]
+        other.pages["/secret.html"] = PAGE.format(title=title, body="كلمة السر الداخلية " + body).encode("utf-8")
+        summary = "<p>" + STORIES["rastan"][1] + "</p>"
+        for guid, link in (("local", other.url("/secret.html")), ("metadata", "http://169.254.169.254/latest/"),
+                           ("hop", "/news/hop.html")):
+            site.items.append({"guid": guid, "title": title, "link": link, "pub": "Thu, 08 May 2025 10:00:00 +0300",
+                               "summary": summary})
+        site.redirects["/news/hop.html"] = other.url("/secret.html")  # the feed's server redirects away
+        site.version += 1
+        said: list[str] = []
+        w = make_watcher(tmp_path, site)
+        w.say = said.append
+        r = w.poll()
+        assert r.written["new"] + r.written["duplicate"] == 3 and r.failed == 0
+        assert other.log == []  # never asked
+        texts = [a["text"] for a in articles(tmp_path / "w.db").values()]
+        assert all("كلمة السر" not in t and STORIES["rastan"][1] in t for t in texts)  # the summaries
+        refused = [ln for ln in said if "not fetched" in ln]
+        assert len(refused) == 3 and any("link-local address (169.254.169.254)" in ln for ln in refused)
+        assert any("loopback address (127.0.0.1)" in ln for ln in refused)
+        close(w)
+        # --allow-private: fetched
+        w = make_watcher(tmp_path / "p", site)
+        w.allow_private = True
+        w.poll()
+        assert [e["path"] for e in other.log] == ["/secret.html", "/secret.html"]
+        close(w)
+    finally:
+        other.server.shutdown()
+        other.server.server_close()
+
+
+def test_the_connected_address_is_checked_too(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name can resolve to a public address for the check and to a private one for the connection."""
+    from rasd import watch
+
+    monkeypatch.setattr(watch, "check_public", lambda url: None)  # the check was fooled
+    fetcher = Fetcher(per_host_delay=0, retries=0)
+    try:
+        with pytest.raises(watch.Refused, match="connected to a loopback address"):
+            fetcher.get(site.url("/feed.xml"), public_only=True)
+        assert site.log == []  # refused before the request was sent
+    finally:
+        fetcher.close()
+
+
+@pytest.mark.parametrize("ip, kind", [
+    ("127.0.0.1", "loopback"), ("::1", "loopback"), ("169.254.169.254", "link-local"), ("10.1.2.3", "private"),
+    ("192.168.0.1", "private"), ("172.16.5.4", "private"), ("100.64.0.1", "non-public"), ("0.0.0.0", "unspecified"),
+    ("::ffff:127.0.0.1", "loopback"), ("fe80::1%eth0", "link-local"), ("224.0.0.1", "multicast"),
+    ("240.0.0.1", "reserved"), ("8.8.8.8", None), ("2001:4860:4860::8888", None),
+])
+def test_address_kind(ip: str, kind: str | None) -> None:
+    from rasd.watch import address_kind
+
+    assert address_kind(ip) == kind
+
+
+def test_stop_can_be_set_from_a_signal_handler() -> None:
+    from rasd.watch import Stop
+
+    stop = Stop()
+    started = time.monotonic()
+    assert stop.wait(0.2) is False and time.monotonic() - started >= 0.19
+    threading.Timer(0.2, stop.set).start()
+    assert stop.wait(30) is True and time.monotonic() - started < 5
+    assert stop.is_set() and stop.wait(0) is True
+    stop.close()
+    previous = signal.signal(signal.SIGUSR1, lambda *_: stop2.set())
+    try:
+        stop2 = Stop()
+        threading.Timer(0.2, os.kill, args=(os.getpid(), signal.SIGUSR1)).start()
+        assert stop2.wait(30) is True  # woken by the handler, which takes no lock
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        stop2.close()
+
+
+def test_watch_command_defaults_follow_the_library() -> None:
+    from rasd import watch, watch_cmd
+
+    assert (watch_cmd.DEADLINE, watch_cmd.MAX_BYTES) == (watch.DEADLINE, watch.MAX_BYTES)

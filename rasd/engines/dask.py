@@ -570,8 +570,7 @@ def extract_events(batch: Any, include_background: bool, do_link: bool, schedule
         mentions: list[Mention] = []  # packed until linking: see pack
         for item in results(client, batch.paths, include_background, chunk=chunk, packed=True):
             if isinstance(item, ReadError):
-                batch.failed += 1
-                report(f"rasd: {item}")
+                _count(batch, item, report)
                 continue
             batch.read += 1
             art, found, error = item
@@ -581,6 +580,15 @@ def extract_events(batch: Any, include_background: bool, do_link: bool, schedule
             else:
                 mentions.extend(found or [])
         return link_partitioned(mentions, client) if do_link else [unpack(m) for m in mentions]
+
+
+def _count(batch: Any, item: ReadError, report: Callable[[str], None]) -> None:
+    """Count and print a ReadError as `rasd.cli.Batch.articles` does (a repaired item is read after it)."""
+    if hasattr(batch, "report"):
+        batch.report(item, report)
+        return
+    batch.failed += 1
+    report(f"rasd: {item}")
 
 
 class RemoteError(Exception):
@@ -615,8 +623,7 @@ class Prefetched:
         with connect(self.scheduler, self.workers) as client:
             for item in results(client, self.batch.paths, keep_text=True, chunk=self.chunk):
                 if isinstance(item, ReadError):
-                    self.batch.failed += 1
-                    self.report(f"rasd: {item}")
+                    _count(self.batch, item, self.report)
                     continue
                 self.batch.read += 1
                 self._current = item

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rasd.doc import Article
-from rasd.ingest.readers import ReadError, _Bad, _item_article, _stem
+from rasd.ingest.readers import ReadError, _Bad, _deliver, _item_article, _stem
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -47,9 +47,11 @@ def batch_items(batch: pa.RecordBatch, path: str, stem: str, first: int) -> Iter
     """The rows of one record batch as articles (default id stem:row) or ReadErrors naming the row."""
     for n, obj in enumerate(batch.to_pylist(), first):
         try:
-            yield _item_article(obj, path, f"{stem}:{n}")
+            art = _item_article(obj, path, f"{stem}:{n}")
         except _Bad as e:
             yield ReadError(path, n, e.message)
+            continue
+        yield from _deliver(art, path, n)
 
 
 def iter_parquet(path: str, chunk: int = BATCH_ROWS) -> Iterator[Article | ReadError]:

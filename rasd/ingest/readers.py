@@ -30,7 +30,18 @@ Dates: `read_published` accepts ISO dates and datetimes ("2018-03-05",
 time zone conversion: the outlet's local date is the one that matters for the event). A
 malformed ``published`` value is deliberately NOT an error: the article is kept with
 ``published=None`` and the raw value is kept in ``meta["published_raw"]``, because losing a
-whole report over a date a later step can still infer from the text is worse.
+whole report over a date a later step can still infer from the text is worse. A real date
+outside 1900-2199 ("9999-12-31", "0001-01-01": placeholders, typing errors) is read the same
+way, and reported.
+
+Hostile or damaged input: JSON nested too deeply for the json module, or with a number of more
+than 4,300 digits, is a `ReadError` for that item (the items after it in a ``.json`` list are
+still read); an error no reader foresaw ends that file with a `ReadError`, not the run. Text
+that is UTF-8 with a few damaged bytes (one bad byte, a file cut inside a character) is decoded
+as UTF-8 with U+FFFD in their place, never taken for Windows-1256. Every delivered article goes
+through `rasd.ingest.clean` (lone surrogates, from JSON escapes or file names that are not
+UTF-8, become U+FFFD; NUL characters are removed). What had to be changed is reported by a
+`ReadError` with ``repaired=True`` just before the article, which is still delivered.
 """
 
 from __future__ import annotations
@@ -50,6 +61,7 @@ from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, TextIO
 
 from rasd.doc import Article
+from rasd.ingest.clean import REPLACEMENT, TooDeep, clean_article
 from rasd.ingest.html import extract_html
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".html", ".htm", ".json", ".jsonl", ".jsonl.gz", ".parquet")
@@ -64,16 +76,35 @@ _SIDECAR_KEYS = ("id", "title", "url", "outlet", "published")
 
 @dataclass
 class ReadError:
-    """An input item that could not be read; the run goes on without it."""
+    """An input item that could not be read; the run goes on without it.
+
+    With `repaired`, the item was read but something in it had to be changed (undecodable bytes,
+    lone surrogates, NUL characters): the article follows this report, and the run still fails.
+    """
 
     path: str
     line: int | None
     message: str
+    repaired: bool = False
 
     def __str__(self) -> str:
+        path = printable(self.path)
         if self.line is None:
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
+            return f"{path}: {self.message}"
+        return f"{path}:{self.line}: {self.message}"
+
+
+def printable(s: str) -> str:
+    """A name as it can be printed: bytes of a file name that are not UTF-8 as \\xNN escapes."""
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        pass
+    try:
+        return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class _Bad(Exception):
@@ -90,11 +121,25 @@ class _Bad(Exception):
 _LOOSE_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$")
 
 
+# Publication dates outside these are typing errors or placeholders ("9999-12-31", "0001-01-01"),
+# and the days around them cannot even be computed (date arithmetic stops at years 1 and 9999).
+PUBLISHED_MIN = dt.date(1900, 1, 1)
+PUBLISHED_MAX = dt.date(2199, 12, 31)
+
+
 def read_published(value: Any) -> dt.date | None:
     """A publication date from a date, datetime or ISO-like string; None when unusable.
 
-    Datetimes keep their own calendar date (no time zone conversion).
+    Datetimes keep their own calendar date (no time zone conversion). A date outside
+    PUBLISHED_MIN..PUBLISHED_MAX is unusable too.
     """
+    day = _read_date(value)
+    if day is None or not PUBLISHED_MIN <= day <= PUBLISHED_MAX:
+        return None
+    return day
+
+
+def _read_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -155,25 +200,50 @@ def _looks_binary(text: str) -> bool:
     return controls > max(2, len(text) // 100)
 
 
-def _decode_text(data: bytes) -> str:
-    """Bytes of a text article as str: UTF-8 (BOM stripped) or detected Windows-1256."""
+def lenient_utf8(data: bytes, sure: bool = False) -> tuple[str, int] | None:
+    """(text, invalid sequences replaced by U+FFFD) when `data` is UTF-8 with a few damaged bytes,
+    None when it is not UTF-8 at all.
+
+    Damage (one bad byte, a file cut inside a character) leaves most multi-byte sequences valid;
+    text in a single-byte code page such as Windows-1256 has almost none, because its letters are
+    lead bytes not followed by continuation bytes. So the text is taken as damaged UTF-8 when it
+    holds at least twice as many valid non-ASCII characters as invalid sequences (or when `sure`,
+    after a UTF-8 byte order mark).
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count(REPLACEMENT) - data.count(REPLACEMENT.encode("utf-8"))
+    if sure:
+        return text, bad
+    good = sum(1 for c in text if c >= "\x80") - text.count(REPLACEMENT)
+    return (text, bad) if good >= 2 * bad else None
+
+
+def _decode_text(data: bytes) -> tuple[str, int]:
+    """Bytes of a text article as str: UTF-8 (BOM stripped; damaged bytes replaced, and counted)
+    or detected Windows-1256."""
     if b"\x00" in data:
         raise _Bad("binary file")
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            text = data[len(codecs.BOM_UTF8):].decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise _Bad(_NOT_TEXT) from e
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
+        data = data[len(codecs.BOM_UTF8):]
+    bad = 0
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        damaged = lenient_utf8(data, sure=bom)
+        if damaged is not None:
+            text, bad = damaged
+        else:
             text = data.decode("cp1256", errors="replace")
             if not _mostly_arabic(text):
                 raise _Bad(_NOT_TEXT) from None
     if _looks_binary(text):
         raise _Bad("binary file")
-    return text
+    return text, bad
+
+
+def _damaged(bad: int) -> str:
+    return f"not valid UTF-8: {bad} invalid byte sequence{'s' if bad != 1 else ''} replaced by U+FFFD"
 
 
 # --- metadata --------------------------------------------------------------------------------
@@ -213,6 +283,33 @@ def _apply_meta(fields: dict[str, Any], meta: dict[str, Any], obj: dict[str, Any
 
 def _json_line_error(e: json.JSONDecodeError, first_line: int = 1) -> _Bad:
     return _Bad(f"invalid JSON: {e.msg} (column {e.colno})", first_line + e.lineno - 1)
+
+
+def _json_refusal(e: Exception) -> str:
+    """Why the json module gave up on a syntactically valid item (RecursionError, ValueError)."""
+    if isinstance(e, RecursionError):
+        return "JSON nested too deeply"
+    if "digits" in str(e):  # int() refuses more than sys.get_int_max_str_digits() digits
+        return f"JSON number with more than {sys.get_int_max_str_digits()} digits"
+    return f"invalid JSON: {e}"
+
+
+def _deliver(art: Article, label: str, line: int | None, notes: Iterable[str] = ()) -> Iterator[Article | ReadError]:
+    """The article made safe to store and print (rasd.ingest.clean), after one repaired ReadError
+    saying what was changed, if anything was."""
+    try:
+        art, problems = clean_article(art)
+    except TooDeep as e:
+        yield ReadError(label, line, f"{e}")
+        return
+    problems = [*notes, *problems]
+    raw = art.meta.get("published_raw") if art.published is None and art.meta else None
+    if raw is not None and _read_date(raw) is not None:
+        problems.append(f"published {printable(str(raw))!r} is outside {PUBLISHED_MIN.year}-{PUBLISHED_MAX.year}:"
+                        " read as no date")
+    if problems:
+        yield ReadError(label, line, "; ".join(problems) + " (article kept)", repaired=True)
+    yield art
 
 
 def _read_sidecar(path: str) -> dict[str, Any]:
@@ -269,12 +366,15 @@ def _read_document(path: str, suffix: str) -> Iterator[Article | ReadError]:
             sidecar_obj = _read_sidecar(sidecar)
         except _Bad as e:
             yield ReadError(sidecar, e.line, e.message)
+    notes = []
     try:
         data = _read_bytes(path)
         if not data.strip():
             raise _Bad("empty file")
         if suffix == ".txt":
-            text = _decode_text(data)
+            text, bad = _decode_text(data)
+            if bad:
+                notes.append(_damaged(bad))
         else:
             if b"\x00" in data:
                 raise _Bad("binary file")
@@ -299,7 +399,7 @@ def _read_document(path: str, suffix: str) -> Iterator[Article | ReadError]:
         return
     if sidecar_obj:
         _apply_meta(fields, meta, sidecar_obj, _SIDECAR_KEYS, skip=("text",))
-    yield Article(text=text, path=path, meta=meta, **fields)
+    yield from _deliver(Article(text=text, path=path, meta=meta, **fields), path, None, notes)
 
 
 def _item_article(obj: Any, path: str | None, default_id: str) -> Article:
@@ -323,14 +423,19 @@ def _jsonl_lines(lines: Iterable[bytes | str], label: str, path: str | None,
                  stem: str, first_line: int = 1) -> Iterator[Article | ReadError]:
     """Articles from JSON lines, one line at a time; blank lines are skipped."""
     for lineno, raw in enumerate(lines, first_line):
+        notes = []
         if isinstance(raw, bytes):
             if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
-                yield ReadError(label, lineno, "line is not UTF-8")
-                continue
+                damaged = lenient_utf8(raw)
+                if damaged is None:
+                    yield ReadError(label, lineno, "line is not UTF-8")
+                    continue
+                line = damaged[0]
+                notes.append(_damaged(damaged[1]))
         else:
             line = raw.lstrip("\ufeff") if lineno == 1 else raw
         if not line.strip():
@@ -340,10 +445,15 @@ def _jsonl_lines(lines: Iterable[bytes | str], label: str, path: str | None,
         except json.JSONDecodeError as e:
             yield ReadError(label, lineno, f"invalid JSON: {e.msg} (column {e.colno})")
             continue
+        except (RecursionError, ValueError) as e:
+            yield ReadError(label, lineno, _json_refusal(e))
+            continue
         try:
-            yield _item_article(obj, path, f"{stem}:{lineno}")
+            art = _item_article(obj, path, f"{stem}:{lineno}")
         except _Bad as e:
             yield ReadError(label, lineno, e.message)
+            continue
+        yield from _deliver(art, label, lineno, notes)
 
 
 def _read_jsonl(path: str, suffix: str) -> Iterator[Article | ReadError]:
@@ -373,11 +483,41 @@ def _skip_ws(text: str, i: int) -> int:
     return i
 
 
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_MARK = re.compile(r'["\[\]{}]')
+_JSON_SCALAR = re.compile(r'[^,\]}\s]*')
+
+
+def _skip_value(text: str, i: int) -> int:
+    """Where the JSON value starting at i ends, found without decoding it (no recursion)."""
+    if text[i] == '"':
+        m = _JSON_STRING.match(text, i)
+        if m is None:
+            raise _Bad("invalid JSON: unterminated string")
+        return m.end()
+    if text[i] not in "[{":
+        return _JSON_SCALAR.match(text, i).end()  # type: ignore[union-attr]  # matches the empty string
+    depth = 0
+    while True:
+        m = _JSON_MARK.search(text, i)
+        if m is None:
+            raise _Bad("invalid JSON: unexpected end of file")
+        i = m.start()
+        if m.group() == '"':
+            i = _skip_value(text, i)
+            continue
+        depth += 1 if m.group() in "[{" else -1
+        i += 1
+        if depth == 0:
+            return i
+
+
 def _iter_json_values(text: str) -> Iterator[tuple[int, Any]]:
     """(line, value) for a top-level object or each element of a top-level list.
 
     Decoding element by element gives each item its line number, and items before a syntax
-    error are still delivered.
+    error are still delivered. An element the json module gives up on (nested too deeply, a
+    number too long) comes as a _Bad value, and the elements after it are still read.
     """
     decoder = json.JSONDecoder()
     line, pos = 1, 0
@@ -393,6 +533,8 @@ def _iter_json_values(text: str) -> Iterator[tuple[int, Any]]:
             return decoder.raw_decode(text, i)
         except json.JSONDecodeError as e:
             raise _json_line_error(e) from e
+        except (RecursionError, ValueError) as e:
+            return _Bad(_json_refusal(e)), _skip_value(text, i)
 
     i = _skip_ws(text, 0)
     if i < len(text) and text[i] == "[":
@@ -428,7 +570,11 @@ def _read_json(path: str, suffix: str) -> Iterator[Article | ReadError]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise _Bad("not UTF-8") from e
+            damaged = lenient_utf8(data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data)
+            if damaged is None:
+                raise _Bad("not UTF-8") from e
+            text = damaged[0]
+            yield ReadError(path, None, _damaged(damaged[1]) + " (file read)", repaired=True)
         if not text.strip():
             raise _Bad("empty file")
         seen: dict[int, int] = {}
@@ -436,9 +582,13 @@ def _read_json(path: str, suffix: str) -> Iterator[Article | ReadError]:
             seen[line] = seen.get(line, 0) + 1
             default_id = f"{stem}:{line}" if seen[line] == 1 else f"{stem}:{line}#{seen[line]}"
             try:
-                yield _item_article(value, path, default_id)
+                if isinstance(value, _Bad):
+                    raise value
+                art = _item_article(value, path, default_id)
             except _Bad as e:
                 yield ReadError(path, line, e.message)
+                continue
+            yield from _deliver(art, path, line)
     except _Bad as e:
         yield ReadError(path, e.line, e.message)
 
@@ -494,7 +644,15 @@ def _walk(folder: str, seen: set[str]) -> Iterator[Article | ReadError]:
         if isinstance(item, ReadError):
             yield item
         else:
-            yield from _read_file(item, _suffix_of(os.path.basename(item)))
+            yield from _guarded(item, _read_file(item, _suffix_of(os.path.basename(item)) or ""))
+
+
+def _guarded(label: str, items: Iterator[Article | ReadError]) -> Iterator[Article | ReadError]:
+    """The items of one input; an error no reader foresaw ends that input, not the batch."""
+    try:
+        yield from items
+    except Exception as e:  # noqa: BLE001  the batch goes on with the next input
+        yield ReadError(label, None, f"cannot read the rest: {type(e).__name__}: {e}")
 
 
 def _read_stdin(stream: TextIO | BinaryIO) -> Iterator[Article | ReadError]:
@@ -514,10 +672,13 @@ def _read_stdin(stream: TextIO | BinaryIO) -> Iterator[Article | ReadError]:
         return
     rest = stream.read()
     parts: list[bytes | str] = [*head, rest]
+    notes = []
     try:
         if any(isinstance(p, bytes) for p in parts):
-            data = b"".join(p if isinstance(p, bytes) else p.encode("utf-8") for p in parts)
-            text = _decode_text(data)
+            data = b"".join(p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass") for p in parts)
+            text, bad = _decode_text(data)
+            if bad:
+                notes.append(_damaged(bad))
         else:
             text = "".join(p if isinstance(p, str) else p.decode() for p in parts).lstrip("\ufeff")
         if not text.strip():
@@ -525,7 +686,7 @@ def _read_stdin(stream: TextIO | BinaryIO) -> Iterator[Article | ReadError]:
     except _Bad as e:
         yield ReadError(STDIN_LABEL, e.line, e.message)
         return
-    yield Article(id="stdin", text=text)
+    yield from _deliver(Article(id="stdin", text=text), STDIN_LABEL, None, notes)
 
 
 def _chain(first: Iterator[Any], stream: Iterable[Any]) -> Iterator[Any]:
@@ -547,7 +708,7 @@ def iter_articles(paths: Iterable[str],
     for path in paths:
         path = os.fspath(path)
         if path == "-":
-            yield from _read_stdin(stdin if stdin is not None else _default_stdin())
+            yield from _guarded(STDIN_LABEL, _read_stdin(stdin if stdin is not None else _default_stdin()))
             continue
         if os.path.isdir(path):
             yield from _walk(path, set())
@@ -562,4 +723,4 @@ def iter_articles(paths: Iterable[str],
             yield ReadError(path, None, "unsupported file type (expected one of "
                             + ", ".join(SUPPORTED_SUFFIXES) + ")")
             continue
-        yield from _read_file(path, suffix)
+        yield from _guarded(path, _read_file(path, suffix))

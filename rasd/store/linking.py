@@ -145,6 +145,14 @@ def _merge_intervals(days: Iterable[int]) -> list[tuple[int, int]]:
     return out
 
 
+_FIRST_DAY, _LAST_DAY = dt.date.min.toordinal(), dt.date.max.toordinal()
+
+
+def _ordinal_date(day: int) -> dt.date:
+    """The date of an ordinal day, a window's edge beyond year 1 or 9999 held at that edge."""
+    return dt.date.fromordinal(min(max(day, _FIRST_DAY), _LAST_DAY))
+
+
 class _Loader:
     """Loads from the database every mention in the pairing window of given mentions, once."""
 
@@ -177,7 +185,7 @@ class _Loader:
             # undated partners come with the first window of this group only
             first = len(self.covered[ckey]) == len(todo)
             for part in chunks(todo, 50):
-                ranges = [m.event_date.between(dt.date.fromordinal(lo), dt.date.fromordinal(hi)) for lo, hi in part]
+                ranges = [m.event_date.between(_ordinal_date(lo), _ordinal_date(hi)) for lo, hi in part]
                 if first:
                     ranges.append(m.event_date.is_(None))
                     first = False
@@ -495,10 +503,17 @@ def relink(engine: Engine, before: Callable[[Connection], None] | None = None) -
 
 
 def relink_all(engine: Engine) -> LinkResult:
-    """Drop every event and link all mentions again (after the linking rules changed)."""
-    with engine.begin() as conn:
-        ids = conn.execute(select(events_t.c.id)).scalars().all()
+    """Drop every event and link all mentions again (after the linking rules changed).
+
+    The events are dropped inside the linking transaction: an interruption (a kill, a full disk)
+    leaves every old event in place, never a database without events.
+    """
+    ids: list[str] = []
+
+    def drop(conn: Connection) -> None:
+        ids.extend(conn.execute(select(events_t.c.id)).scalars().all())
         release_events(conn, ids)
-    res = relink(engine)
+
+    res = relink(engine, before=drop)
     res.deleted |= set(ids)
     return res
