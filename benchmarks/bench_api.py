@@ -17,6 +17,7 @@ actors, figures with many nulls, places jittered around the governorate's capita
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import random
 import statistics
@@ -95,10 +96,14 @@ def synthetic_event(i: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def build(path: Path, n: int, seed: int = 2025) -> None:
-    """Insert n synthetic events (and their actor rows) in bulk through the store's tables."""
+def build(path: Path, n: int, seed: int = 2025, bulk: bool = True) -> None:
+    """Insert n synthetic events (and their actor rows) in bulk through the store's tables.
+
+    `bulk`: the structures of rasd.store.accel are rebuilt once at the end rather than by their triggers row by row.
+    """
     from sqlalchemy import insert
 
+    from rasd.store.accel import bulk_load
     from rasd.store.db import open_db
     from rasd.store.linking import search_text, sync_actors
     from rasd.store.models import Actor, Event, EventActor
@@ -106,7 +111,10 @@ def build(path: Path, n: int, seed: int = 2025) -> None:
     engine = open_db(str(path), quiet=True)
     rng = random.Random(seed)
     t0 = time.perf_counter()
-    with engine.begin() as conn:
+    with engine.begin() as conn, (bulk_load(conn) if bulk else contextlib.nullcontext()):
+        # a bulk load: a large page cache, so the indexes are updated in memory rather than page by page on
+        # disk; the search index, R*Tree and summary rows (rasd.store.accel) are built once at the end
+        conn.exec_driver_sql("PRAGMA cache_size=-1000000")
         sync_actors(conn)
         have = set(conn.execute(Actor.__table__.select().with_only_columns(Actor.__table__.c.key)).scalars())
         conn.execute(insert(Actor.__table__), [{"key": k, "name": k.upper(), "inter": None}
@@ -137,10 +145,14 @@ def build(path: Path, n: int, seed: int = 2025) -> None:
         if batch_e:
             conn.execute(insert(Event.__table__), batch_e)
             conn.execute(insert(EventActor.__table__), batch_a)
+    t1 = time.perf_counter()
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    print(f"built: {n} events in {time.perf_counter() - t0:.1f} s, {path.stat().st_size / 1e6:.0f} MB at {path}")
+    print(f"built: {n} events in {time.perf_counter() - t0:.1f} s (rows, indexes, search index, R*Tree and summary "
+          f"rows {t1 - t0:.1f} s; ANALYZE and checkpoint {time.perf_counter() - t1:.1f} s), "
+          f"{path.stat().st_size / 1e6:.0f} MB at {path}")
 
 
 def request_mix(rng: random.Random, n: int) -> list[tuple[str, dict[str, Any]]]:
@@ -247,10 +259,23 @@ def main(argv: list[str] | None = None) -> int:
                 client.get("/api/stats", params=params).raise_for_status()
                 xs.append((time.perf_counter() - t0) * 1000)
             print(f"/api/{name}: p50 {statistics.median(xs):.1f} ms, max {max(xs):.1f} ms, n {len(xs)}")
-        t0 = time.perf_counter()
-        r = client.get("/api/export", params={"format": "jsonl", "admin1": "Aleppo"})
-        print(f"/api/export jsonl admin1=Aleppo: {len(r.content) / 1e6:.1f} MB, "
-              f"{r.text.count(chr(10))} events in {(time.perf_counter() - t0) * 1000:.0f} ms")
+        n_events = 0
+        for fmt in ("jsonl", "acled-csv", "csv", "geojson"):
+            t0 = time.perf_counter()
+            size = lines = 0
+            with client.stream("GET", "/api/export", params={"format": fmt, "admin1": "Aleppo"}) as r:
+                r.raise_for_status()
+                for chunk in r.iter_bytes():
+                    size += len(chunk)
+                    lines += chunk.count(b"\n")
+            secs = time.perf_counter() - t0
+            if fmt == "jsonl":
+                n_events = lines
+            elif fmt.endswith("csv"):
+                n_events = lines - 1
+            # geojson is one line: the same events as the jsonl export
+            print(f"/api/export {fmt} admin1=Aleppo: {size / 1e6:.1f} MB, {n_events} events in {secs * 1000:.0f} ms, "
+                  f"{n_events / secs:,.0f} events/s")
         print(f"target p95 < 100 ms: {'met' if p95 < 100 else 'NOT met'}")
         return 0 if p95 < 100 else 1
     finally:

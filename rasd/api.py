@@ -29,7 +29,22 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Date, Engine, Text, and_, case, cast, event, exists, func, or_, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    Engine,
+    Text,
+    and_,
+    case,
+    cast,
+    event,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from starlette.concurrency import run_in_threadpool
 
 from rasd import __version__
@@ -103,9 +118,19 @@ class Filters:
                 self.q_actors = tuple(sorted(keys))
         return self
 
-    def conditions(self, paging: bool = False) -> list[Any]:
+    def only_columns(self) -> bool:
+        """Whether every filter set is on the columns `rasd.store.accel.event_counts` sums over."""
+        return not (self.actor or (self.q and self.q.strip()) or self.bbox is not None)
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.date_from, self.date_to, self.admin1, self.event_type, self.sub_event_type, self.actor,
+                self.q, self.bbox, self.q_actors)
+
+    def conditions(self, paging: bool = False, accel: bool = False) -> list[Any]:
         """WHERE terms. `paging`: for a query that walks an index in sort order and stops at a page's end,
         where the actor test is best a probe per row (EXISTS) rather than a list of ids (IN, best for counts).
+        `accel` (SQLite with rasd.store.accel): text, actor and bounding box as id lists from the FTS5 index,
+        the actor/event pairs and the R*Tree, for a query that reads every match (a count, a short list).
         """
         e = _E
         out: list[Any] = []
@@ -122,14 +147,25 @@ class Filters:
         if self.actor:
             ea = EventActor.__table__.c
             keys = sorted({self.actor.strip(), self.actor.strip().lower()})
-            out.append(exists().where(ea.event_id == e.id, ea.key.in_(keys)) if paging
-                       else e.id.in_(select(ea.event_id).where(ea.key.in_(keys))))
+            if accel:  # the pairs carry the event's date, governorate and types: a short list, read from an index
+                ae = _ACTOR_EVENTS.c
+                out.append(e.id.in_(select(ae.event_id).where(ae.key.in_(keys), *_column_conditions(ae, self))))
+            else:
+                out.append(exists().where(ea.event_id == e.id, ea.key.in_(keys)) if paging
+                           else e.id.in_(select(ea.event_id).where(ea.key.in_(keys))))
         if self.q and self.q.strip():
-            out.append(_text_condition(self.q.strip(), self.q_actors))
+            out.append(_text_condition(self.q.strip(), self.q_actors, accel))
         if self.bbox is not None:
             x0, y0, x1, y1 = self.bbox
-            out.append(and_(e.longitude.between(min(x0, x1), max(x0, x1)), e.latitude.between(min(y0, y1),
-                                                                                              max(y0, y1))))
+            w, s_, east, n = min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+            exact = and_(e.longitude.between(w, east), e.latitude.between(s_, n))
+            if accel:  # the R*Tree's boxes are float32, rounded outwards: a superset, then the exact test
+                pad = 1e-4
+                near = text("SELECT r.event_id FROM events_rtree t JOIN event_rowid r ON r.n = t.n WHERE "
+                            "t.min_lon >= :bw AND t.max_lon <= :be AND t.min_lat >= :bs AND t.max_lat <= :bn"
+                            ).bindparams(bw=w - pad, be=east + pad, bs=s_ - pad, bn=n + pad)
+                out.append(e.id.in_(near.columns(literal_column("event_id"))))
+            out.append(exact)
         return out
 
 
@@ -137,7 +173,7 @@ def _like(s: str) -> str:
     return "%" + s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _text_condition(q: str, actors: tuple[str, ...] | None = None) -> Any:
+def _text_condition(q: str, actors: tuple[str, ...] | None = None, accel: bool = False) -> Any:
     """Words in the notes or the place (Arabic folded as `rasd events --text` does), a type, a governorate, an
     actor (key, or words of its name) or an id.
 
@@ -151,7 +187,13 @@ def _text_condition(q: str, actors: tuple[str, ...] | None = None) -> Any:
     conds = [e.id == q]
     needle = search_text(q)
     if needle:
-        conds.append(e.search.like(_like(needle), escape="\\"))
+        from rasd.store.accel import fts_event_ids, fts_phrase
+
+        phrase = fts_phrase(needle) if accel else None
+        if phrase is not None:  # the same substring test, answered by the FTS5 trigram index
+            conds.append(e.id.in_(fts_event_ids().bindparams(fts=phrase).columns(literal_column("event_id"))))
+        else:
+            conds.append(e.search.like(_like(needle), escape="\\"))
     for key in ("admin1", "event_type", "sub_event_type"):
         hits = sorted(v for k, v in _CANON[key].items() if low in k)
         if hits:
@@ -376,21 +418,33 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
     e = _E
     raw = sort.nullable
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
+        accel = _accel(conn)
+        total = _total(conn, f, accel)
         if limit <= 0 or offset >= total:
             return total, []
-        where = f.conditions(paging=True)
+        # few matches: read them from the id lists (FTS5, R*Tree, actor pairs); many: walk the sort's index,
+        # testing each row, which stops at the page's end
+        keys = _actor_keys(f)
+        id_col, table, order = e.id, events_t, sort.order()
+        if accel and sort.key == "event_date" and len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None:
+            # an actor's events by date: the pairs carry date, governorate and types, so the page is one index read
+            ae = _ACTOR_EVENTS.c
+            where = [ae.key == keys[0], *_column_conditions(ae, f)]
+            id_col, table, raw = ae.event_id, _ACTOR_EVENTS, ae.event_date
+            order = [raw.desc(), id_col.desc()] if sort.desc else [raw, id_col]
+        else:
+            where = f.conditions(paging=True, accel=accel and total <= ID_LIST_MAX and not f.only_columns())
         part = where + ([raw.is_not(None)] if raw is not None else [])
-        ids: list[str] = list(conn.execute(select(e.id).where(*part).order_by(*sort.order()).limit(limit)
+        ids: list[str] = list(conn.execute(select(id_col).where(*part).order_by(*order).limit(limit)
                                            .offset(offset)).scalars())
         if raw is not None and len(ids) < limit:
             if ids or offset == 0:
                 nonnull = offset + len(ids)
             else:
-                nonnull = conn.execute(select(func.count()).select_from(events_t).where(*part)).scalar_one()
+                nonnull = conn.execute(select(func.count()).select_from(table).where(*part)).scalar_one()
             if total > nonnull:
-                tie = e.id.desc() if sort.desc else e.id
-                ids += conn.execute(select(e.id).where(*where, raw.is_(None)).order_by(tie)
+                tie = id_col.desc() if sort.desc else id_col
+                ids += conn.execute(select(id_col).where(*where, raw.is_(None)).order_by(tie)
                                     .limit(limit - len(ids)).offset(max(0, offset - nonnull))).scalars()
         if not ids:
             return total, []
@@ -398,12 +452,159 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
     return total, [text_of[i] for i in ids]
 
 
+ID_LIST_MAX = 20_000  # matches up to which a page is read from id lists rather than by walking an index
+
+
+def _accel(conn: Connection) -> bool:
+    from rasd.store.accel import enabled
+
+    return enabled(conn)
+
+
+def _total(conn: Connection, f: Filters, accel: bool) -> int:
+    """Events matching the filters. With rasd.store.accel: from the summary rows (and the partial weeks at the
+    ends of a date range), the actor/event pairs or the FTS5 and R*Tree id lists, and kept until the next write.
+    """
+    if not accel:
+        return conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
+    from rasd.store.accel import TOTALS, version
+
+    ver = version(conn)
+    key = ("total", str(conn.engine.url), f.key())
+    n = TOTALS.get(key, ver)
+    if n is None:
+        keys = _actor_keys(f)
+        if f.only_columns():
+            n = _summary_total(conn, f)
+        elif f.bbox is not None and not f.actor and not (f.q and f.q.strip()) and not (
+                f.date_from or f.date_to or f.admin1 or f.event_type or f.sub_event_type):
+            n = _bbox_total(conn, f.bbox)
+        elif len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None:
+            ae = _actor_events()
+            n = conn.execute(select(func.count()).select_from(ae).where(ae.c.key == keys[0],
+                                                                         *_column_conditions(ae.c, f))).scalar_one()
+        else:
+            n = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions(accel=True))).scalar_one()
+        TOTALS.put(key, ver, n)
+    return n
+
+
+def _bbox_total(conn: Connection, bbox: tuple[float, float, float, float]) -> int:
+    """Located events inside the box, from the R*Tree alone: its float32 boxes are rounded outwards, so the points
+    well inside are counted there and only those within a hair of an edge are tested against the events' values."""
+    x0, y0, x1, y1 = bbox
+    w, s_, east, n = min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+    pad = 1e-4
+    inside = {"iw": w + pad, "ie": east - pad, "is": s_ + pad, "in": n - pad}
+    total = 0
+    if inside["iw"] <= inside["ie"] and inside["is"] <= inside["in"]:
+        total += conn.execute(text("SELECT count(*) FROM events_rtree WHERE min_lon >= :iw AND max_lon <= :ie AND "
+                                   "min_lat >= :is AND max_lat <= :in"), inside).scalar_one()
+    else:
+        inside = {"iw": 1.0, "ie": 0.0, "is": 1.0, "in": 0.0}  # nothing is well inside a box that thin
+    # the band between the two boxes, as four disjoint strips the R*Tree searches (left, right, bottom, top)
+    outer = "min_lon >= :ow AND max_lon <= :oe AND min_lat >= :os AND max_lat <= :on"
+    strips = " UNION ALL ".join(f"SELECT n FROM events_rtree WHERE {outer} AND {x}" for x in (
+        "min_lon < :iw", "min_lon >= :iw AND max_lon > :ie", "min_lon >= :iw AND max_lon <= :ie AND min_lat < :is",
+        "min_lon >= :iw AND max_lon <= :ie AND min_lat >= :is AND max_lat > :in"))
+    total += conn.execute(text(
+        f"SELECT count(*) FROM ({strips}) t JOIN event_rowid r ON r.n = t.n JOIN events e ON e.id = r.event_id "
+        "WHERE e.longitude BETWEEN :w AND :e AND e.latitude BETWEEN :s AND :n"),
+        {"ow": w - pad, "oe": east + pad, "os": s_ - pad, "on": n + pad, **inside,
+         "w": w, "e": east, "s": s_, "n": n}).scalar_one()
+    return total
+
+
+def _actor_keys(f: Filters) -> list[str]:
+    return sorted({f.actor.strip(), f.actor.strip().lower()}) if f.actor else []
+
+
+def _accel_table(name: str, *cols: Any) -> Any:
+    from sqlalchemy import column, table
+
+    return table(name, *(column(c) if isinstance(c, str) else column(*c) for c in cols))
+
+
+_ACTOR_EVENTS = _accel_table("actor_events", "key", "event_id", ("event_date", Date()), "admin1", "event_type",
+                             "sub_event_type")
+_EVENT_COUNTS = _accel_table("event_counts", "week", "admin1", "event_type", "sub_event_type", "n")
+
+
+def _actor_events() -> Any:
+    return _ACTOR_EVENTS
+
+
+def _event_counts() -> Any:
+    return _EVENT_COUNTS
+
+
+def _column_conditions(cols: Any, f: Filters, dates: bool = True) -> list[Any]:
+    """The filters on dates, governorate and types, as `Filters.conditions` spells them, on another table."""
+    out: list[Any] = []
+    if dates and f.date_from is not None:
+        out.append(cols.event_date >= f.date_from)
+    if dates and f.date_to is not None:
+        out.append(cols.event_date <= f.date_to)
+    for key in ("admin1", "event_type", "sub_event_type"):
+        value = getattr(f, key)
+        if value:
+            canon = _CANON[key].get(value.strip().lower())
+            out.append(cols[key] == canon if canon else func.lower(cols[key]) == value.strip().lower())
+    return out
+
+
+def _summary_parts(f: Filters) -> tuple[list[Any] | None, list[Filters]]:
+    """(WHERE terms on event_counts for the whole weeks, or None), [the filters of each partial week]."""
+    from rasd.store.accel import split_weeks
+
+    c = _event_counts().c
+    whole, edges = split_weeks(f.date_from, f.date_to)
+    where = None
+    if whole is not None:
+        where = _column_conditions(c, f, dates=False)
+        first, last = whole
+        if f.date_from is not None or f.date_to is not None:
+            where.append(c.week != "")
+        if first is not None:
+            where.append(c.week >= first.isoformat())
+        if last is not None:
+            where.append(c.week <= last.isoformat())
+    return where, [dataclasses.replace(f, date_from=lo, date_to=hi) for lo, hi in edges]
+
+
+def _summary_total(conn: Connection, f: Filters) -> int:
+    where, edges = _summary_parts(f)
+    n = 0
+    if where is not None:
+        c = _event_counts().c
+        n += conn.execute(select(func.coalesce(func.sum(c.n), 0)).where(*where)).scalar_one()
+    for g in edges:
+        n += conn.execute(select(func.count()).select_from(events_t).where(*g.conditions())).scalar_one()
+    return int(n)
+
+
 def iter_records(engine: Engine, f: Filters, sort: Sort | None = None) -> Iterator[dict[str, Any]]:
     """Every matching record, streamed; default order (event_date, id) with undated events last, as the CLI."""
-    q = select(_E.record).where(*f.conditions()).order_by(*(sort or Sort("event_date", False)).order_nulls_last())
+    yield from _stream_records(engine, f, sort, raw=False)
+
+
+def _stream_records(engine: Engine, f: Filters, sort: Sort | None, raw: bool) -> Iterator[Any]:
+    """The records (`raw`: their stored JSON text, never parsed) in the sort's order, nulls last: the events with a
+    value first, then the others, each part in an order an index gives, so no record goes through a sort."""
+    sort = sort or Sort("event_date", False)
+    col = cast(_E.record, Text) if raw else _E.record
     with engine.connect() as conn:
-        for (rec,) in conn.execution_options(yield_per=500).execute(q):
-            yield rec
+        where = f.conditions(accel=_accel(conn))
+        nullable = sort.nullable
+        if nullable is None:
+            parts = [select(col).where(*where).order_by(*sort.order())]
+        else:
+            tie = _E.id.desc() if sort.desc else _E.id
+            parts = [select(col).where(*where, nullable.is_not(None)).order_by(*sort.order()),
+                     select(col).where(*where, nullable.is_(None)).order_by(tie)]
+        for q in parts:
+            for (rec,) in conn.execution_options(yield_per=1000).execute(q):
+                yield rec
 
 
 def event_detail(engine: Engine, event_id: str) -> dict[str, Any] | None:
@@ -448,43 +649,67 @@ def _iso_day(d: Any) -> str | None:
 
 def stats(engine: Engine, f: Filters, with_cells: bool = False) -> dict[str, Any]:
     """Counts by week x event type (the timeline), by governorate and by type; with `with_cells`, by week x type x
-    governorate as well. Grouped by the database on index-only reads (a few thousand groups, not one row per event).
+    governorate as well. Grouped by the database on index-only reads (a few thousand groups, not one row per event);
+    with rasd.store.accel, the whole weeks are read from the summary rows and the answer is kept until the next write.
     """
-    week = _week(engine)
-    where = f.conditions()
+    with engine.connect() as conn:
+        accel = _accel(conn)
+        if not accel:
+            return _stats(conn, f, with_cells, False)
+        from rasd.store.accel import TOTALS, version
+
+        ver = version(conn)
+        key = ("stats", str(conn.engine.url), f.key(), with_cells)
+        out = TOTALS.get(key, ver)
+        if out is None:
+            out = _stats(conn, f, with_cells, True)
+            TOTALS.put(key, ver, out)
+        return json.loads(json.dumps(out))  # a copy: the cached answer stays as it is
+
+
+def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[str, Any]:
+    week = _week(conn.engine)
     weeks: Counter[tuple[str, str]] = Counter()
     types: Counter[str] = Counter()
     admin: Counter[str] = Counter()
     cells: Counter[tuple[str, str, str | None]] = Counter()
     undated = 0
-    with engine.connect() as conn:
-        if week is None:  # another backend: group by day, fold into weeks here
-            week = _E.event_date
-        for w, etype, n in conn.execute(select(week, _E.event_type, func.count()).where(*where)
-                                        .group_by(week, _E.event_type)):
+    if week is None:  # another backend: group by day, fold into weeks here
+        week = _E.event_date
+    parts: list[tuple[Any, Any, Any, Any, list[Any]]] = []  # (table, week, event_type, admin1, where) + count
+    summary, edges = (_summary_parts(f) if accel and f.only_columns() else (None, [f]))
+    if summary is not None:
+        c = _event_counts().c
+        parts.append((func.nullif(c.week, ""), c.event_type, func.nullif(c.admin1, ""), func.sum(c.n), summary))
+    for g in edges:
+        parts.append((week, _E.event_type, _E.admin1, func.count(), g.conditions(accel=accel)))
+    for w_col, t_col, a_col, n_col, where in parts:
+        for w, etype, n in conn.execute(select(w_col, t_col, n_col).where(*where).group_by(w_col, t_col)):
             etype = etype or ""
             types[etype] += n
             if w is None:
                 undated += n
             else:
                 weeks[(_monday(dt.date.fromisoformat(_iso_day(w))), etype)] += n
-        for a, n in conn.execute(select(_E.admin1, func.count()).where(*where).group_by(_E.admin1)):
+        for a, n in conn.execute(select(a_col, n_col).where(*where).group_by(a_col)):
             if a:
                 admin[a] += n
         if with_cells:
-            for w, etype, a, n in conn.execute(select(week, _E.event_type, _E.admin1, func.count()).where(*where)
-                                               .group_by(week, _E.event_type, _E.admin1)):
+            for w, etype, a, n in conn.execute(select(w_col, t_col, a_col, n_col).where(*where)
+                                               .group_by(w_col, t_col, a_col)):
                 if w is not None:
                     cells[(_monday(dt.date.fromisoformat(_iso_day(w))), etype or "", a)] += n
+    types = Counter({t: n for t, n in types.items() if n})
     out: dict[str, Any] = {
         "total": sum(types.values()), "undated": undated,
-        "weeks": [{"week": w, "event_type": t, "count": n} for (w, t), n in sorted(weeks.items())],
-        "by_admin1": [{"admin1": a, "count": n} for a, n in sorted(admin.items(), key=lambda x: (-x[1], x[0]))],
+        "weeks": [{"week": w, "event_type": t, "count": n} for (w, t), n in sorted(weeks.items()) if n],
+        "by_admin1": [{"admin1": a, "count": n} for a, n in sorted(admin.items(), key=lambda x: (-x[1], x[0])) if n],
         "by_event_type": [{"event_type": t, "count": n} for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0]))],
     }
     if with_cells:
         out["cells"] = [{"week": w, "event_type": t, "admin1": a, "count": n}
-                        for (w, t, a), n in sorted(cells.items(), key=lambda x: (x[0][0], x[0][1], x[0][2] or ""))]
+                        for (w, t, a), n in sorted(cells.items(), key=lambda x: (x[0][0], x[0][1], x[0][2] or ""))
+                        if n]
     return out
 
 
@@ -531,7 +756,7 @@ class _Pipe:
     own while the response pulls, so an export of any size never sits in memory.
     """
 
-    CHUNK = 64 * 1024
+    CHUNK = 512 * 1024  # large enough that handing chunks to the response costs little per event
 
     def __init__(self, binary: bool) -> None:
         self.binary = binary
@@ -589,7 +814,9 @@ def _stream_export(engine: Engine, fmt: str, f: Filters, sort: Sort) -> Iterator
 
     def produce() -> None:
         try:
-            WRITERS[fmt](iter_records(engine, f, sort), pipe)
+            # JSONL is the stored record itself: its text goes out as it is, never parsed and written again
+            WRITERS[fmt](_stream_records(engine, f, sort, raw=fmt == "jsonl" and engine.dialect.name == "sqlite"),
+                         pipe)
             pipe.finish()
         except _Cancelled:
             pass

@@ -42,6 +42,8 @@ SYRIA_BBOX = (32.2, 35.6, 37.4, 42.5)
 # Words that open an administrative alias ("ناحية صوران", "محافظة حلب"): the toponym
 # recogniser reads them as head words, so the index also holds the name without them.
 _ADMIN_HEADS = ("ناحيه", "منطقه", "محافظه", "مدينه", "بلده", "قريه", "حي")
+# Kurdish and Persian letters some names are written with, as the Arabic press writes them.
+PRESS_LETTERS = str.maketrans({"چ": "ج", "پ": "ب", "ڤ": "ف", "ە": "ه", "ۆ": "و", "ک": "ك", "ی": "ي", "گ": "ك"})
 _NON_LETTER = re.compile(r"[^\u0621-\u064aA-Za-z0-9 ]+")
 # place_key of one word of letters U+0621-U+064A: what normalize() and then fold_key's own
 # fold do to those letters, composed into one table.
@@ -141,7 +143,7 @@ class Gazetteer:
     def __init__(self, places: Iterable[Place] = ()) -> None:
         self.places: list[Place] = []
         self.index: dict[str, list[int]] = {}
-        self.latin: dict[str, list[int]] = {}
+        self._latin: dict[str, list[int]] | None = None  # built on first use (see latin)
         self.max_words: dict[str, int] = {}  # first word of a key -> longest key it opens
         self.bare: set[str] = set()  # keys some name writes without the article ("دوما")
         self.articled: set[str] = set()  # keys some name writes with it ("الرقة")
@@ -162,15 +164,28 @@ class Gazetteer:
                     self.articled |= keys
                 else:
                     self.bare |= keys
+        if self._latin is not None:
+            self._index_latin(i, place)
+        self._sorted_keys = None
+        return place
+
+    def _index_latin(self, i: int, place: Place) -> None:
         for name in (place.name_en, *place.aliases):
             if name and not _has_arabic(name):
                 lk = latin_key(name)
                 if lk:
-                    ids = self.latin.setdefault(lk, [])
+                    ids = self._latin.setdefault(lk, [])
                     if i not in ids:
                         ids.append(i)
-        self._sorted_keys = None
-        return place
+
+    @property
+    def latin(self) -> dict[str, list[int]]:
+        """Latin-name key -> places, built when first asked for (only search and linking use it)."""
+        if self._latin is None:
+            self._latin = {}
+            for i, p in enumerate(self.places):
+                self._index_latin(i, p)
+        return self._latin
 
     @staticmethod
     def keys_of(name: str) -> set[str]:
@@ -208,16 +223,23 @@ class Gazetteer:
         return [self.places[i] for i in ids]
 
     def search(self, name: str, limit: int = 20) -> list[Place]:
-        """Exact key matches first, then keys that start with the query; Latin names too."""
+        """Exact key matches first, then keys that start with the query; Latin names too.
+
+        An Arabic query is read as the index reads names: a leading head word ("قرية X",
+        "محافظة X") is dropped, Kurdish letters are the press's ("چ" is "ج"), "A - B" is two
+        names and "و" belongs to the word after it."""
         if _has_arabic(name):
+            name = " ".join(name.translate(PRESS_LETTERS).split()).replace(" و ", " و")
             key, table = place_key(name), self.index
+            exact_keys = [key, *(k for part in name.split(" - ") for k in sorted(self.keys_of(part)))]
         else:
             key, table = latin_key(name), self.latin
+            exact_keys = [key]
         if not key:
             return []
         if self._sorted_keys is None:
             self._sorted_keys = sorted(set(self.index) | set(self.latin))
-        exact = list(table.get(key, []))
+        exact = [i for k in dict.fromkeys(exact_keys) for i in table.get(k, [])]
         pref: list[int] = []
         keys = self._sorted_keys
         j = bisect.bisect_left(keys, key)
@@ -245,15 +267,21 @@ class Gazetteer:
 
 # --- loading ---------------------------------------------------------------------------------------
 def _read_tsv(path: Path) -> list[Place]:
+    """The shipped table: tab-separated, no quoting, '#' comment lines, a header of COLUMNS."""
     out: list[Place] = []
     with path.open(encoding="utf-8") as f:
-        lines = [ln for ln in f if not ln.startswith("#")]
-    for r in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+        lines = [ln.rstrip("\r\n").split("\t") for ln in f if not ln.startswith("#")]
+    col = {c: j for j, c in enumerate(lines[0])}
+    (pid, en, ar, kind, a1, a2, a3, lat, lon, pop, src, rank, al) = (col[c] for c in (
+        "id", "name_en", "name_ar", "kind", "admin1", "admin2", "admin3", "lat", "lon", "population",
+        "source", "rank", "aliases"))
+    for r in lines[1:]:
+        if len(r) < len(col):
+            continue
         out.append(Place(
-            r["id"], r["name_en"], r["name_ar"],
-            tuple(a for a in r["aliases"].split("|") if a), r["kind"], r["admin1"] or None,
-            r["admin2"] or None, r["admin3"] or None, float(r["lat"]), float(r["lon"]),
-            int(r["population"] or 0), r["source"], int(r["rank"] or 0)))
+            r[pid], r[en], r[ar], tuple(a for a in r[al].split("|") if a), r[kind], r[a1] or None,
+            r[a2] or None, r[a3] or None, float(r[lat]), float(r[lon]), int(r[pop] or 0), r[src],
+            int(r[rank] or 0)))
     return out
 
 

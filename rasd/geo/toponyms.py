@@ -17,16 +17,35 @@ Each mention is a Span labelled "place" in layer "places"; attrs:
   antecedent  layer index of the mention an anaphor stands for, or None
   unknown     True for a name after a head word that the gazetteer does not know
   prep        the preposition before the mention ("في", "ب", "من" ...), or None
+  gate        "abroad" / "common" / "strong" / "weak" when the name is also a common word (or a
+              name abroad), else None
   index, sentence, key
+
+Names that are frequent as common words in news (measured on a corpus by
+scripts/measure_common_names.py, listed in rasd/data/common_names.tsv: "الكرامة", "النصر",
+"آذار") are places only after a place head ("قرية الكرامة"), or after a locative preposition, a
+direction or in a list of places when a place containing them is named in the same clause ("في
+الكرامة بريف الرقة"); "رجال الكرامة في السويداء" is a group. Names used mostly about other
+countries ("مدينة نجران") need that Syrian container even after a head. A bare common word is
+not even parsed unless a preposition or list word stands before it (see _plan), so the cost
+stays one dict probe per token; the containment test runs only for such names in such slots.
+
+The village layer (ids "wof:") repeats many known names: a known place's name (a town, a
+district, a country abroad) reads as that place, and its village namesakes in other governorates
+only after a village head ("قرية دوما") or inside a place that contains them; a village name
+whose every reading lies outside the place it is said to be in is an unknown place there.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import math
 import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rasd.arabic.normalize import LETTER, normalize
 from rasd.arabic.tokens import proclitic_splits, token_index, token_norms
@@ -34,6 +53,7 @@ from rasd.doc import Doc, Span
 from rasd.geo.gazetteer import (
     _BASIC_FOLD,
     _BASIC_WORD,
+    DATA,
     HEADS_JSON,
     Gazetteer,
     Place,
@@ -43,6 +63,11 @@ from rasd.geo.gazetteer import (
 )
 
 MAX_GAP = 4  # tokens between two mentions that can still nest or list them
+COMMON_TSV = DATA / "common_names.tsv"
+CLAUSE = 12  # tokens between a common-word name and the place that contains it
+_CLAUSE_BREAK = frozenset("،,؛;:")
+CONTAIN_KM = 25  # a town or region contains the places this close to it ...
+CONTAIN_KM_AROUND = 45  # ... and "ريف X" / "شرق X" the places this close
 _WORD = re.compile(f"[{LETTER}]+")
 # Head words that other words fold into, and the letters of the original that betray those.
 _CONFUSABLE = {"وادي": "ىأ", "احياء": "إ"}
@@ -51,6 +76,15 @@ _CLITIC_OK = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", 
 
 
 _START = operator.attrgetter("start")
+
+
+_WOF = "wof:"  # ids of the Who's On First village layer
+_WOF_ONLY, _WOF_MIXED = 1, 2
+
+
+def _governorate_like(c: Place) -> bool:
+    """What "محافظة X" can name: a governorate, a region or place abroad, not a WOF village."""
+    return c.kind in ("governorate", "region") or c.is_foreign or not c.id.startswith(_WOF)
 
 
 def _is_word(tok: str) -> bool:
@@ -103,8 +137,15 @@ class _Lex:
     strong: set[str]
     weak: set[str]
     blocked: set[str]  # one-word keys that are really head/direction words ("قرية" ~ "القريا")
+    common: set[str]  # keys measured as frequent common words (common_names.tsv)
+    abroad: set[str]  # ... of them, names used mostly about other countries ("نجران")
+    common_heads: set[str]  # head words that alone make such a name a place
+    common_loc: set[str]  # prepositions that make it one beside a place containing it
+    common_slot: set[str]  # words before a bare common-word name that may make it a place
     cache: dict[str, tuple] = field(default_factory=dict)
     boring: set[str] = field(default_factory=set)  # spellings that open nothing
+    plans: dict[str, tuple[int, frozenset[str]]] = field(default_factory=dict)  # see _plan
+    layers: dict[str, int] = field(default_factory=dict)  # key -> _WOF_ONLY / _WOF_MIXED / 0
     tails: _Tails | None = None  # see _may_open
 
 
@@ -113,41 +154,101 @@ class _Tails:
     """How the keys and words a token can open end (see _may_open)."""
 
     n_keys: int  # len(gaz.max_words) when built: the gazetteer grew if it differs
-    key_tails: frozenset[str]  # last 3 letters of every gazetteer first-word key
-    key_short: tuple[str, ...]  # keys too short for a 3-letter tail
     word_tails: frozenset[str]  # last 3 letters of every head, direction and anaphor word
     word_short: tuple[str, ...]
+    seconds: dict[str, frozenset[str]]  # first word of a longer key -> the second words it takes
 
 
 def _build_tails(lex: _Lex) -> _Tails:
     keys = list(lex.gaz.max_words)
     words = [*lex.heads, *lex.dir_first, *lex.anaphors]
-    # A stem is a suffix of the token, or ال + a suffix (لل = ل + ال): its key (or the word
-    # itself) ends like the token, unless it is that short ال + suffix (then the suffix does).
+    seconds: dict[str, set[str]] = {}
+    for k in lex.gaz.index:
+        w = k.split(" ", 2)
+        if len(w) > 1:
+            seconds.setdefault(w[0], set()).add(w[1])
+    # A stem is a suffix of the token, or ال + a suffix (لل = ل + ال): the word ends like the
+    # token, unless it is that short ال + suffix (then the suffix does).
     return _Tails(
         len(keys),
-        frozenset(k[-3:] for k in keys if len(k) >= 3),
-        tuple({k for k in keys if len(k) < 3} | {k[2:] for k in keys if k.startswith("ال") and len(k) <= 3}),
         frozenset(w[-3:] for w in words if len(w) >= 3),
         tuple({w for w in words if len(w) < 3} | {w[2:] for w in words if w.startswith("ال") and len(w) < 5}),
+        {k: frozenset(v) for k, v in seconds.items()},
     )
+
+
+# What proclitic_splits can peel before a stem: conjunction, preposition, then ال (or the ل of لل).
+_PEELED = frozenset(c + p + a for c in ("", "و", "ف") for p in ("", "ب", "ل", "ك") for a in ("", "ال", "ل"))
+_PEEL_FIRST = frozenset(p[0] for p in _PEELED if p)
 
 
 def _may_open(lex: _Lex, tok: str) -> bool:
     """False only when no reading of `tok` can open a place, head, direction or anaphor.
 
-    Every stem of a token ends like the token, and so does its key: for a token of plain
-    Arabic letters, place_key(stem) is a suffix of the token's folded spelling. A token whose
-    last three letters end no key and no word is settled without peeling it.
+    For a token of plain Arabic letters, the key of each stem is the token's folded spelling
+    less what proclitic_splits peels (conjunction, preposition, article): a few dict probes
+    settle the places without peeling. Head, direction and anaphor words are matched by their
+    last three letters (a stem ends like the token).
     """
     t = lex.tails
-    if t is None or t.n_keys != len(lex.gaz.max_words):
+    keys = lex.gaz.max_words
+    if t is None or t.n_keys != len(keys):
         t = lex.tails = _build_tails(lex)
     if not _BASIC_WORD.fullmatch(tok):
         return True
+    if tok[-3:] in t.word_tails or tok.endswith(t.word_short):
+        return True
     f = tok.translate(_BASIC_FOLD)
-    return (f[-3:] in t.key_tails or tok[-3:] in t.word_tails
-            or f.endswith(t.key_short) or tok.endswith(t.word_short))
+    if f in keys:
+        return True
+    if f[:1] not in _PEEL_FIRST:
+        return False
+    for i in (1, 2, 3, 4):
+        if f[:i] in _PEELED:
+            rest = f[i:]
+            if rest in keys or (rest[:2] == "ال" and len(rest) >= 4 and rest[2:] in keys):
+                return True
+    return False
+
+
+_ALWAYS = (0, frozenset())  # _plan: parse the token wherever it stands
+_LEAD, _QUIET, _QUIET_CLITIC = 1, 2, 3
+
+
+def _plan(lex: _Lex, tok: str, r: tuple) -> tuple[int, frozenset[str]]:
+    """Where a token with readings `r` is worth parsing, cached: (mode, second words).
+
+    _ALWAYS: everywhere (a head, direction or anaphor; a one-word name). _LEAD: all it can open
+    is the first word of a longer name ("أبو" of "أبو حمام"): only before one of its second
+    words. _QUIET(_CLITIC): the one-word names it can be are frequent common words ("النصر",
+    "وزارة"), places only in a place's slot: after a preposition or a list word (or, written
+    with و, after another place), else only before a second word of a longer name."""
+    out = lex.plans.get(tok)
+    if out is not None:
+        return out
+    places, head, dirs, ana = r
+    gaz = lex.gaz
+    if head or dirs or ana or not places:
+        out = _ALWAYS
+    else:
+        full = []  # the one-word names it can be, as gaz_at would accept them
+        for plen, k in places:
+            bare = not (tok.startswith("ال", plen) or (plen >= 2 and tok[plen - 2:plen] == "لل"))
+            if k in gaz.index and k not in lex.blocked and (k in gaz.bare if bare else k in gaz.articled) \
+                    and not (bare and k in lex.prefixes):
+                full.append((plen, k))
+        seconds = lex.tails.seconds
+        lead = frozenset().union(*(seconds.get(k, ()) for _p, k in places))
+        if not full:
+            out = (_LEAD, lead)
+        elif all(k in lex.common and "ب" not in tok[:plen] for plen, k in full):
+            out = (_QUIET_CLITIC if any(plen for plen, _k in full) else _QUIET, lead)
+        else:
+            out = _ALWAYS
+    if len(lex.plans) >= _MEMO_MAX:
+        lex.plans.clear()
+    lex.plans[tok] = out
+    return out
 
 
 _LEX: _Lex | None = None
@@ -176,8 +277,28 @@ def _lex() -> _Lex:
             weak={v for w in [*d["weak"], *d["syria"]] for v in key_variants(place_key(w))},
             blocked={place_key(w) for w in [*d["heads"], *d["anaphors"], *d["bearings"], *d["not_names"]]}
             | {place_key(w) for w in d["directions"] if " " not in w},
+            common=set(), abroad=set(),
+            common_heads={normalize(w) for w in d.get("common_name_heads", [])},
+            common_loc={normalize(w) for w in d.get("common_name_locative", [])},
+            common_slot=set(),
         )
+        _LEX.common_slot = _LEX.common_loc | _LEX.listc
+        gates = read_common_names()
+        _LEX.common = {k for k, g in gates.items() if g != "weak"}
+        _LEX.abroad = {k for k, g in gates.items() if g == "abroad"}
+        _LEX.weak |= {k for k, g in gates.items() if g == "weak"}
+        _LEX.tails = _build_tails(_LEX)
     return _LEX
+
+
+def read_common_names(path: Path = COMMON_TSV) -> dict[str, str]:
+    """common_names.tsv: key -> gate ("abroad", "common" or "weak")."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as f:
+        rows = [ln.rstrip("\n").split("\t") for ln in f if ln.strip() and not ln.startswith("#")]
+    col = rows[0].index("gate") if rows and "gate" in rows[0] else None
+    return {r[0]: r[col] if col is not None else "common" for r in rows[1:]}
 
 
 def reset_lexicon() -> None:
@@ -257,6 +378,7 @@ class _M:
     anaphor: str | None = None
     unknown: bool = False
     gate: str | None = None  # "strong" / "weak" when the name is also a common word
+    layer: int = 0  # _WOF_ONLY: every reading is a WOF village; _WOF_MIXED: some are, some not
     clitics: str = ""
     prep: str | None = None
     parent: int | None = None
@@ -282,6 +404,7 @@ class _Parser:
         lex = self.lex
         best: tuple[int, int, str] | None = None
         tok = self.norms[j]
+        seconds = lex.tails.seconds
         for plen, k0 in _readings(lex, tok)[0]:
             if plen and not clitics:
                 continue
@@ -294,6 +417,8 @@ class _Parser:
                 if not _is_word(t):
                     break
                 parts.append(_tkey(t))
+                if m == 1 and parts[1] not in seconds.get(k0, ()):
+                    break  # no longer name goes on with this word
                 keys.append(" ".join(parts))
             for m in range(len(keys), 0, -1):
                 # the article must agree: "فرقة" is no الرقة, "البصري" (a nisba) no بصرى
@@ -402,6 +527,9 @@ class _Parser:
             if k < end - 1 and self.norms[k] in lex.head_adjectives:
                 k += 1
             g = self.gaz_at(k, end, clitics=False)
+            if g and head.kind == "governorate" and not any(
+                    _governorate_like(lex.gaz.places[x]) for x in lex.gaz.index[g[2]]):
+                g = None  # "محافظة أبين": a governorate abroad, not the Syrian village of its name
             if g:
                 m = self.named(i, p0, k, g[1], g[2], sent, end, head, direction)
                 if head.kind == "road":  # "طريق حلب دمشق": the second town is the road's end
@@ -427,15 +555,25 @@ class _Parser:
               head: _Head | None, direction: str | None, name_p: int = 0) -> _M:
         lex = self.lex
         cands = [lex.gaz.places[x] for x in lex.gaz.index[key]]
+        layer = lex.layers.get(key)
+        if layer is None:
+            wof = sum(c.id.startswith(_WOF) for c in cands)
+            layer = lex.layers[key] = _WOF_ONLY if wof == len(cands) else _WOF_MIXED if wof else 0
+        if head is not None and head.kind == "governorate":
+            cands = [c for c in cands if _governorate_like(c)]
         m = _M(i, p0, n1, n0, n1, sent, name_p=name_p, key=key, candidates=cands, head=head,
-               direction=direction, clitics=self.norms[i][:p0])
+               direction=direction, clitics=self.norms[i][:p0], layer=layer)
         if direction in ("countryside", "desert"):
             m.bearing, m.t1 = self.bearings(n1, end)
             m.t1 = max(m.t1, n1)
-        if key in lex.strong:
+        if key in lex.abroad:
+            m.gate = "abroad"
+        elif key in lex.common:
+            m.gate = "common"
+        elif key in lex.strong:
             m.gate = "strong"
-        elif key in lex.weak or any(c.kind == "country" or c.is_foreign for c in cands):
-            m.gate = "weak"
+        elif key in lex.weak or layer == _WOF_ONLY or any(c.kind == "country" or c.is_foreign for c in cands):
+            m.gate = "weak"  # a village of the WOF layer too: rare words ("خس") are village names
         return m
 
     def anaphor(self, i: int, p0: int, j: int, sent: int, end: int, direction: str | None) -> _M:
@@ -483,8 +621,11 @@ def _relate(p: _Parser, ms: list[_M]) -> None:
             ms[k].parent = ms[k + 1].parent
 
 
-def _gate(p: _Parser, ms: list[_M]) -> list[_M]:
-    """Drop names that are also common words unless their context makes them places."""
+def _gate(p: _Parser, ms: list[_M], prior: Sequence[_M] = (), keep_all: bool = False) -> list[_M]:
+    """Drop names that are also common words unless their context makes them places.
+
+    `prior`: the mentions kept in the article's earlier sentences (what "بريف المحافظة" stands
+    for). `keep_all`: set each mention's prep but drop nothing (for measuring)."""
     lex = p.lex
     ok = []
     for m in ms:
@@ -493,14 +634,21 @@ def _gate(p: _Parser, ms: list[_M]) -> list[_M]:
         if prev == "من" and m.t0 > 1 and p.norms[m.t0 - 2] == "كل":  # "في كل من X، Y"
             prev = p.norms[m.t0 - 3] if m.t0 > 2 else "في"
         m.prep = clit or (prev if prev in lex.locative or prev in lex.origin else None)
-        ok.append(m.gate is None or bool(m.head or m.direction)
-                  or (m.gate == "weak" and m.prep in lex.locative))
+        if m.gate == "common":  # its own head word, not one a list inherits ("محافظات ...، X")
+            ok.append(m.head is not None and m.n0 > m.t0 and m.head.word in lex.common_heads)
+        elif m.gate == "abroad":  # "مدينة نجران": a head does not make it Syrian
+            ok.append(False)
+        else:
+            ok.append(m.gate is None or bool(m.head or m.direction)
+                      or (m.gate == "weak" and m.prep in lex.locative))
+    if keep_all:
+        return list(ms)
     # a common word becomes a place inside another ("الكرامة بريف الرقة"), around one
     # ("في حي X في الباب"), or inside a list of them ("الرقة، الكرامة، دير الزور"; "والكرامة")
     for _ in range(3):
         changed = False
         for k, m in enumerate(ms):
-            if ok[k]:
+            if ok[k] or m.gate in ("common", "abroad"):
                 continue
             after = k + 1 < len(ms) and ok[k + 1]
             before = k > 0 and ok[k - 1]
@@ -510,7 +658,94 @@ def _gate(p: _Parser, ms: list[_M]) -> list[_M]:
                 ok[k] = changed = True
         if not changed:
             break
+    # a name that is a frequent common word: in a place's slot (after a locative preposition or a
+    # direction, or in a list of places) and with a place that contains it in the same clause
+    # ("abroad": with a head word too, "قرية الحسينية بريف حمص")
+    for k, m in enumerate(ms):
+        if ok[k] or m.gate not in ("common", "abroad"):
+            continue
+        listed = m.list_next and k + 1 < len(ms) or k > 0 and ms[k - 1].list_next
+        slot = m.prep in lex.common_loc or m.direction or listed or (m.head is not None and m.n0 > m.t0)
+        if slot and _contained(p.norms, ms, ok, k, prior):
+            ok[k] = True
+    # a known place (a country or city abroad, a governorate, district or town) that is also the
+    # name of villages elsewhere ("السعودية", "دوما" in Sweida): those villages only after a
+    # village head ("قرية دوما") or with a place containing them named in the clause
+    for k, m in enumerate(ms):
+        if m.layer != _WOF_MIXED or not ok[k] or (m.head is not None and m.n0 > m.t0 and m.head.kind == "village"):
+            continue
+        cands = m.candidates
+        known = {c.admin1 for c in cands if not c.id.startswith(_WOF) and not c.is_foreign and c.kind != "country"}
+        shadowed = [c for c in cands if c.id.startswith(_WOF) and c.admin1 not in known]
+        if shadowed and not _contained(p.norms, ms, ok, k, prior, shadowed):
+            m.candidates = [c for c in cands if not (c.id.startswith(_WOF) and c.admin1 not in known)]
     return [m for m, keep in zip(ms, ok, strict=True) if keep]
+
+
+def _contained(norms: list[str], ms: list[_M], ok: list[bool], k: int, prior: Sequence[_M],
+               places: list[Place] | None = None) -> bool:
+    """Is a reading of ms[k] (one of `places`, default all) inside a place named (and kept) in
+    its clause: the place it nests in ("الكرامة، بريف الرقة"), one of its list, or one within
+    CLAUSE tokens and no comma, semicolon or colon of it?"""
+    m = ms[k]
+    for j, o in enumerate(ms):
+        if j == k or not ok[j]:
+            continue
+        gap = norms[m.t1:o.t0] if o.t0 >= m.t1 else norms[o.t1:m.t0]
+        linked = (j == k + 1 and m.nest_next) or all(x.list_next for x in ms[min(j, k):max(j, k)])
+        if len(gap) > CLAUSE or not linked and not _CLAUSE_BREAK.isdisjoint(gap):
+            continue  # beyond the clause, unless nested in it or listed with it ("الرقة، الكرامة")
+        cands = o.candidates
+        if o.anaphor == "governorate":  # "بريف المحافظة": the governorate named before
+            cands = next(([c for c in a.candidates if c.kind == "governorate"]
+                          for a in reversed([*prior, *ms[:j]])
+                          if any(c.kind == "governorate" for c in a.candidates)), [])
+        if _contains(cands, m.candidates if places is None else places, bool(o.direction)):
+            return True
+    return False
+
+
+def _contains(containers: list[Place], places: list[Place], around: bool) -> bool:
+    """Does a Syrian place among `containers` contain one of `places`? A governorate, district or
+    subdistrict by its admin names; a town, village or region by distance."""
+    for c in containers:
+        if c.is_foreign or c.kind == "country" or not c.admin1:
+            continue
+        for q in places:
+            if q.admin1 != c.admin1:
+                continue
+            if c.kind == "governorate":
+                return True
+            if c.kind == "district":
+                if q.admin2 == c.admin2:
+                    return True
+            elif c.kind == "subdistrict":
+                if q.admin2 == c.admin2 and q.admin3 == c.admin3:
+                    return True
+            elif c.lat is not None and q.lat is not None and _km(c.lat, c.lon, q.lat, q.lon) <= (
+                    CONTAIN_KM_AROUND if around else CONTAIN_KM):
+                return True
+    return False
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat = math.radians(lat2 - lat1)
+    dlon = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6371.0 * math.hypot(dlat, dlon)
+
+
+def _outside_container(ms: list[_M]) -> None:
+    """A village name (of the WOF layer only) said to be in a place that holds none of its
+    namesakes ("منطقة الحفاير، في بلدة خان أرنبة" when every الحفاير lies elsewhere, or a place
+    abroad) is a place the gazetteer lacks, inside that place."""
+    for m in ms:
+        if m.layer != _WOF_ONLY or m.parent is None or not m.candidates or m.anaphor:
+            continue
+        c = ms[m.parent]
+        syrian = [x for x in c.candidates if not x.is_foreign and x.kind != "country"]
+        abroad = bool(c.candidates) and all(x.is_foreign for x in c.candidates)
+        if (syrian or abroad) and not _contains(syrian, m.candidates, True):
+            m.candidates, m.unknown = [], True  # (inside a place abroad: "... جنوب القاهرة")
 
 
 _ANAPHOR_KINDS = {"city": ("city", "town"), "town": ("town", "city", "village"),
@@ -546,8 +781,11 @@ def _resolve_anaphors(lex: _Lex, ms: list[_M]) -> None:
                     break
 
 
-def find_mentions(doc: Doc) -> list[Span]:
-    """The place mentions of a document, in order (see the module docstring for attrs)."""
+def find_mentions(doc: Doc, gated: bool = True) -> list[Span]:
+    """The place mentions of a document, in order (see the module docstring for attrs).
+
+    gated=False keeps the names that are also common words whatever their context (to measure
+    how they are used: scripts/measure_common_names.py)."""
     lex = _lex()
     p = _Parser(doc, lex)
     norms = p.norms
@@ -565,7 +803,7 @@ def find_mentions(doc: Doc) -> list[Span]:
         if not ms:
             return
         _relate(p, ms)
-        kept = _gate(p, ms)
+        kept = _gate(p, ms, all_ms, keep_all=not gated)
         if len(kept) != len(ms):
             _relate(p, kept)
         base = len(all_ms)
@@ -577,9 +815,31 @@ def find_mentions(doc: Doc) -> list[Span]:
 
     nxt = 0
     index = token_index(doc)  # each distinct token once
-    fresh = index.keys() - boring
-    good = [t for t in fresh if any(_readings(lex, t))]
-    for i in sorted([i for t in good for i in index[t]]):
+    # a bare common word ("النصر") can only be a place in a place's slot: after a preposition or
+    # in a list, next to another place (a head or direction before it parses it from there);
+    # the first word of longer names only opens one when the next word can follow it
+    slot = lex.common_slot
+    cache, plans = lex.cache, lex.plans
+    positions: list[int] = []
+    last = len(norms) - 1
+    for t in index.keys() - boring:
+        plan = plans.get(t)
+        if plan is None:
+            r = cache.get(t) or _readings(lex, t)
+            if r is _NOTHING:
+                continue
+            plan = _plan(lex, t, r)
+        mode, lead = plan
+        at = index[t]
+        if mode == 0 or (mode > _LEAD and not gated):
+            positions.extend(at)
+            continue
+        for i in at:
+            if (i < last and _tkey(norms[i + 1]) in lead) or mode > _LEAD and i and (
+                    norms[i - 1] in slot or mode == _QUIET_CLITIC and norms[i - 1] in cache
+                    or norms[i - 1] == "من" and i > 1 and norms[i - 2] == "كل"):
+                positions.append(i)
+    for i in sorted(positions):
         if i < nxt:
             continue
         si = max(bisect.bisect_right(sent_starts, toks[i].start) - 1, 0)
@@ -608,6 +868,7 @@ def find_mentions(doc: Doc) -> list[Span]:
             ms.append(m)
             nxt = max(m.t1, j + 1)
     close_sentence()
+    _outside_container(all_ms)
     _resolve_anaphors(lex, all_ms)
     toks = doc.tokens
     dl_ends = _dateline_ends(doc)
@@ -620,7 +881,7 @@ def find_mentions(doc: Doc) -> list[Span]:
             head=m.head.word if m.head else None, head_kind=m.head.kind if m.head else None,
             direction=m.direction, bearing=m.bearing, candidates=list(m.candidates),
             parent_ref=m.parent, anaphor=m.anaphor, antecedent=m.antecedent, unknown=m.unknown,
-            prep=m.prep, index=idx, sentence=m.sent, key=m.key,
+            prep=m.prep, gate=m.gate, index=idx, sentence=m.sent, key=m.key,
             dateline=_in_dateline(dl_ends, toks[m.t0].start)))
     for i in range(1, len(spans)):
         prev, cur = spans[i - 1], spans[i]

@@ -267,5 +267,11 @@ Index("ix_events_event_type_event_date", Event.event_type, Event.event_date, Eve
 Index("ix_events_browse", Event.event_date, Event.id, Event.admin1, Event.event_type, Event.sub_event_type,
       Event.latitude, Event.longitude, Event.fatalities, Event.injured, Event.arrested, Event.n_sources,
       Event.confidence, Event.location, Event.search)
+# migration 0004: a filter combined with the default sort, and every other sort key with its tie (id); on
+# SQLite also ix_events_location_lower (lower(location), id) and the structures of rasd.store.accel
+Index("ix_events_sub_event_type_event_date", Event.sub_event_type, Event.event_date, Event.id)
+for _col in ("admin1", "event_type", "sub_event_type", "fatalities", "injured", "arrested", "n_sources",
+             "confidence"):
+    Index(f"ix_events_{_col}_id", Event.__table__.c[_col], Event.id)
 
 TABLES += [ApiToken.__table__, Edit.__table__, EditMention.__table__]

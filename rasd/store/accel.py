@@ -1,0 +1,287 @@
+"""Structures that keep the API fast at a million events (migration 0004), kept in step by the database itself.
+
+SQLite only (PostgreSQL gets the plain indexes of `rasd.store.models` and reads as before). Every structure
+is maintained by triggers on `events` and `event_actors`, so whatever writes events (linking, corrections,
+`rasd db relink`, a bulk load) keeps them exact, inside the writer's own transaction:
+
+- `event_counts`: events per (week, admin1, event_type, sub_event_type), the summary rows behind totals and
+  /api/stats (a few tens of thousands of rows instead of a million);
+- `actor_events`: (actor key, event) pairs with the event's date, governorate and types, so counting the
+  events of an actor is an index range, never a probe of the events table per row;
+- `event_rowid`: a stable integer per event (events have text ids; VACUUM may renumber implicit rowids),
+  the key of the two virtual tables below;
+- `events_fts`: FTS5 over `events.search` (notes and places in rasd.arabic.normalize's folded view, lower
+  case) with the trigram tokenizer, case-sensitive, so a match is exactly the substring test
+  `search LIKE '%needle%'` the API always made, answered from an index;
+- `events_rtree`: an R*Tree over the events' points for the map's bounding box;
+- `rasd_counters`: a version number bumped by every write, which invalidates cached totals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+# tables (and their shadow tables) that live outside the SQLAlchemy models
+TABLES = ("event_counts", "actor_events", "event_rowid", "events_fts", "events_rtree", "rasd_counters")
+INDEXES = ("ix_events_location_lower",)
+
+
+def is_accel_name(name: str | None) -> bool:
+    """Whether a table or index name belongs to this module (the schema test leaves them out)."""
+    return bool(name) and (name in INDEXES or any(name == t or name.startswith(t + "_") for t in TABLES)
+                           or name.startswith("ix_actor_events") or name.startswith("ix_event_counts"))
+
+
+WEEK = "date({d}, 'weekday 0', '-6 days')"  # the Monday of an ISO week, as rasd.api._week spells it
+
+
+def _week(d: str) -> str:
+    return f"coalesce({WEEK.format(d=d)}, '')"
+
+
+def _counts_upsert(p: str, delta: str) -> str:
+    return (f"INSERT INTO event_counts (week, admin1, event_type, sub_event_type, n) "
+            f"VALUES ({_week(p + '.event_date')}, coalesce({p}.admin1, ''), coalesce({p}.event_type, ''), "
+            f"coalesce({p}.sub_event_type, ''), {delta}) "
+            f"ON CONFLICT (week, admin1, event_type, sub_event_type) DO UPDATE SET n = n + excluded.n;")
+
+
+BUMP = "UPDATE rasd_counters SET value = value + 1 WHERE name = 'events';"
+
+SQLITE_DDL = [
+    "CREATE TABLE rasd_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    # 'instance' tells this database from another one later created at the same path (cached totals)
+    "INSERT INTO rasd_counters (name, value) VALUES ('events', 0), ('instance', abs(random()))",
+    "CREATE TABLE event_counts (week TEXT NOT NULL, admin1 TEXT NOT NULL, event_type TEXT NOT NULL, "
+    "sub_event_type TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (week, admin1, event_type, sub_event_type))",
+    "CREATE TABLE actor_events (key TEXT NOT NULL, event_id TEXT NOT NULL, event_date TEXT, admin1 TEXT, "
+    "event_type TEXT, sub_event_type TEXT, PRIMARY KEY (key, event_id)) WITHOUT ROWID",
+    "CREATE INDEX ix_actor_events_key_admin1 ON actor_events (key, admin1, event_date, event_type, sub_event_type)",
+    "CREATE INDEX ix_actor_events_key_date ON actor_events (key, event_date, event_id)",
+    "CREATE INDEX ix_actor_events_event_id ON actor_events (event_id)",
+    "CREATE TABLE event_rowid (n INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE)",
+    "CREATE VIRTUAL TABLE events_fts USING fts5(search, content='', tokenize='trigram case_sensitive 1')",
+    "CREATE VIRTUAL TABLE events_rtree USING rtree(n, min_lon, max_lon, min_lat, max_lat)",
+]
+SQLITE_TRIGGERS = [
+    # -- events
+    f"""CREATE TRIGGER tr_events_accel_insert AFTER INSERT ON events BEGIN
+        INSERT INTO event_rowid (event_id) VALUES (new.id);
+        INSERT INTO events_fts (rowid, search) SELECT n, new.search FROM event_rowid
+            WHERE event_id = new.id AND new.search IS NOT NULL;
+        INSERT INTO events_rtree (n, min_lon, max_lon, min_lat, max_lat)
+            SELECT n, new.longitude, new.longitude, new.latitude, new.latitude FROM event_rowid
+            WHERE event_id = new.id AND new.longitude IS NOT NULL AND new.latitude IS NOT NULL;
+        {_counts_upsert('new', '1')}
+        {BUMP}
+    END""",
+    f"""CREATE TRIGGER tr_events_accel_delete AFTER DELETE ON events BEGIN
+        INSERT INTO events_fts (events_fts, rowid, search) SELECT 'delete', n, old.search FROM event_rowid
+            WHERE event_id = old.id AND old.search IS NOT NULL;
+        DELETE FROM events_rtree WHERE n = (SELECT n FROM event_rowid WHERE event_id = old.id);
+        DELETE FROM event_rowid WHERE event_id = old.id;
+        DELETE FROM actor_events WHERE event_id = old.id;
+        {_counts_upsert('old', '-1')}
+        DELETE FROM event_counts WHERE n = 0 AND week = {_week('old.event_date')} AND admin1 = coalesce(old.admin1, '')
+            AND event_type = coalesce(old.event_type, '') AND sub_event_type = coalesce(old.sub_event_type, '');
+        {BUMP}
+    END""",
+    f"""CREATE TRIGGER tr_events_accel_update AFTER UPDATE OF id, search, latitude, longitude, event_date, admin1,
+        event_type, sub_event_type ON events BEGIN
+        INSERT INTO events_fts (events_fts, rowid, search) SELECT 'delete', n, old.search FROM event_rowid
+            WHERE event_id = old.id AND old.search IS NOT NULL;
+        DELETE FROM events_rtree WHERE n = (SELECT n FROM event_rowid WHERE event_id = old.id);
+        UPDATE event_rowid SET event_id = new.id WHERE event_id = old.id;
+        INSERT INTO events_fts (rowid, search) SELECT n, new.search FROM event_rowid
+            WHERE event_id = new.id AND new.search IS NOT NULL;
+        INSERT INTO events_rtree (n, min_lon, max_lon, min_lat, max_lat)
+            SELECT n, new.longitude, new.longitude, new.latitude, new.latitude FROM event_rowid
+            WHERE event_id = new.id AND new.longitude IS NOT NULL AND new.latitude IS NOT NULL;
+        UPDATE actor_events SET event_id = new.id, event_date = new.event_date, admin1 = new.admin1,
+            event_type = new.event_type, sub_event_type = new.sub_event_type WHERE event_id = old.id;
+        {_counts_upsert('old', '-1')}
+        DELETE FROM event_counts WHERE n = 0 AND week = {_week('old.event_date')} AND admin1 = coalesce(old.admin1, '')
+            AND event_type = coalesce(old.event_type, '') AND sub_event_type = coalesce(old.sub_event_type, '');
+        {_counts_upsert('new', '1')}
+        {BUMP}
+    END""",
+    # -- event_actors: one actor_events row per (key, event), however many sides the actor is on
+    f"""CREATE TRIGGER tr_event_actors_accel_insert AFTER INSERT ON event_actors BEGIN
+        INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type)
+            SELECT new.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type FROM events e
+            WHERE e.id = new.event_id;
+        {BUMP}
+    END""",
+    f"""CREATE TRIGGER tr_event_actors_accel_delete AFTER DELETE ON event_actors BEGIN
+        DELETE FROM actor_events WHERE key = old.key AND event_id = old.event_id AND NOT EXISTS (
+            SELECT 1 FROM event_actors WHERE event_id = old.event_id AND key = old.key);
+        {BUMP}
+    END""",
+    f"""CREATE TRIGGER tr_event_actors_accel_update AFTER UPDATE ON event_actors BEGIN
+        DELETE FROM actor_events WHERE key = old.key AND event_id = old.event_id AND NOT EXISTS (
+            SELECT 1 FROM event_actors WHERE event_id = old.event_id AND key = old.key);
+        INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type)
+            SELECT new.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type FROM events e
+            WHERE e.id = new.event_id;
+        {BUMP}
+    END""",
+]
+
+# filling the structures from the rows already stored (migration 0004 on an existing database)
+SQLITE_FILL = [
+    "INSERT INTO event_rowid (event_id) SELECT id FROM events ORDER BY rowid",
+    "INSERT INTO events_fts (rowid, search) SELECT r.n, e.search FROM events e JOIN event_rowid r "
+    "ON r.event_id = e.id WHERE e.search IS NOT NULL",
+    "INSERT INTO events_rtree (n, min_lon, max_lon, min_lat, max_lat) SELECT r.n, e.longitude, e.longitude, "
+    "e.latitude, e.latitude FROM events e JOIN event_rowid r ON r.event_id = e.id "
+    "WHERE e.longitude IS NOT NULL AND e.latitude IS NOT NULL",
+    f"INSERT INTO event_counts (week, admin1, event_type, sub_event_type, n) SELECT {_week('event_date')}, "
+    "coalesce(admin1, ''), coalesce(event_type, ''), coalesce(sub_event_type, ''), count(*) FROM events "
+    "GROUP BY 1, 2, 3, 4",
+    "INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type) "
+    "SELECT a.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type FROM event_actors a "
+    "JOIN events e ON e.id = a.event_id",
+]
+
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS tr_events_accel_insert", "DROP TRIGGER IF EXISTS tr_events_accel_delete",
+    "DROP TRIGGER IF EXISTS tr_events_accel_update", "DROP TRIGGER IF EXISTS tr_event_actors_accel_insert",
+    "DROP TRIGGER IF EXISTS tr_event_actors_accel_delete", "DROP TRIGGER IF EXISTS tr_event_actors_accel_update",
+    "DROP TABLE IF EXISTS events_rtree", "DROP TABLE IF EXISTS events_fts", "DROP TABLE IF EXISTS event_rowid",
+    "DROP TABLE IF EXISTS actor_events", "DROP TABLE IF EXISTS event_counts", "DROP TABLE IF EXISTS rasd_counters",
+]
+
+
+def install(conn: Connection, fill: bool = True) -> None:
+    """Create the structures (and their triggers) on a SQLite connection; `fill` from the rows already there."""
+    for sql in SQLITE_DDL:
+        conn.exec_driver_sql(sql)
+    if fill:
+        for sql in SQLITE_FILL:
+            conn.exec_driver_sql(sql)
+    for sql in SQLITE_TRIGGERS:
+        conn.exec_driver_sql(sql)
+
+
+@contextmanager
+def bulk_load(conn: Connection) -> Iterator[None]:
+    """Many events written at once (a bulk import, a benchmark): the triggers are set aside while the block runs
+    and the structures rebuilt from the tables once at its end, in the same transaction (far cheaper than row by
+    row for a million events). Without the structures (PostgreSQL, an older schema) it does nothing."""
+    if not enabled(conn):
+        yield
+        return
+    for sql in SQLITE_DROP[:6]:
+        conn.exec_driver_sql(sql)
+    # the secondary indexes of events too: built once from the loaded rows (a sort) rather than grown row by row
+    indexes = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
+                                   "AND sql IS NOT NULL").all()
+    for name, _ in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
+    for table in ("events_rtree", "event_rowid", "actor_events", "event_counts"):
+        conn.exec_driver_sql(f"DELETE FROM {table}")
+    for sql in SQLITE_FILL:
+        conn.exec_driver_sql(sql)
+    for sql in SQLITE_TRIGGERS:
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql(BUMP)
+
+
+def uninstall(conn: Connection) -> None:
+    for sql in SQLITE_DROP:
+        conn.exec_driver_sql(sql)
+
+
+def enabled(conn: Connection) -> bool:
+    """Whether this database has the structures (SQLite at schema 0004 or later); remembered per connection."""
+    if conn.dialect.name != "sqlite":
+        return False
+    info = conn.info
+    if "rasd_accel" not in info:
+        info["rasd_accel"] = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                               "name = 'event_counts'")).first() is not None
+    return bool(info["rasd_accel"])
+
+
+def version(conn: Connection) -> tuple[int, ...]:
+    """(this database's instance number, its write counter): cached totals are valid while it stays the same."""
+    rows = dict(conn.execute(text("SELECT name, value FROM rasd_counters")).all())
+    return rows.get("instance", 0), rows.get("events", 0)
+
+
+# --- the text search --------------------------------------------------------------------------------
+
+def fts_phrase(needle: str) -> str | None:
+    """The FTS5 query matching exactly the rows whose `search` contains `needle` (None: too short for trigrams)."""
+    if len(needle) < 3:
+        return None
+    return '"' + needle.replace('"', '""') + '"'
+
+
+def fts_event_ids() -> Any:
+    """A SELECT of the event ids whose `search` matches :fts (bind it with `fts_phrase`)."""
+    return text("SELECT r.event_id FROM events_fts f JOIN event_rowid r ON r.n = f.rowid WHERE events_fts MATCH :fts")
+
+
+# --- cached totals ------------------------------------------------------------------------------------
+
+class TotalCache:
+    """Totals by (database, filters), dropped whenever the database's write counter moves."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[Any, ...], tuple[Any, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], ver: Any) -> Any:
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is None or hit[0] != ver:
+                return None
+            self.items.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: tuple[Any, ...], ver: Any, value: Any) -> None:
+        with self.lock:
+            self.items[key] = (ver, value)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+TOTALS = TotalCache()
+
+
+# --- weeks --------------------------------------------------------------------------------------------
+
+def monday(d: dt.date) -> dt.date:
+    return d - dt.timedelta(days=d.weekday())
+
+
+def split_weeks(lo: dt.date | None, hi: dt.date | None) -> tuple[tuple[dt.date | None, dt.date | None] | None,
+                                                                list[tuple[dt.date | None, dt.date | None]]]:
+    """([first, last] Monday of the whole weeks inside [lo, hi], or None), [day ranges of the partial weeks].
+
+    An open end is None. With no whole week, the whole range is one partial range.
+    """
+    first = None if lo is None else monday(lo + dt.timedelta(days=6))  # the first Monday on or after lo
+    last = None if hi is None else monday(hi - dt.timedelta(days=6))  # the last Monday whose week ends by hi
+    if first is not None and last is not None and first > last:
+        return None, [(lo, hi)]
+    edges: list[tuple[dt.date | None, dt.date | None]] = []
+    if lo is not None and first is not None and first > lo:
+        edges.append((lo, first - dt.timedelta(days=1)))
+    if hi is not None and last is not None and last + dt.timedelta(days=6) < hi:
+        edges.append((last + dt.timedelta(days=7), hi))
+    return (first, last), edges
