@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import itertools
-import json
 import operator
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, NamedTuple
 
 from rasd.arabic.normalize import normalize_with_map
@@ -95,18 +92,7 @@ class Article:
 
 _TOKEN_SPLIT = re.compile(f"({TOKEN_RE.pattern})")
 
-# Sentence ends: . ! ? ؟ and line breaks; a dot between digits is a decimal point.
-# Written to start with a character class (the regex engine then skips straight to candidate
-# characters); it matches exactly what `(?<![0-9])[.!?؟]+(?=[\s"'»”)]|$)|\n+` matches.
-@functools.cache
-def _line_continuers() -> frozenset[str]:
-    """Words that cannot end a sentence (rasd/data/cues.json, normalised)."""
-    from rasd.arabic.normalize import normalize
-
-    raw = json.loads(resources.files("rasd.data").joinpath("cues.json").read_text("utf-8"))
-    return frozenset(normalize(w) for w in raw["line_continuers"])
-
-
+# Sentence ends: . ! ? ؟ and line breaks; a dot after a digit is a decimal point.
 # A punctuation run ends a sentence only from its first mark (the lookbehind) and is taken whole
 # without backtracking (*+): linear even on 40,000 dots before a letter.
 _SENT_END = re.compile(r"\n+|(?<![.!?؟0-9])[.!?؟][.!?؟]*+(?=[\s\"'»”)]|$)")
@@ -184,7 +170,9 @@ class Doc:
     def _sentences(self) -> list[Span]:
         out: list[Span] = []
         pos = 0
-        cont = _line_continuers()
+        from rasd.extract.cues import cue_set  # the cue lists' loader (cues.py imports this module)
+
+        cont = cue_set("line_continuers")
         for m in _SENT_END.finditer(self.norm):
             if m.group()[0] == "\n" and m.group() == "\n":
                 last = self.norm[max(pos, m.start() - 12):m.start()].rsplit(None, 1)

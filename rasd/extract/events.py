@@ -14,7 +14,7 @@ from rasd.extract import quantities, sides
 from rasd.extract.actors import registry_entry, resolve_key
 from rasd.extract.cues import cue_matches, cue_set
 from rasd.extract.events_types import types as _types
-from rasd.extract.incidents import Incident
+from rasd.extract.incidents import Incident, article_in_span
 from rasd.extract.notes import make_notes
 from rasd.extract.triggers import offtopic_score
 from rasd.geo.resolve import resolve
@@ -74,7 +74,7 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
         sub = "Government regains territory" if state_first else "Non-state actor overtakes territory"
         return "Battles", sub, takeover[0]
     if "chemical" in classes and len(classes) > 1 and all(
-            t.get("instrument") or _definite_noun(t) for t in trig if t.label == "chemical"):
+            t.get("instrument") or article_in_span(t) for t in trig if t.label == "chemical"):
         # "قُتل الآلاف بالأسلحة الكيماوية" in a quote, "الرد على الهجوم الكيميائي" beside today's strikes:
         # the weapon named, or the attack everyone knows, not this incident's act
         del classes["chemical"]
@@ -103,11 +103,6 @@ def decide_type(inc: Incident, trig: list[Span], counts: list[quantities.Count],
             etype, sub = "Battles", "Armed clash"
         return etype, sub, classes[cls]
     return "Strategic developments", "Other", trig[0] if trig else None
-
-
-def _definite_noun(t: Span) -> bool:
-    """"الهجوم الكيميائي", "بالهجوم": an act named with the article."""
-    return t.text.startswith(("ال", "لل")) or t.text[1:3] == "ال"
 
 
 def _evidence(article_id: str, field: str, span: Span | None) -> dict | None:

@@ -626,14 +626,14 @@ def _family(labels: set[str]) -> set[str]:
     return out
 
 
-def _article_in_span(t: Span) -> bool:
+def article_in_span(t: Span) -> bool:
     """The event word's span starts with the article ("الهجوم", "بالهجوم")."""
     return t.text.startswith(("ال", "لل")) or t.text[1:3] == "ال"
 
 
 def _definite(doc: Doc, t: Span) -> bool:
     """The event word carries the article ("التفجير", "بالهجوم"), in its span or just before it."""
-    if _article_in_span(t):
+    if article_in_span(t):
         return True
     ti = doc.token_of(t.start)
     if ti is None:
@@ -648,7 +648,7 @@ def _referent(doc: Doc, u: Unit, udate: Span | None, incidents: list[Incident]) 
     kind already told ("الهجوم", "الانفجار", "هذه الغارات" after the report of that attack), and
     it names no other place. A demonstrative refers back even after a discourse cue."""
     trig = u.realis_triggers
-    if not trig or not all(_article_in_span(t) for t in trig):
+    if not trig or not all(article_in_span(t) for t in trig):
         return None
     shown = all(_tokens_before(doc, u, "demonstratives", doc.view_index(t.start), 1) for t in trig)
     if not shown and (u.has("new_incident_markers") or u.has("aggregate_cues")):

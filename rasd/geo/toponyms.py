@@ -909,7 +909,7 @@ def _dateline_ends(doc: Doc) -> list[tuple[int, int]]:
     the stretch before the last dash or slash near a paragraph's start, when it is a few words
     with no event word. Where the agency files from says nothing about where the event was."""
     text = doc.text
-    trig = doc.get("triggers")
+    trig = sorted(t.start for t in doc.get("triggers"))
     out = []
     ps = 0
     while ps >= 0:
@@ -920,14 +920,17 @@ def _dateline_ends(doc: Doc) -> list[tuple[int, int]]:
         if not seps or len(head[:seps[-1]].split()) > _DATELINE_WORDS:
             continue
         end = start + seps[-1]
-        if any(start <= t.start < end for t in trig):
-            continue
+        k = bisect.bisect_left(trig, start)
+        if k < len(trig) and trig[k] < end:
+            continue  # an event word in it: a sentence, not a dateline
         out.append((start, end))
     return out
 
 
 def _in_dateline(ends: list[tuple[int, int]], start: int) -> bool:
-    return any(a <= start < b for a, b in ends)
+    """Datelines come in text order and do not overlap: the last one starting at or before."""
+    k = bisect.bisect_right(ends, (start, float("inf"))) - 1
+    return k >= 0 and ends[k][0] <= start < ends[k][1]
 
 
 def places(doc: Doc) -> None:

@@ -24,6 +24,8 @@ import math
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from rasd.extract.events_types import types
+
 TOLERANCE_DAYS = {1: 1, 2: 7, 3: 31}
 COMPATIBLE = {
     frozenset({"Battles", "Strategic developments"}),  # a raid told as arrests by one outlet
@@ -299,8 +301,6 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
 
 def _type_rank(event_type: str) -> int:
     """Where a type stands in the merge order (data/types.json): the fighting before its shelling."""
-    from rasd.extract.events_types import types
-
     order = types()["merge_order"]
     return order.index(event_type) if event_type in order else len(order)
 
