@@ -92,6 +92,14 @@ def report_misses(score: Any, gold: list[dict], preds: list[dict], result: dict)
                 print(f"     gold {g['id']}: {_gold_brief(g)}")
 
 
+def _precise_share(result: dict, preds: list[dict]) -> str:
+    """"n/m": of the events matched to a gold incident, how many are placed at geo_precision 1."""
+    by_id = {p.get("id"): p for p in preds}
+    matched = [by_id[pid] for _gid, pid, _miss in result["rows"] if pid in by_id]
+    matched = [p for p in matched if p.get("report_kind") == "incident"]
+    return f"{sum(1 for p in matched if p.get('geo_precision') == 1)}/{len(matched)}"
+
+
 def _used_predictions(score: Any, gold: list[dict], preds: list[dict]) -> set[int]:
     pairs = []
     for gi, g in enumerate(gold):
@@ -137,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n===== {name} =====")
             report_misses(score, gold, preds, r)
         failed |= r["f1"] < goal
+        r["geo_precision_1"] = _precise_share(r, preds)
         rows.append((name, r, goal))
     if a.json:
         for name, r, goal in rows:
@@ -151,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{str(r['evidence_bad']):>7} {goal}")
         for name, r, _goal in rows:
             print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in r["fields"].items()))
+        print("matched incidents placed at geo_precision 1 (the village, town or site itself): "
+              + ", ".join(f"{name} {r['geo_precision_1']}" for name, r, _goal in rows))
     return 1 if a.check and failed else 0
 
 

@@ -231,6 +231,37 @@ def test_case_count() -> None:
     assert len(CASES) >= 90
 
 
+# --- places by role and names the gazetteer knows only in part ----------------------------------
+def test_road_between_two_towns_is_at_the_first() -> None:
+    r = geo("قتل عنصر بكمين على طريق بانياس - طرطوس اليوم")
+    assert (r.location, r.geo_precision) == ("Baniyas", 2)
+    assert [e.text for e in r.evidence] == ["طريق بانياس - طرطوس"]
+
+
+def test_comma_then_preposition_nests() -> None:
+    # every الحفاير of the gazetteer lies in Hasakah: inside خان أرنبة it is a place it lacks
+    r = geo("اعتقال أربعة شبان في منطقة الحفاير، في بلدة خان أرنبة بمحافظة القنيطرة")
+    assert r.admin1 == "Quneitra" and r.geo_precision == 2
+    assert "Khan Arnaba" in r.location
+
+
+def test_a_name_without_its_qualifier_is_the_one_village_inside_the_container() -> None:
+    r = geo("إنزال جوي على بلدة تل السمن شمال الرقة")
+    assert (r.location, r.geo_precision, r.admin1) == ("Tall Samn Missak", 1, "Ar Raqqa")
+    # a single word extended by a qualifier is another village: no guess
+    assert geo("قصف على بلدة الصورة بريف السويداء").location != "As Sura al Kabirah"
+
+
+def test_where_an_event_spread_from_wins_over_where_it_spread_to() -> None:
+    r = geo("امتدت الاشتباكات من حي المقوس في مدينة السويداء إلى بلدات الطيرة وسميع ولبين")
+    assert r.admin1 == "As Sweida" and r.geo_precision == 2 and "As Sweida" in r.location
+
+
+def test_the_items_of_a_list_share_its_preposition() -> None:
+    ms = mentions("نقل الجرحى إلى بلدات الطيرة وسميع ولبين في ريف السويداء")
+    assert [m.get("prep") for m in ms[:3]] == ["الي", "الي", "الي"]
+
+
 # --- the brief's named checks -----------------------------------------------------------------
 def test_jazmati_within_aleppo() -> None:
     r = geo("اشتباكات في حي الجزماتي في منطقة جبل الحيدارية، شرق مدينة حلب")

@@ -109,6 +109,26 @@ def test_a_campaign_that_goes_on_is_no_incident() -> None:
     assert records("تتعرض قرى جبل الزاوية في ريف إدلب منذ أسابيع لقصف مدفعي متواصل.") == []
 
 
+def test_a_trend_over_a_vague_recent_time_is_no_incident() -> None:
+    text = ("داهمت قوات الأمن العام اليوم الأربعاء منزلاً في بلدة الصنمين بريف درعا واعتقلت مطلوبين اثنين.\n"
+            "وتصاعدت مؤخرا حملات الدهم في ريف القنيطرة، فضلا عن اعتقال أشخاص على الحواجز.")
+    recs = records(text)
+    assert [(r["location"], r["arrested"]) for r in recs] == [("As Sanamayn", 2)]
+
+
+def test_a_quoted_bulletin_in_the_present_reports_the_act() -> None:
+    # the lead names the governorate; the quoted bulletin (headline present) names the town
+    text = ("اعتقلت قوات إسرائيلية اليوم الأربعاء ثلاثة شبان خلال توغل في محافظة القنيطرة.\n"
+            "وقالت قناة محلية في منشور: \"قوات الاحتلال تعتقل ثلاثة شبان في بلدة خان أرنبة بريف القنيطرة\".")
+    recs = records(text)
+    assert len(recs) == 1
+    assert recs[0]["location"].startswith("Khan Arnaba") and recs[0]["geo_precision"] == 1
+
+
+def test_a_withdrawal_alone_is_no_event() -> None:
+    assert records("توغلت خمس آليات عسكرية إسرائيلية اليوم الأربعاء في قرية صيدا الجولان ثم انسحبت.") == []
+
+
 # --- recalled events and reactions ---------------------------------------------------------------
 
 def test_a_reaction_to_an_earlier_attack_makes_no_incident() -> None:

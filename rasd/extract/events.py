@@ -158,6 +158,10 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     if not trig:
         inc.dropped = "its event words only name seized weapons"
         return None
+    if all(t.label == "control" and (t.get("weight") or 0) < _TAKEOVER_WEIGHT for t in trig):
+        # "توغلت آليات في قرية صيدا ثم انسحبت": a withdrawal or a front line, no ground changing hands
+        inc.dropped = "its only event word is a weak territory word (انسحبت، مناطق سيطرة)"
+        return None
     date_span = inc.date
     event_date = date_span.get("date_start") if date_span is not None else None
     date_end = (date_span.get("date_end") or event_date) if date_span is not None else None

@@ -158,7 +158,7 @@ _CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "backgr
               "refer_back", "superlatives", "announce_verbs", "relative_pronouns", "reaction_cues",
               "new_incident_weak", "since_words", "scope_cues", "demonstratives", "syria_as_place",
               "campaign_cues", "threat_verbs", "inquiry_cues", "military_sites",
-              "teaser_leads", "past_deeds", "release_words")
+              "teaser_leads", "past_deeds", "release_words", "trend_cues")
 
 
 def _cue_hits(doc: Doc) -> dict[str, list[tuple[int, int]]]:
@@ -239,7 +239,7 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
         tn = doc.view_index(t.start)
         realis = not any(s <= tn < e or (0 <= tn - e and _tokens_between(doc, e, tn) < _IRREALIS_REACH)
                          for s, e in irr) and (threat is None or tn < threat)
-        if realis and t.get("present") and t.label in _DESCRIPTIVE_PRESENT:
+        if realis and t.get("present") and t.label in _DESCRIPTIVE_PRESENT and not _quoted_headline(doc, t):
             realis = False  # "الحملة تستهدف أوكار التنظيم" describes, it does not report
         if realis and _purpose(doc, tn):
             realis = False
@@ -266,6 +266,31 @@ _REFER_SENTENCES = 2  # "الانفجار" refers to an IED told at most this ma
 _ANNOUNCE_REACH = 8  # words from "أعلنت" to the day it dates: "أعلنت قوى الأمن الداخلي في X، السبت"
 _RELEASE_REACH = 6  # words from "تحرير" to the kidnapped it frees
 _IRREALIS_REACH = 4  # words between a modal/negation/purpose word and the event word it governs
+
+
+_QUOTE_OPENERS = frozenset(':："«“')
+_CLAUSE_BREAKS = frozenset(".،,؛;!?؟\n")
+_QUOTE_REACH = 5  # words from the colon or opening quote to the present-tense verb
+
+
+def _quoted_headline(doc: Doc, t: Span) -> bool:
+    """"وقالت القناة: "قوات الاحتلال تعتقل 4 شبان ...": a quoted bulletin reports in the present
+    (a headline present), unlike a description ("الحملة تستهدف أوكار التنظيم")."""
+    ti = doc.token_of(t.start)
+    if ti is None:
+        return False
+    toks, text = doc.tokens, doc.text
+    words = 0
+    for j in range(ti - 1, -1, -1):
+        gap = text[toks[j].end:toks[j + 1].start] + text[toks[j].start:toks[j].end]
+        if any(c in _QUOTE_OPENERS for c in gap):
+            return True
+        if any(c in _CLAUSE_BREAKS for c in gap):
+            return False
+        words += 1
+        if words > _QUOTE_REACH:
+            return False
+    return False
 
 
 def _tokens_between(doc: Doc, a: int, b: int) -> int:
@@ -555,6 +580,10 @@ def segment(doc: Doc) -> list[Incident]:
         if not tally and udate is None and any(d.get("period") for d in u.period_dates):
             # "تتعرض المنطقة منذ أسابيع لقصف": a state that goes on, not one act
             u.decision, u.reason = "none", f"an ongoing campaign, no act ({u.period_dates[0].text})"
+            continue
+        if not tally and udate is None and u.has("trend_cues"):
+            # "وتصاعدت مؤخرا الانتهاكات ... فضلا عن اعتقال أشخاص": a trend, not one act
+            u.decision, u.reason = "none", "a trend over a vague recent time, no act"
             continue
         if udate is None and pending_date is not None and u.sentence - pending_sentence <= _PENDING_SENTENCES:
             # "أعلنت قسد نتائج عملياتها خلال شهري تموز وآب" then the figures in the next sentence

@@ -255,6 +255,20 @@ class Gazetteer:
                     out.append(self.places[i])
         return out[:limit]
 
+    def extensions(self, key: str) -> list[Place]:
+        """Places whose key is `key` plus one more word: the qualifier the press often drops
+        ("تل السمن" for "تل سمن مسك", "الصورة" for "الصورة الكبيرة")."""
+        if self._sorted_keys is None:
+            self._sorted_keys = sorted(set(self.index) | set(self.latin))
+        keys, lo = self._sorted_keys, key + " "
+        out: list[Place] = []
+        j = bisect.bisect_left(keys, lo)
+        while j < len(keys) and keys[j].startswith(lo):
+            if " " not in keys[j][len(lo):]:
+                out.extend(self.places[i] for i in self.index.get(keys[j], ()))
+            j += 1
+        return list(dict.fromkeys(out))
+
     def governorate(self, admin1: str) -> Place | None:
         for p in self.places:
             if p.kind == "governorate" and p.admin1 == admin1:

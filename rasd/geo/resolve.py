@@ -30,8 +30,9 @@ from typing import Any
 
 from rasd.arabic.normalize import normalize
 from rasd.doc import Doc, Span
-from rasd.geo.gazetteer import Place, get_gazetteer
+from rasd.geo.gazetteer import Place, get_gazetteer, place_key
 from rasd.geo.romanize import romanize
+from rasd.geo.toponyms import contains
 
 # Kind classes: a head word asks for a class; within a class the governorate must be clear.
 _CLASS = {"city": "settlement", "town": "settlement", "village": "settlement",
@@ -67,6 +68,7 @@ DECISIVE_RATIO = 5  # population rank must beat the next governorate's by this m
 DECISIVE_MIN = 10000
 # Kinds of small places: a common word or a namesake abroad often stands for one of them.
 _MINOR = frozenset({"town", "village", "neighbourhood"})
+_SETTLEMENT_HEADS = frozenset({"town", "village", "city"})
 
 
 @dataclass
@@ -201,6 +203,9 @@ class _Resolver:
                 if p.is_foreign:  # "منطقة الأهواز جنوب غربي إيران": abroad, as precise as known
                     return _R(p, 2 if p.kind != "country" else None, container=c)
                 if p.kind != "country":
+                    named = self._qualified(m, c, p)
+                    if named is not None:
+                        return _R(named, 1, frozenset({named.admin1} if named.admin1 else ()), container=c)
                     return _R(p, 2, frozenset({p.admin1} if p.admin1 else ()), container=c)
             return _R()
         if not cands:
@@ -268,6 +273,19 @@ class _Resolver:
         place = max(cands, key=lambda c: c.rank)
         return _R(place, self._precision(m, place), frozenset({place.admin1} if place.admin1 else ()),
                   container=self.span_at(m.get("antecedent")))
+
+    @staticmethod
+    def _qualified(m: Span, c: Span | None, p: Place) -> Place | None:
+        """"بلدة تل السمن شمال الرقة": a village the gazetteer knows only with a qualifier the
+        press dropped ("تل سمن مسك"), the one such village inside the container. Only names of
+        two words or more under a settlement head: a single word extended is another village."""
+        key = place_key(m.get("name") or "")
+        if m.get("head_kind") not in _SETTLEMENT_HEADS or key.count(" ") < 1:
+            return None
+        found = [q for q in get_gazetteer().extensions(key)
+                 if q.kind in _MINOR and not q.is_foreign
+                 and contains([p], [q], bool(c is not None and c.get("direction")))]
+        return found[0] if len(found) == 1 else None
 
     def _abroad_referent(self, m: Span, depth: int) -> _R | None:
         """An anaphor ("المحافظة", "المدينة") whose referent is abroad is abroad too.
@@ -387,7 +405,7 @@ def _result(m: Span, r: _R) -> GeoResult:
     admin3 = p.admin3 if p.kind not in ("governorate", "district") else None
     location = loc_place.name_en
     location_ar = surface
-    if m.get("unknown"):
+    if m.get("unknown") and r.precision != 1:  # (a qualified name found is the place itself)
         c = r.container
         where = location + (" countryside" if c is not None and c.get("direction") == "countryside" else "")
         location = f"{romanize(m.get('name') or '')} ({where})"

@@ -82,6 +82,9 @@ _WOF = "wof:"  # ids of the Who's On First village layer
 _WOF_ONLY, _WOF_MIXED = 1, 2
 
 
+_DASHES = frozenset({"-", "–", "—", "/"})
+
+
 def _governorate_like(c: Place) -> bool:
     """What "محافظة X" can name: a governorate, a region or place abroad, not a WOF village."""
     return c.kind in ("governorate", "region") or c.is_foreign or not c.id.startswith(_WOF)
@@ -132,6 +135,7 @@ class _Lex:
     head_adjectives: set[str]  # "العاصمة السورية دمشق"
     locative: set[str]
     origin: set[str]
+    spread: set[str]  # "امتدت الاشتباكات من X": من is the scene's start, not an origin
     prefixes: set[str]
     not_names: set[str]
     strong: set[str]
@@ -271,6 +275,7 @@ def _lex() -> _Lex:
             head_adjectives={normalize(w) for w in d.get("head_adjectives", [])},
             locative={normalize(w) for w in d["locative"]},
             origin={normalize(w) for w in d["origin"] if " " not in w},
+            spread={normalize(w) for w in d["spread_verbs"]},
             prefixes={place_key(w) for w in d["name_prefixes"]},
             not_names={normalize(w) for w in d["not_names"]},
             strong={v for w in d["ambiguous"] for v in key_variants(place_key(w))},
@@ -532,8 +537,9 @@ class _Parser:
                 g = None  # "محافظة أبين": a governorate abroad, not the Syrian village of its name
             if g:
                 m = self.named(i, p0, k, g[1], g[2], sent, end, head, direction)
-                if head.kind == "road":  # "طريق حلب دمشق": the second town is the road's end
-                    g2 = self.gaz_at(m.t1, end, clitics=False)
+                if head.kind == "road":  # "طريق حلب دمشق", "طريق بانياس - طرطوس": the road's end
+                    k2 = m.t1 + (1 if m.t1 < end - 1 and self.norms[m.t1] in _DASHES else 0)
+                    g2 = self.gaz_at(k2, end, clitics=False)
                     if g2:
                         m.t1 = g2[1]
                 return m
@@ -609,7 +615,9 @@ def _relate(p: _Parser, ms: list[_M]) -> None:
         if b.direction:
             nest = "و" not in words
         elif has_list:
-            nest = False
+            # "منطقة الحفاير، في بلدة خان أرنبة": a comma then a locative preposition nests
+            nest = not any(w in lex.listc and w != "،" and w != "," for w in words) and any(
+                w in lex.nest_strong for w in words)
         else:
             nest = any(w in lex.nest_strong for w in words) or bool(b.head or b.anaphor)
         if nest:
@@ -634,6 +642,12 @@ def _gate(p: _Parser, ms: list[_M], prior: Sequence[_M] = (), keep_all: bool = F
         if prev == "من" and m.t0 > 1 and p.norms[m.t0 - 2] == "كل":  # "في كل من X، Y"
             prev = p.norms[m.t0 - 3] if m.t0 > 2 else "في"
         m.prep = clit or (prev if prev in lex.locative or prev in lex.origin else None)
+        if m.prep == "من" and not lex.spread.isdisjoint(p.norms[max(0, m.t0 - 4):m.t0 - 1]):
+            m.prep = "في"  # "امتدت الاشتباكات من حي المقوس": where it happened first
+        before = ms[len(ok) - 1] if ok else None
+        if m.prep is None and before is not None and (
+                before.list_next or m.head is not None and m.head.plural and before.head is m.head):
+            m.prep = before.prep  # "إلى بلدات الطيرة والصورة وسميع": a list shares its preposition
         if m.gate == "common":  # its own head word, not one a list inherits ("محافظات ...، X")
             ok.append(m.head is not None and m.n0 > m.t0 and m.head.word in lex.common_heads)
         elif m.gate == "abroad":  # "مدينة نجران": a head does not make it Syrian
@@ -700,12 +714,12 @@ def _contained(norms: list[str], ms: list[_M], ok: list[bool], k: int, prior: Se
             cands = next(([c for c in a.candidates if c.kind == "governorate"]
                           for a in reversed([*prior, *ms[:j]])
                           if any(c.kind == "governorate" for c in a.candidates)), [])
-        if _contains(cands, m.candidates if places is None else places, bool(o.direction)):
+        if contains(cands, m.candidates if places is None else places, bool(o.direction)):
             return True
     return False
 
 
-def _contains(containers: list[Place], places: list[Place], around: bool) -> bool:
+def contains(containers: list[Place], places: list[Place], around: bool) -> bool:
     """Does a Syrian place among `containers` contain one of `places`? A governorate, district or
     subdistrict by its admin names; a town, village or region by distance."""
     for c in containers:
@@ -744,7 +758,7 @@ def _outside_container(ms: list[_M]) -> None:
         c = ms[m.parent]
         syrian = [x for x in c.candidates if not x.is_foreign and x.kind != "country"]
         abroad = bool(c.candidates) and all(x.is_foreign for x in c.candidates)
-        if (syrian or abroad) and not _contains(syrian, m.candidates, True):
+        if (syrian or abroad) and not contains(syrian, m.candidates, True):
             m.candidates, m.unknown = [], True  # (inside a place abroad: "... جنوب القاهرة")
 
 
