@@ -129,6 +129,27 @@ def test_a_withdrawal_alone_is_no_event() -> None:
     assert records("توغلت خمس آليات عسكرية إسرائيلية اليوم الأربعاء في قرية صيدا الجولان ثم انسحبت.") == []
 
 
+def test_air_defences_meeting_missiles_are_an_event_at_the_base() -> None:
+    text = ("أفادت وسائل إعلام رسمية بتصدي أنظمة الدفاع الجوي لهجوم صاروخي على مطار الضمير العسكري اليوم الأربعاء.\n"
+            "كما اعترضت الدفاعات الجوية ثلاثة صواريخ كانت تستهدف مطار الشعيرات بريف حمص.")
+    recs = records(text)
+    assert sorted((r["admin1"], r["event_type"]) for r in recs) == [
+        ("Homs", "Strategic developments"), ("Rural Damascus", "Explosions/Remote violence")]
+
+
+def test_the_site_of_a_known_attack_is_no_new_incident() -> None:
+    text = ("قصفت طائرات حربية اليوم الأربعاء بلدة كفرنبل بريف إدلب وقتل مدنيان.\n"
+            "ووصل فريق المفتشين يوم الأحد لكنه لم يتمكن من زيارة موقع الهجوم في بلدة دوما.")
+    assert [r["location"] for r in records(text)] == ["Kafr Nabl"]
+
+
+def test_a_relative_clause_opening_a_clause_dates_the_noun_before_it() -> None:
+    text = ("وبعد أسبوع من الهجوم، الذي وقع يوم 7 تشرين الثاني، شنت طائرات حربية غارات "
+            "على مواقع في مدينة دوما بريف دمشق.")
+    dates = {r["event_date"] for r in records(text, background=True) if r["report_kind"] == "incident"}
+    assert "2025-11-07" not in dates
+
+
 # --- recalled events and reactions ---------------------------------------------------------------
 
 def test_a_reaction_to_an_earlier_attack_makes_no_incident() -> None:

@@ -26,7 +26,7 @@ def cue_lexicon(name: str) -> Lexicon[str]:
 # Lists read only as word sets (cue_set), never matched in running text.
 _SETS_ONLY = frozenset({"cell_nouns", "civilian_nouns", "injured_nouns_count_one", "killed_nouns_count_one",
                         "line_continuers", "owner_markers", "person_nouns", "pluperfect_lead",
-                        "attacker_nouns"})
+                        "attacker_nouns", "lam_objects"})
 
 
 @cache

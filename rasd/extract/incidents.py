@@ -223,8 +223,7 @@ def _assign_cues(units: list[Unit], hits: dict[str, list[tuple[int, int]]]) -> N
 
 _EFFECT_CLASSES = frozenset({"explosion", "kill", "injure"})  # what an act did, not the act
 _DESCRIPTIVE_PRESENT = frozenset({"attack", "raid", "arrest", "control", "shelling", "airstrike", "kill"})
-_SUBJECTED = frozenset({"تعرض", "تعرضت", "يتعرض", "تتعرض", "تعرضوا", "تعرضه", "تعرضها", "تعرضهم"})
-_SUBJECTED_REACH = 5  # words between "تعرض" and the "ل" of what was done to it
+_SUBJECTED_REACH = 5  # words between "تعرض" / "تصدي" and the "ل" of what was done or met
 _RESULT_VERBS = frozenset({"ادي", "ادت", "يؤدي", "اسفر", "اسفرت", "تسبب", "تسببت", "افضي", "افضت", "جاء"})
 
 
@@ -314,8 +313,10 @@ def _purpose(doc: Doc, tn: int) -> bool:
     if not prefix.replace("و", "").replace("ف", "").startswith("ل"):
         return False
     prev = doc.tokens[tok_i - 1].norm if tok_i > 0 else ""
-    if any(t.norm.lstrip("ول") in _SUBJECTED for t in doc.tokens[max(0, tok_i - _SUBJECTED_REACH):tok_i]):
-        return False  # "تعرض حاجز لقواته لاستهداف": was subjected to an attack, not in order to attack
+    lam_objects = cue_set("lam_objects")
+    if any(t.norm.lstrip("وفبل") in lam_objects or t.norm in lam_objects
+           for t in doc.tokens[max(0, tok_i - _SUBJECTED_REACH):tok_i]):
+        return False  # "تعرض حاجز لاستهداف", "تصدي الدفاعات لهجوم": met an attack, not in order to attack
     return prev not in _RESULT_VERBS and not prev.startswith("ما")
 
 
@@ -368,6 +369,8 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
             periods.append(d.with_attrs(date_end=published, period=True))
             continue
         if _tokens_before(doc, u, "relative_pronouns", dn, 4):
+            if any(s0 <= u.nstart + 1 for s0, _e in u.cues.get("relative_pronouns", [])):
+                continue  # "وبعد أسبوع من الهجوم، | الذي وقع يوم 7 نيسان، شنت ...": the noun before's day
             demoted.append(d)
         elif _tokens_before(doc, u, "announce_verbs", dn, _ANNOUNCE_REACH) and not any(
                 doc.view_index(t.start) < dn for t in u.realis_triggers) and not _reported(doc, u, dn):
