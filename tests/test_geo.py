@@ -144,7 +144,8 @@ CASES = [
     ("في جبل الأكراد بريف اللاذقية", "Akrad", "Lattakia", 2),
     # villages and neighbourhoods the gazetteer does not know -> 2 at the containing place
     # (the first four are in the village layer of Who's On First now: the village itself, 1)
-    ("في قرية تل شعير بريف الحسكة الجنوبي", "Tall Sha'ir", "Al Hasakeh", 1),
+    # two villages of the name in Hasakah, 26 km apart, nothing tells which: the point between
+    ("في قرية تل شعير بريف الحسكة الجنوبي", "Tall Sha'ir", "Al Hasakeh", 2),
     ("في قرية البدروسية بريف اللاذقية", "Al Badrusiyah", "Lattakia", 1),
     ("في قرية أم باطنة بريف القنيطرة", "Umm Batinah", "Quneitra", 1),
     ("في حي الجزماتي بمدينة حلب", "Al Jazmati (Aleppo)", "Aleppo", 2),
@@ -260,6 +261,68 @@ def test_where_an_event_spread_from_wins_over_where_it_spread_to() -> None:
 def test_the_items_of_a_list_share_its_preposition() -> None:
     ms = mentions("نقل الجرحى إلى بلدات الطيرة وسميع ولبين في ريف السويداء")
     assert [m.get("prep") for m in ms[:3]] == ["الي", "الي", "الي"]
+
+
+@pytest.mark.parametrize("text", ["انفجار عبوة ناسفة قرب العاصمة دمشق", "اشتباكات في ضواحي العاصمة دمشق",
+                                  "اشتباكات خارج العاصمة السورية دمشق", "قصف في محيط دمشق"])
+def test_around_the_capital_is_rural_damascus(text: str) -> None:
+    r = geo(text)
+    assert (r.admin1, r.geo_precision) == ("Rural Damascus", 2)
+
+
+def test_in_the_capital_stays_damascus() -> None:
+    assert geo("غارة على حي المزة في دمشق").admin1 == "Damascus"
+
+
+@pytest.mark.parametrize("text, where", [
+    ("اغتيال شاب من أبناء مدينة إنخل في بلدة جاسم", "Jasim"),
+    ("قتل شاب من سكان مدينة دوما في مدينة جرمانا", "Jaramana"),
+    ("إطلاق نار داخل حرم جامعة دمشق في مدينة حمص", "Homs"),
+    ("قتل طالب من جامعة دمشق بإطلاق نار في حمص", "Homs"),
+    ("وبحسب شبكة السويداء 24 قتل شاب في بلدة القريا", "Al Qurayya"),
+])
+def test_a_home_town_or_a_name_is_not_the_scene(text: str, where: str) -> None:
+    assert geo(text).location == where
+
+
+def test_a_home_town_alone_still_says_something() -> None:
+    assert geo("قتل شاب من أبناء مدينة إنخل").location == "Inkhil"
+
+
+def test_dual_governorate_head() -> None:
+    r = geo("اشتباكات على الحدود الإدارية بين محافظتي حماة وإدلب")
+    assert r.geo_precision == 3
+
+
+def test_the_area_of_the_event_is_not_a_village() -> None:
+    assert [m.get("name") for m in mentions("تواصل القوات عمليات التمشيط في منطقة الحدث")] == []
+
+
+def test_namesakes_in_one_governorate_give_the_point_between_them() -> None:
+    # two villages called حيالين in Hama, 38 km apart: neither is picked at random
+    r = geo("قصف على قرية حيالين")
+    cands = [p for p in get_gazetteer().lookup(place_key("حيالين")) if p.kind == "village"]
+    assert len(cands) == 2 and r.admin1 == "Hama" and r.geo_precision == 2
+    assert abs(r.latitude - sum(c.lat for c in cands) / 2) < 1e-3
+
+
+def test_namesakes_in_one_subdistrict_give_the_subdistrict() -> None:
+    r = geo("قصف على قرية خميشية")
+    assert (r.location, r.geo_precision, r.admin3) == ("Shadadah", 2, "Shadadah")
+
+
+def test_the_actors_named_choose_between_governorates() -> None:
+    from rasd.doc import Article
+    from rasd.extract.events import mentions_of
+    from rasd.pipeline import make_doc
+
+    def where(text: str) -> str | None:
+        recs = mentions_of(make_doc(Article("t", text)))
+        return recs[0]["admin1"] if recs else None
+
+    # السعدية: a village in Hasakah and one in Homs, alike in size; the SDF holds the north-east
+    assert where("قتل عنصران من قوات سوريا الديمقراطية في هجوم على قرية السعدية") == "Al Hasakeh"
+    assert where("قتل مدنيان في هجوم على قرية السعدية") is None
 
 
 # --- the brief's named checks -----------------------------------------------------------------

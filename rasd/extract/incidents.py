@@ -73,6 +73,7 @@ class Unit:
         named = [p for p in self.places if not p.get("anaphor")]
         if any(not p.get("dateline") for p in named):
             named = [p for p in named if not p.get("dateline")]  # where the agency files from
+        named = [p for p in named if not p.get("role")] or named  # not a home town or a name
         if any(p.get("direction") != "near" and p.get("describes") is None for p in named):
             # "الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق", "الغوطة، التي تعتبر رئة دمشق": the second
             # place only locates or describes the first
@@ -437,8 +438,8 @@ def _sites(u: Unit) -> set[str]:
     for p in u.places:
         if p.get("direction") is not None or not p.get("key") or p.get("anaphor"):
             continue  # "المدينة", "البلدة" name the place already told
-        if p.get("describes") is not None:
-            continue  # "الغوطة، التي تعتبر رئة دمشق": Damascus only describes the Ghouta
+        if p.get("describes") is not None or p.get("role"):
+            continue  # "الغوطة، التي تعتبر رئة دمشق", "من أبناء إنخل": no scene of an act
         cands = p.get("candidates") or []
         if cands and all(c.kind in _AREA_KINDS or c.kind == "city" and c.admin2 is None for c in cands):
             continue

@@ -148,6 +148,7 @@ class Gazetteer:
         self.bare: set[str] = set()  # keys some name writes without the article ("دوما")
         self.articled: set[str] = set()  # keys some name writes with it ("الرقة")
         self._sorted_keys: list[str] | None = None
+        self._admins: tuple[int, dict[tuple, Place]] | None = None
         for p in places:
             self.add_place(p)
 
@@ -268,6 +269,17 @@ class Gazetteer:
                 out.extend(self.places[i] for i in self.index.get(keys[j], ()))
             j += 1
         return list(dict.fromkeys(out))
+
+    def admin_place(self, kind: str, admin1: str | None, admin2: str | None,
+                    admin3: str | None = None) -> Place | None:
+        """The district or subdistrict entry with these admin names (built once, on first use)."""
+        if self._admins is None or self._admins[0] != len(self.places):
+            table: dict[tuple, Place] = {}
+            for p in self.places:
+                if p.kind in ("district", "subdistrict") and not p.is_foreign:
+                    table.setdefault((p.kind, p.admin1, p.admin2, p.admin3 if p.kind == "subdistrict" else None), p)
+            self._admins = (len(self.places), table)
+        return self._admins[1].get((kind, admin1, admin2, admin3 if kind == "subdistrict" else None))
 
     def governorate(self, admin1: str) -> Place | None:
         for p in self.places:

@@ -24,15 +24,18 @@ Each incident has its own country, and one abroad never falls back to a Syrian p
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from rasd.arabic.normalize import normalize
 from rasd.doc import Doc, Span
 from rasd.geo.gazetteer import Place, get_gazetteer, place_key
 from rasd.geo.romanize import romanize
-from rasd.geo.toponyms import contains
+from rasd.geo.toponyms import contains, surroundings
 
 # Kind classes: a head word asks for a class; within a class the governorate must be clear.
 _CLASS = {"city": "settlement", "town": "settlement", "village": "settlement",
@@ -66,9 +69,26 @@ NEAR_KM = 60  # a reading this close to another place named ...
 NEAR_RATIO = 3  # ... and this many times closer than the next governorate's reading wins
 DECISIVE_RATIO = 5  # population rank must beat the next governorate's by this much
 DECISIVE_MIN = 10000
+SAME_PLACE_KM = 5  # two readings this close are one place
+MIDDLE_MAX_KM = 60  # namesakes farther apart than this: the governorate says as much
 # Kinds of small places: a common word or a namesake abroad often stands for one of them.
 _MINOR = frozenset({"town", "village", "neighbourhood"})
 _SETTLEMENT_HEADS = frozenset({"town", "village", "city"})
+_AROUND = frozenset({"near", "outskirts", "outside"})
+# The kinds a settlement head word names: "بلدة" a town (or a city), "قرية" a village.
+_HEAD_SIZES = {"city": ("city", "town"), "town": ("town", "city"), "village": ("village",)}
+ACTOR_AREAS_TSV = Path(__file__).resolve().parent.parent / "data" / "actor_areas.tsv"
+
+
+@cache
+def actor_areas() -> dict[str, frozenset[str]]:
+    """actor_areas.tsv: actor key -> the governorates it operates in."""
+    out: dict[str, frozenset[str]] = {}
+    lines = [ln for ln in ACTOR_AREAS_TSV.read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    for row in csv.DictReader(lines, delimiter="\t"):
+        out[row["key"]] = frozenset(a for a in row["admin1s"].split("|") if a)
+    return out
 
 
 @dataclass
@@ -104,6 +124,7 @@ class _R:
     admin1s: frozenset[str] = frozenset()
     container: Span | None = None  # the mention that placed an unknown name or anaphor
     ambiguous: bool = False
+    readings: tuple[Place, ...] = ()  # of an ambiguous name: the places it may be
 
 
 _CAPITALS: dict[str, Place] = {}
@@ -245,7 +266,7 @@ class _Resolver:
                     cands = [c for c in cands if scored.get(c.admin1 or "", -1) == top]
                     break
             else:
-                cands = self._nearest(m, cands)
+                cands = self._by_actors(cands) or self._nearest(m, cands)
         # 3. the kind the head word asks for
         hk = m.get("head_kind")
         pref = _PREF.get(_HEAD_PREF.get(hk, hk), _PREF[None])
@@ -269,10 +290,42 @@ class _Resolver:
                 top = max(by_a1, key=lambda a: by_a1[a])
                 cands = [c for c in cands if c.admin1 == top]
             else:
-                return _R(admin1s=frozenset(a for a in a1s if a), ambiguous=True)
+                return _R(admin1s=frozenset(a for a in a1s if a), ambiguous=True, readings=tuple(cands))
+        # 5. namesakes in one governorate (two villages called الحميدية): the one beside the other
+        # places named, a decisive population, else no village at all (the common container)
+        if len(cands) > 1 and _apart(cands):
+            sized = [c for c in cands if c.kind in _HEAD_SIZES.get(hk or "", ())]
+            cands = sized or cands  # "بلدة الراعي": the town, not a village of that name
+        if len(cands) > 1 and _apart(cands):
+            near = self._nearest_reading(m, cands)
+            if near is not None:
+                cands = [near]
+            else:
+                ranks = sorted((c.rank for c in cands), reverse=True)
+                if not (ranks[0] >= DECISIVE_MIN and ranks[0] >= DECISIVE_RATIO * ranks[1]):
+                    shared = _shared_place(tuple(cands))
+                    if shared is not None:
+                        return _R(shared[0], shared[1], frozenset({shared[0].admin1}))
+                    return _R(admin1s=frozenset(a for a in a1s if a), ambiguous=True, readings=tuple(cands))
         place = max(cands, key=lambda c: c.rank)
         return _R(place, self._precision(m, place), frozenset({place.admin1} if place.admin1 else ()),
                   container=self.span_at(m.get("antecedent")))
+
+    def _nearest_reading(self, m: Span, cands: list[Place]) -> Place | None:
+        """Of namesakes in one governorate, the one decisively nearest the other places named."""
+        for spans in (self.mentions, self.layer):
+            pts = self._anchors(spans, m)
+            if not pts:
+                continue
+            dist = sorted((min(_km(c.lat, c.lon, la, lo) for la, lo in pts), i)
+                          for i, c in enumerate(cands) if c.lat is not None)
+            if len(dist) < 2:
+                return None
+            (d1, i1), (d2, _i2) = dist[0], dist[1]
+            if d1 <= NEAR_KM and d2 >= NEAR_RATIO * max(d1, 1.0):
+                return cands[i1]
+            return None
+        return None
 
     @staticmethod
     def _qualified(m: Span, c: Span | None, p: Place) -> Place | None:
@@ -317,6 +370,33 @@ class _Resolver:
             return None
         prec = 2 if m.get("direction") else (3 if kind == "governorate" else 1)
         return _R(r.place, prec, container=ref)
+
+    def _actor_areas(self, local: bool) -> set[str]:
+        """Governorates where the actors named around the incident (its sentences; else the
+        article's) operate (actor_areas.tsv): the SDF in the north-east, Druze factions in Sweida."""
+        layer = self.doc.get("actors") if "actors" in self.doc.layers else []
+        if local:
+            sents = {m.get("sentence") for m in self.mentions}
+            bounds = [(s.start, s.end) for i, s in enumerate(self.doc.sentences) if i in sents]
+            layer = [a for a in layer if any(b0 <= a.start < b1 for b0, b1 in bounds)]
+        areas = actor_areas()
+        out: set[str] = set()
+        for a in layer:
+            out |= areas.get(a.get("key") or "", frozenset())
+        return out
+
+    def _by_actors(self, cands: list[Place]) -> list[Place]:
+        """"اشتباكات بين قسد ومسلحين في قرية X": of X's readings in several governorates, the one
+        in the only governorate where the actors named operate."""
+        own = {c.admin1 for c in cands if c.admin1}
+        for local in (True, False):
+            hit = own & self._actor_areas(local)
+            if len(hit) == 1:
+                a1 = hit.pop()
+                return [c for c in cands if c.admin1 == a1]
+            if hit:
+                return []
+        return []
 
     def _anchors(self, spans: list[Span], but: Span) -> list[tuple[float, float]]:
         """Points of the places named without doubt (one governorate, a position)."""
@@ -412,14 +492,66 @@ def _result(m: Span, r: _R) -> GeoResult:
     elif m.get("anaphor"):
         a = r.container
         location_ar = (a.get("name_text") or a.get("name")) if a is not None else surface
-    return GeoResult(admin1=p.admin1, admin2=admin2, admin3=admin3, location=location,
+    admin1 = p.admin1
+    if m.get("direction") in _AROUND and p.kind in ("city", "governorate") and p.admin1 in surroundings():
+        # "قرب العاصمة دمشق", "ضواحي دمشق", "خارج العاصمة": around the city, in the governorate around it
+        admin1, admin2, admin3 = surroundings()[p.admin1], None, None
+    return GeoResult(admin1=admin1, admin2=admin2, admin3=admin3, location=location,
                      location_ar=location_ar, latitude=loc_place.lat, longitude=loc_place.lon,
                      geo_precision=r.precision, evidence=ev, place_id=loc_place.id)
 
 
+def _apart(cands: list[Place]) -> bool:
+    """Are these readings different places (not one place listed by two sources)?"""
+    pts = [(c.lat, c.lon) for c in cands if c.lat is not None]
+    return any(_km(*a, *b) > SAME_PLACE_KM for i, a in enumerate(pts) for b in pts[i + 1:])
+
+
+def _common_container(readings: tuple[Place, ...]) -> tuple[Place, int] | None:
+    """The smallest place holding every reading of an ambiguous name, below a governorate: its
+    subdistrict (geo_precision 2) or its district (3). Never one of the readings picked at random."""
+    syrian = [c for c in readings if not c.is_foreign and c.admin1]
+    if len(syrian) < 2 or len(syrian) != len(readings):
+        return None
+    gaz = get_gazetteer()
+    for kind, prec, names in (("subdistrict", 2, lambda c: (c.admin1, c.admin2, c.admin3)),
+                              ("district", 3, lambda c: (c.admin1, c.admin2, None))):
+        keys = {names(c) for c in syrian}
+        if len(keys) == 1 and None not in next(iter(keys))[:2 if kind == "district" else 3]:
+            place = gaz.admin_place(kind, *next(iter(keys)))
+            if place is not None:
+                return place, prec
+    return None
+
+
+def _shared_place(readings: tuple[Place, ...]) -> tuple[Place, int] | None:
+    """Where namesakes of one governorate that nothing tells apart lie together: their
+    subdistrict (geo_precision 2), else the point between them when they are near each other
+    (two villages called حيالين in Hama, 38 km apart; 2), else their district (3). Never one
+    reading picked at random; None when nothing below the governorate holds them."""
+    common = _common_container(readings)
+    if common is not None and common[1] == 2:
+        return common  # one subdistrict
+    pts = [(c.lat, c.lon) for c in readings if c.lat is not None and not c.is_foreign]
+    if len(pts) != len(readings) or len({c.admin1 for c in readings}) != 1:
+        return common
+    spread = max(_km(*a, *b) for i, a in enumerate(pts) for b in pts[i + 1:])
+    if spread > MIDDLE_MAX_KM:
+        return common  # one district far apart (3), or nothing below the governorate
+    first = readings[0]
+    lat, lon = sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)
+    admin2 = first.admin2 if len({c.admin2 for c in readings}) == 1 else None
+    mid = Place(f"between:{'+'.join(c.id for c in readings)}", f"{first.name_en} ({len(readings)} places)",
+                first.name_ar, kind="region", admin1=first.admin1, admin2=admin2, lat=round(lat, 5),
+                lon=round(lon, 5), source="the point between namesakes")
+    return mid, 2
+
+
 def _penalised(m: Span) -> bool:
-    """A mention that does not say where the act was: origin or destination, dateline, description."""
-    return m.get("prep") in ORIGIN or bool(m.get("dateline")) or m.get("describes") is not None
+    """A mention that does not say where the act was: origin or destination, dateline, description,
+    a person's home town or a place in an institution's name."""
+    return m.get("prep") in ORIGIN or bool(m.get("dateline")) or m.get("describes") is not None \
+        or m.get("role") is not None
 
 
 def _bare(m: Span) -> bool:

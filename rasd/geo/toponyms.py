@@ -136,6 +136,10 @@ class _Lex:
     locative: set[str]
     origin: set[str]
     spread: set[str]  # "امتدت الاشتباكات من X": من is the scene's start, not an origin
+    home: set[str]  # "من أبناء مدينة X": where a person comes from, not the scene
+    institution: set[str]  # "جامعة دمشق", "شبكة الخابور": the place is part of a name
+    outlet_suffixes: set[str]  # "السويداء 24": an outlet
+    surroundings: dict[str, str]  # a city-governorate -> the governorate around it
     prefixes: set[str]
     not_names: set[str]
     strong: set[str]
@@ -276,6 +280,10 @@ def _lex() -> _Lex:
             locative={normalize(w) for w in d["locative"]},
             origin={normalize(w) for w in d["origin"] if " " not in w},
             spread={normalize(w) for w in d["spread_verbs"]},
+            home={normalize(w) for w in d["home_words"]},
+            institution={normalize(w) for w in d["institution_words"]},
+            outlet_suffixes={normalize(w) for w in d["outlet_suffixes"]},
+            surroundings=dict(d["capital_surroundings"]),
             prefixes={place_key(w) for w in d["name_prefixes"]},
             not_names={normalize(w) for w in d["not_names"]},
             strong={v for w in d["ambiguous"] for v in key_variants(place_key(w))},
@@ -294,6 +302,11 @@ def _lex() -> _Lex:
         _LEX.weak |= {k for k, g in gates.items() if g == "weak"}
         _LEX.tails = _build_tails(_LEX)
     return _LEX
+
+
+def surroundings() -> dict[str, str]:
+    """{"Damascus": "Rural Damascus"}: near a city that is a governorate of its own is the other."""
+    return _lex().surroundings
 
 
 def read_common_names(path: Path = COMMON_TSV) -> dict[str, str]:
@@ -390,6 +403,7 @@ class _M:
     nest_next: bool = False
     list_next: bool = False
     antecedent: int | None = None
+    role: str | None = None  # "home" (a person's town) or "name" (part of an institution's name)
 
 
 class _Parser:
@@ -644,6 +658,7 @@ def _gate(p: _Parser, ms: list[_M], prior: Sequence[_M] = (), keep_all: bool = F
         m.prep = clit or (prev if prev in lex.locative or prev in lex.origin else None)
         if m.prep == "من" and not lex.spread.isdisjoint(p.norms[max(0, m.t0 - 4):m.t0 - 1]):
             m.prep = "في"  # "امتدت الاشتباكات من حي المقوس": where it happened first
+        m.role = _role(p, m, prev)
         before = ms[len(ok) - 1] if ok else None
         if m.prep is None and before is not None and (
                 before.list_next or m.head is not None and m.head.plural and before.head is m.head):
@@ -694,6 +709,19 @@ def _gate(p: _Parser, ms: list[_M], prior: Sequence[_M] = (), keep_all: bool = F
         if shadowed and not _contained(p.norms, ms, ok, k, prior, shadowed):
             m.candidates = [c for c in cands if not (c.id.startswith(_WOF) and c.admin1 not in known)]
     return [m for m, keep in zip(ms, ok, strict=True) if keep]
+
+
+def _role(p: _Parser, m: _M, prev: str) -> str | None:
+    """"من أبناء مدينة إنخل", "ينحدر من تلكلخ": a person's home; "جامعة دمشق", "محافظ حمص",
+    "السويداء 24": part of a name. Neither says where the act was."""
+    lex, norms = p.lex, p.norms
+    if m.head is None and m.direction is None and m.t0 > 0 and norms[m.t0 - 1] in lex.institution:
+        return "name"
+    if m.t1 < len(norms) and norms[m.t1] in lex.outlet_suffixes:
+        return "name"
+    if prev in lex.home or prev == "من" and m.t0 > 1 and norms[m.t0 - 2] in lex.home:
+        return "home"
+    return None
 
 
 def _contained(norms: list[str], ms: list[_M], ok: list[bool], k: int, prior: Sequence[_M],
@@ -895,7 +923,7 @@ def find_mentions(doc: Doc, gated: bool = True) -> list[Span]:
             head=m.head.word if m.head else None, head_kind=m.head.kind if m.head else None,
             direction=m.direction, bearing=m.bearing, candidates=list(m.candidates),
             parent_ref=m.parent, anaphor=m.anaphor, antecedent=m.antecedent, unknown=m.unknown,
-            prep=m.prep, gate=m.gate, index=idx, sentence=m.sent, key=m.key,
+            prep=m.prep, gate=m.gate, index=idx, sentence=m.sent, key=m.key, role=m.role,
             dateline=_in_dateline(dl_ends, toks[m.t0].start)))
     for i in range(1, len(spans)):
         prev, cur = spans[i - 1], spans[i]
