@@ -869,3 +869,45 @@ def test_extract_parquet_equals_the_same_rows_as_jsonl(sample_run: dict, tmp_pat
     events = jsonl(res.stdout)
     assert events and events == jsonl(want.stdout)
     assert events == sample_run["events"]
+
+
+def test_gazetteer_add_twice_updates_the_place(fresh_places: Path) -> None:
+    runner = CliRunner()
+    args = ["gazetteer", "add", "--ar", VILLAGE_AR, "--en", VILLAGE_EN, "--admin1", "Hama",
+            "--lat", str(VILLAGE_LAT), "--lon", str(VILLAGE_LON)]
+    assert runner.invoke(main, args).stdout.startswith("added")
+    moved = ["gazetteer", "add", "--ar", VILLAGE_AR, "--en", VILLAGE_EN + " (corrected)", "--admin1", "Hama",
+             "--lat", str(VILLAGE_LAT + 0.01), "--lon", str(VILLAGE_LON), "--aliases", "قرية تجريبية"]
+    res = runner.invoke(main, moved)
+    assert res.exit_code == 0 and res.stdout.startswith("updated"), res.output
+    with fresh_places.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 1 and rows[0]["name_en"] == VILLAGE_EN + " (corrected)"
+    reset_gazetteer()
+    out = runner.invoke(main, ["gazetteer", "search", VILLAGE_AR]).stdout
+    assert out.count("\n") == 1 and "(corrected)" in out
+
+
+def test_gazetteer_add_of_a_shipped_place_updates_it(fresh_places: Path) -> None:
+    """A village the gazetteer has, added again with better coordinates, is one place after."""
+    runner = CliRunner()
+    before = [ln for ln in runner.invoke(main, ["gazetteer", "search", "متاعية"]).stdout.splitlines() if ln]
+    assert len(before) == 1
+    lat, lon = (float(x) for x in before[0].split("\t")[4].split(", "))
+    res = runner.invoke(main, ["gazetteer", "add", "--ar", "متاعيّة", "--en", "Al-Mutaiya", "--admin1", "Dar'a",
+                               "--lat", str(lat + 0.005), "--lon", str(lon)])
+    assert res.exit_code == 0 and "it updates" in res.stdout, res.output
+    reset_gazetteer()
+    after = [ln for ln in runner.invoke(main, ["gazetteer", "search", "متاعية"]).stdout.splitlines() if ln]
+    assert len(after) == 1 and "Al-Mutaiya" in after[0] and f"{lat + 0.005:.4f}" in after[0]
+
+
+def test_gazetteer_search_shows_one_row_per_place(hermetic_places: Path) -> None:
+    """Idlib the city, its district and its governorate are one place at one point: one row."""
+    res = CliRunner().invoke(main, ["gazetteer", "search", "إدلب"])
+    rows = [ln.split("\t") for ln in res.stdout.splitlines() if ln]
+    idlib = [r for r in rows if r[0] == "إدلب"]
+    assert len(idlib) == 1 and idlib[0][2].startswith("city") and "governorate" in idlib[0][2]
+    # diacritics, shadda and hamza forms find the same place
+    for q in ("إدْلِب", "ادلب", "أدلب"):
+        assert CliRunner().invoke(main, ["gazetteer", "search", q]).stdout.splitlines()[0].startswith("إدلب")

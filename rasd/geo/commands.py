@@ -9,7 +9,7 @@ import json
 
 import click
 
-from rasd.geo.gazetteer import ADMIN1, KINDS, add_user_place, get_gazetteer, user_places_path
+from rasd.geo.gazetteer import ADMIN1, KINDS, add_user_place, get_gazetteer, group_places, same_place, user_places_path
 
 
 @click.group("gazetteer")
@@ -23,17 +23,20 @@ def gazetteer() -> None:
 @click.option("--limit", default=20, show_default=True, help="At most this many places.")
 def search_cmd(name: str, as_json: bool, limit: int) -> None:
     """Places whose Arabic or English name is NAME or starts with it."""
-    hits = get_gazetteer().search(name, limit=limit)
+    hits = get_gazetteer().search(name, limit=limit * 3)
     if not hits:
         click.echo(f"no place matches {name!r}", err=True)
         raise SystemExit(1)
-    for p in hits:
+    for p, also in group_places(hits)[:limit]:
+        kinds = [p.kind] + [q.kind for q in also if q.kind != p.kind]
+        sources = list(dict.fromkeys(x.strip() for q in (p, *also) for x in q.source.split(";") if x.strip()))
         if as_json:
-            click.echo(json.dumps(p.to_dict(), ensure_ascii=False))
+            click.echo(json.dumps({**p.to_dict(), "kinds": kinds, "sources": sources}, ensure_ascii=False))
             continue
         admin = " / ".join(a for a in (p.admin1, p.admin2, p.admin3) if a) or p.country
         coords = f"{p.lat:.4f}, {p.lon:.4f}" if p.lat is not None and p.lon is not None else "-"
-        click.echo(f"{p.name_ar}\t{p.name_en}\t{p.kind}\t{admin}\t{coords}\t{p.source}")
+        kind = p.kind + (f" (also {', '.join(kinds[1:])} seat)" if len(kinds) > 1 else "")
+        click.echo(f"{p.name_ar}\t{p.name_en}\t{kind}\t{admin}\t{coords}\t{'; '.join(sources)}")
 
 
 @gazetteer.command("add")
@@ -51,11 +54,15 @@ def add_cmd(name_ar: str, name_en: str, admin1: str, admin2: str | None, admin3:
             lat: float, lon: float, kind: str, aliases: str) -> None:
     """Append a place to your places CSV; it is used from the next run on."""
     try:
-        path = add_user_place(name_ar, name_en, admin1, lat, lon, kind=kind, admin2=admin2,
-                              admin3=admin3, aliases=[a for a in aliases.split("|") if a.strip()])
+        path, updated = add_user_place(name_ar, name_en, admin1, lat, lon, kind=kind, admin2=admin2,
+                                       admin3=admin3, aliases=[a for a in aliases.split("|") if a.strip()])
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
-    click.echo(f"added {name_ar} ({name_en}, {admin1}) to {path}")
+    known = [p for p in get_gazetteer().places if not p.id.startswith("user:")
+             and same_place(p, name_ar, admin1, lat, lon)]
+    verb = "updated" if updated else "added"
+    click.echo(f"{verb} {name_ar} ({name_en}, {admin1}) in {path}"
+               + (f"; it updates {known[0].name_en} ({known[0].source})" if known else ""))
 
 
 @gazetteer.command("path")

@@ -12,11 +12,12 @@ import bisect
 import csv
 import json
 import logging
+import math
 import os
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rasd.arabic.normalize import fold_key
@@ -367,29 +368,126 @@ def read_user_places(path: Path | None = None) -> list[Place]:
     return out
 
 
+_GROUP_ORDER = ("neighbourhood", "village", "town", "city", "camp", "prison", "airport", "base", "crossing",
+                "landmark", "mountain", "region", "subdistrict", "district", "governorate", "country")
+
+
+def group_places(places: list[Place]) -> list[tuple[Place, list[Place]]]:
+    """One row per place: entries of one name at one point (a city and the district and
+    governorate it is the seat of) grouped under the most specific, in the order first found."""
+    groups: list[tuple[Place, list[Place]]] = []
+    seen: dict[tuple, int] = {}
+    for p in places:
+        key = (place_key(p.name_ar), p.country, None if p.lat is None else round(p.lat, 2),
+               None if p.lon is None else round(p.lon, 2))
+        if key in seen:
+            groups[seen[key]][1].append(p)
+            continue
+        seen[key] = len(groups)
+        groups.append((p, []))
+    out = []
+    for p, also in groups:
+        members = sorted([p, *also], key=lambda q: _GROUP_ORDER.index(q.kind) if q.kind in _GROUP_ORDER else 99)
+        out.append((members[0], members[1:]))
+    return out
+
+
+SAME_PLACE_KM = 5.0  # a place added this close to one of the same name and governorate is that place
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat = math.radians(lat2 - lat1)
+    dlon = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6371.0 * math.hypot(dlat, dlon)
+
+
+def same_place(a: Place, name_ar: str, admin1: str | None, lat: float, lon: float) -> bool:
+    """Is `a` the place named `name_ar` in `admin1` at (lat, lon): same key (or one of its
+    aliases), same governorate, within SAME_PLACE_KM?"""
+    keys = Gazetteer.keys_of(name_ar)
+    if a.admin1 != admin1 or a.lat is None or a.lon is None:
+        return False
+    if not any(keys & Gazetteer.keys_of(n) for n in (a.name_ar, *a.aliases) if _has_arabic(n)):
+        return False
+    return _km(a.lat, a.lon, lat, lon) <= SAME_PLACE_KM
+
+
 def add_user_place(name_ar: str, name_en: str, admin1: str, lat: float, lon: float,
                    kind: str = "village", admin2: str | None = None, admin3: str | None = None,
-                   aliases: Iterable[str] = (), path: Path | None = None) -> Path:
-    """Validate and append one place to the user CSV (created with its header if new)."""
+                   aliases: Iterable[str] = (), path: Path | None = None) -> tuple[Path, bool]:
+    """Validate and write one place to the user CSV (created with its header if new).
+
+    A place already there (same name, governorate, within SAME_PLACE_KM) is updated in place, its
+    aliases kept, instead of gaining a twin; returns (path, updated). The file is rewritten
+    through a temporary file, so a crash leaves the old or the new CSV, never half of one."""
     validate_place(name_ar, kind, admin1, lat, lon)
     path = path or user_places_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists() or path.stat().st_size == 0
-    with path.open("a", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        if new:
-            w.writerow(USER_COLUMNS)
-        w.writerow([name_ar.strip(), (name_en or "").strip(), kind, admin1, admin2 or "",
-                    admin3 or "", f"{float(lat):.5f}", f"{float(lon):.5f}",
-                    "|".join(a.strip() for a in aliases if a.strip())])
-    return path
+    rows: list[dict[str, str]] = []
+    if path.exists() and path.stat().st_size:
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = [dict(r) for r in csv.DictReader(f)]
+    alias_list = [a.strip() for a in aliases if a.strip()]
+    new = {"name_ar": name_ar.strip(), "name_en": (name_en or "").strip(), "kind": kind, "admin1": admin1,
+           "admin2": admin2 or "", "admin3": admin3 or "", "lat": f"{float(lat):.5f}",
+           "lon": f"{float(lon):.5f}", "aliases": "|".join(alias_list)}
+    updated = False
+    for i, r in enumerate(rows):
+        try:
+            old = Place("", r.get("name_en") or "", r.get("name_ar") or "",
+                        tuple(a for a in (r.get("aliases") or "").split("|") if a), r.get("kind") or "",
+                        r.get("admin1") or None, lat=float(r["lat"]), lon=float(r["lon"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if same_place(old, name_ar, admin1, float(lat), float(lon)):
+            kept = [a for a in old.aliases if a not in alias_list and a != new["name_ar"]]
+            if old.name_ar and old.name_ar != new["name_ar"]:
+                kept.append(old.name_ar)
+            new["aliases"] = "|".join(dict.fromkeys(alias_list + kept))
+            rows[i], updated = new, True
+            break
+    if not updated:
+        rows.append(new)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(USER_COLUMNS), extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, path)
+    return path, updated
+
+
+def _apply_user_places(places: list[Place], user: list[Place]) -> list[Place]:
+    """A user place that is a shipped one (same name, governorate, within SAME_PLACE_KM) updates
+    it (coordinates, kind, admin names, aliases added) instead of standing beside it as a twin."""
+    out = list(places)
+    index: dict[str, list[int]] = {}
+    for i, p in enumerate(out):
+        for n in (p.name_ar, *p.aliases):
+            if _has_arabic(n):
+                for k in Gazetteer.keys_of(n):
+                    index.setdefault(k, []).append(i)
+    for u in user:
+        hits = {i for k in Gazetteer.keys_of(u.name_ar) for i in index.get(k, ())}
+        match = next((i for i in sorted(hits) if not out[i].is_foreign and out[i].kind != "country"
+                      and same_place(out[i], u.name_ar, u.admin1, u.lat, u.lon)), None)
+        if match is None:
+            out.append(u)
+            continue
+        old = out[match]
+        aliases = tuple(dict.fromkeys((*old.aliases, *u.aliases, *(() if u.name_ar == old.name_ar
+                                                                  else (u.name_ar,)))))
+        out[match] = replace(old, name_en=u.name_en or old.name_en, aliases=aliases, kind=u.kind,
+                             admin2=u.admin2 or old.admin2, admin3=u.admin3 or old.admin3,
+                             lat=u.lat, lon=u.lon, source=f"{old.source}; {u.source}")
+    return out
 
 
 def load(path: Path = GAZETTEER_TSV, user_path: Path | None = None,
          include_user: bool = True) -> Gazetteer:
     places = _read_tsv(path) + _foreign_places()
     if include_user:
-        places += read_user_places(user_path)
+        places = _apply_user_places(places, read_user_places(user_path))
     return Gazetteer(places)
 
 
