@@ -82,6 +82,18 @@ def report_misses(score: Any, gold: list[dict], preds: list[dict], result: dict)
             print(f"\nFIELDS {gid} {sorted(miss)}: {_gold_brief(g)}\n     note: {g.get('note')}")
             p = next(x for x in preds if x.get("id") == pid)
             print(f"     rasd: {_brief(p)}")
+    by_pid = {p.get("id"): p for p in preds}
+    for gid, pid, _miss in result["rows"]:
+        g = by_id[gid]
+        want = score.source_ids(g)
+        if len(want) < 2 or pid is None or want <= score.source_ids(by_pid[pid]):
+            continue
+        p = by_pid[pid]
+        print(f"\nSPLIT {gid} (sources {sorted(want)}): {_gold_brief(g)}\n     note: {g.get('note')}")
+        print(f"     rasd (matched): {_brief(p)}")
+        for q in preds:
+            if q is not p and score.source_ids(q) & (want - score.source_ids(p)):
+                print(f"     rasd (apart):   {_brief(q)}")
     used = _used_predictions(score, gold, preds)
     for i, p in enumerate(preds):
         if i in used or p.get("id") in matched_p:

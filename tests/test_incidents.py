@@ -150,6 +150,24 @@ def test_a_relative_clause_opening_a_clause_dates_the_noun_before_it() -> None:
     assert "2025-11-07" not in dates
 
 
+def test_the_deed_of_the_arrested_neither_dates_nor_counts_the_arrest() -> None:
+    text = ("أعلنت قوى الأمن الداخلي اليوم الأربعاء إلقاء القبض على ثلاثة أشخاص المتورطين في مجزرة "
+            "حي القدم في دمشق قبل عشر سنوات.\n"
+            "وأكد المصدر أن الموقوفين اعترفوا بتورطهم في المجزرة التي أودت بحياة أكثر من 200 مدني.")
+    recs = [r for r in records(text) if r["report_kind"] == "incident"]
+    assert len(recs) == 1
+    r = recs[0]
+    assert r["sub_event_type"] == "Arrests" and r["arrested"] == 3
+    assert r["event_date"] == "2025-11-26" and not r["fatalities"]
+
+
+def test_a_relative_clause_after_a_deed_describes_the_deed() -> None:
+    text = ("أعلنت مديرية الأمن اليوم إلقاء القبض على عدد من المتورطين في مجزرة حي القدم "
+            "التي وقعت قبل عشر سنوات وأسفرت عن مقتل العشرات من المدنيين.")
+    recs = records(text)
+    assert [(r["sub_event_type"], r["event_date"]) for r in recs] == [("Arrests", "2025-11-26")]
+
+
 # --- recalled events and reactions ---------------------------------------------------------------
 
 def test_a_reaction_to_an_earlier_attack_makes_no_incident() -> None:

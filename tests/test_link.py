@@ -138,3 +138,49 @@ def test_similar_but_different_stays_apart():
     assert pair_score(rec("a", **bomb), rec("b", event_date="2025-05-19", **bomb)) is None
     assert pair_score(rec("a"), rec("b", event_date="2025-06-17")) is None
     assert len(link([rec("a", **bomb), rec("b", event_date="2025-05-19", **bomb)])) == 2
+
+
+# --- outlets that disagree on wording, re-posts, and look-alikes that stay apart ---------------
+JARAMANA = {"admin1": "Rural Damascus", "location": "Jaramana", "latitude": 33.4862, "longitude": 36.3461}
+
+
+def pub(day):
+    return lambda aid: [{"article_id": aid, "outlet": None, "url": None, "published": day}]
+
+
+def test_clashes_and_shelling_at_one_spot_are_one_fight():
+    """One outlet: clashes on Tuesday (known to the week); the other: mortar fire on homes the
+    night before, by other named groups. Same town, one family of acts: one event."""
+    a = rec("a", event_date="2025-04-29", date_end="2025-04-29", time_precision=2, **JARAMANA,
+            sources=pub("2025-04-29")("a"))
+    b = rec("b", event_date="2025-04-28", date_end="2025-04-28", event_type="Explosions/Remote violence",
+            sub_event_type="Shelling/artillery/missile attack", **JARAMANA, sources=pub("2025-04-29")("b"),
+            actors=[{"key": "druze-militia", "name": "Druze", "side": 1, "role": "primary"}])
+    (e,) = link([a, b])
+    assert {s["article_id"] for s in e["sources"]} == {"a", "b"}
+    assert e["event_type"] == "Battles"  # the fighting over its shelling (merge_order)
+
+
+def test_a_story_reposted_days_later_is_the_same_incident_on_its_first_day():
+    a = rec("a", event_date="2025-04-11", date_end="2025-04-11", injured=3, **JARAMANA,
+            sources=pub("2025-04-11")("a"))
+    b = rec("b", event_date="2025-04-20", date_end="2025-04-20", injured=3, **JARAMANA,
+            sources=pub("2025-04-20")("b"),
+            actors=[{"key": "opposition", "name": "Opposition", "side": 1, "role": "primary"}])
+    (e,) = link([a, b])
+    assert e["event_date"] == "2025-04-11"  # not after its first report
+    # without the shared toll the late "today" is another day, reported after the first article
+    assert len(link([a, dict(b, injured=None)])) == 2
+
+
+def test_look_alikes_stay_apart():
+    bomb = {"event_type": "Explosions/Remote violence", "sub_event_type": "Remote explosive/landmine/IED"}
+    two_days = [rec("a", event_date="2025-05-17", **bomb), rec("b", event_date="2025-05-19", date_end="2025-05-19", **bomb)]
+    assert len(link(two_days)) == 2  # two car bombs in one town two days apart
+    month = [rec("a"), rec("b", event_date="2025-06-17", date_end="2025-06-17")]
+    assert len(link(month)) == 2  # clashes in one neighbourhood a month apart
+    # the same toll in the same town a week later, but an arrest raid and a bombing: apart
+    raid = rec("a", event_type="Strategic developments", sub_event_type="Arrests", arrested=3, injured=3,
+               sources=pub("2025-05-17")("a"))
+    blast = rec("b", event_date="2025-05-24", date_end="2025-05-24", injured=3, sources=pub("2025-05-24")("b"), **bomb)
+    assert len(link([raid, blast])) == 2

@@ -55,6 +55,7 @@ class Unit:
     point_dates: list[Span] = field(default_factory=list)  # days of its own act
     period_dates: list[Span] = field(default_factory=list)  # periods up to publication (tallies)
     demoted_dates: list[Span] = field(default_factory=list)  # of a relative clause or an announcement
+    other_dates: list[Span] = field(default_factory=list)  # days of another noun: a deed, the noun before
     site_keys: frozenset[str] = frozenset()  # the towns and villages it names (_sites), read once
     decision: str = ""  # what segmentation did with the clause (rasd inspect --incidents)
     reason: str = ""  # the cue or anchor behind it
@@ -265,6 +266,7 @@ def _mark_irrealis(doc: Doc, unit: Unit) -> None:
 _REFER_SENTENCES = 2  # "الانفجار" refers to an IED told at most this many sentences before
 _ANNOUNCE_REACH = 8  # words from "أعلنت" to the day it dates: "أعلنت قوى الأمن الداخلي في X، السبت"
 _RELEASE_REACH = 6  # words from "تحرير" to the kidnapped it frees
+_DEED_REACH = 10  # words from "المسؤولين عن" / "بارتكاب" to the day of the deed it names
 _IRREALIS_REACH = 4  # words between a modal/negation/purpose word and the event word it governs
 
 
@@ -349,6 +351,7 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
     points: list[Span] = []
     periods: list[Span] = []
     demoted: list[Span] = []
+    others: list[Span] = []
     for d in u.dates:
         ds = d.get("date_start")
         if ds is None:
@@ -357,6 +360,9 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
             continue
         dn = doc.view_index(d.start)
         if _tokens_before(doc, u, "superlatives", dn, 8):
+            continue
+        if _tokens_before(doc, u, "past_deeds", dn, _DEED_REACH):
+            others.append(d)  # "القبض على المسؤولين عن مجزرة التضامن قبل 12 عاماً": the deed's day
             continue
         de = d.get("date_end") or ds
         if d.get("period") and published is not None and ds >= published:
@@ -371,7 +377,8 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
             continue
         if _tokens_before(doc, u, "relative_pronouns", dn, 4):
             if any(s0 <= u.nstart + 1 for s0, _e in u.cues.get("relative_pronouns", [])):
-                continue  # "وبعد أسبوع من الهجوم، | الذي وقع يوم 7 نيسان، شنت ...": the noun before's day
+                others.append(d)  # "وبعد أسبوع من الهجوم، | الذي وقع يوم 7 نيسان، شنت ...": the noun before's
+                continue
             demoted.append(d)
         elif _tokens_before(doc, u, "announce_verbs", dn, _ANNOUNCE_REACH) and not any(
                 doc.view_index(t.start) < dn for t in u.realis_triggers) and not _reported(doc, u, dn):
@@ -384,7 +391,7 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
         # campaign it describes is context, not the act's day
         points = [d for d in points if d.get("date_start") >= min(running)]
         demoted = [d for d in demoted if d.get("date_start") >= min(running)]
-    u.point_dates, u.period_dates, u.demoted_dates = points, periods, demoted
+    u.point_dates, u.period_dates, u.demoted_dates, u.other_dates = points, periods, demoted, others
 
 
 def _unit_date(unit: Unit, published: dt.date | None, periods: bool = False) -> Span | None:
@@ -520,8 +527,14 @@ def segment(doc: Doc) -> list[Incident]:
     _assign_cues(units, hits)
     published = doc.published
     title = units[0] if _is_title(doc, units[0]) else None
+    prev: Unit | None = None
     for u in units:
         _mark_irrealis(doc, u)
+        if prev is not None and prev.sentence == u.sentence and (prev.has("past_deeds") or prev.has("threat_verbs")) \
+                and any(s0 <= u.nstart + 1 for s0, _e in u.cues.get("relative_pronouns", [])):
+            # "المتورطين في مجزرة التضامن | التي وقعت قبل 12 عاماً وأسفرت عن مقتل العشرات": the deed described
+            u.triggers = [t.with_attrs(realis=False) for t in u.triggers]
+        prev = u
         _read_dates(doc, u, published)
         u.site_keys = _sites(u)
         if u.has("campaign_cues") and (u.has("scope_cues") or u.period_dates):
@@ -643,7 +656,7 @@ def segment(doc: Doc) -> list[Incident]:
                 last_incident = current
             if current.date is None and udate is not None and not current.date_unknown:
                 current.date = udate
-            elif current.date is None and u.dates and udate is None:
+            elif current.date is None and len(u.dates) > len(u.other_dates) and udate is None:
                 current.date_unknown = True  # "صباح اليوم" with no publication date: a later year is context
     for inc in incidents:
         _classify(doc, inc, published)

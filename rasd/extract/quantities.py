@@ -68,8 +68,12 @@ def find_counts(doc: Doc, inc: Incident, actor_at: dict[int, str]) -> list[Count
         used_cues: set[int] = set()
         prev_role: str | None = None
         prev_end = -1
+        # "اعترفوا بتورطهم في مجازر أودت بحياة أكثر من 500": what the arrested did is a charge
+        deed = min((s for name in ("past_deeds", "threat_verbs") for s, _e in u.cues.get(name, [])), default=None)
         for n in u.numbers:
             if n.get("unit") == "percent":
+                continue
+            if deed is not None and doc.view_index(n.start) > deed:
                 continue
             ti = bisect.bisect_left(tstarts, n.start)
             tj = bisect.bisect_left(tstarts, n.end)

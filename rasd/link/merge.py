@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import math
 from collections.abc import Iterator
@@ -57,6 +58,7 @@ class Key(NamedTuple):
     fatalities: int | None
     end: int | None  # proleptic ordinal of date_end: a tally is its period, so its last day matters
     pub: int | None  # ordinal of its earliest source's publication: nothing reported can come after it
+    injured: int | None = None
 
 
 _GENERIC_ACTORS = frozenset({"civilians", "unidentified"})
@@ -73,7 +75,7 @@ def key_of(m: dict) -> Key:
                frozenset(x["key"] for x in m["actors"]) - _GENERIC_ACTORS, lat, lon, rlat, math.cos(rlat),
                m.get("geo_precision") or 3, m.get("arrested"), m.get("fatalities"),
                dt.date.fromisoformat(m["date_end"]).toordinal() if m.get("date_end") else None,
-               _first_pub(m))
+               _first_pub(m), m.get("injured"))
 
 
 def _first_pub(m: dict) -> int | None:
@@ -123,14 +125,22 @@ def key_score(a: Key, b: Key) -> float | None:
         return None
     if not a.articles.isdisjoint(b.articles):
         return None  # two incidents of one article were already told apart by segmentation
-    if _reported_before(a, b) or _reported_before(b, a):
+    d = _km(a, b)
+    same_spot = d is not None and d <= SAME_SPOT_KM and max(a.geo_precision, b.geo_precision) <= 2
+    figure = _same_figure(a, b)
+    gap = abs(a.day - b.day) if a.day is not None and b.day is not None else None
+    # a story re-posted days later (dated by its "اليوم") keeps its spot, its figures and its kind of act
+    repost = gap is not None and gap <= REPOST_DAYS and same_spot and figure and _one_family(a, b)
+    # one spot, and the days may be one (one of them known only to the week): another outlet's wording
+    one_fight = same_spot and _one_family(a, b) and (figure or gap is not None and gap <= 1 and (
+        gap == 0 or max(a.tol, b.tol) > 1))
+    if not repost and (_reported_before(a, b) or _reported_before(b, a)):
         return None  # an article published before an event happened does not report it
     score = 0.0
-    if a.day is not None and b.day is not None:
-        gap = abs(a.day - b.day)
-        if gap > max(a.tol, b.tol):
+    if gap is not None:
+        if gap > max(a.tol, b.tol) and not repost:
             return None
-        score += 2.0 if gap == 0 else 1.0
+        score += 2.0 if gap == 0 else 1.0 if gap <= max(a.tol, b.tol) else 0.0
     if a.kind == "aggregate" and _other_period(a, b):
         return None  # tallies of one campaign over different days are different tallies (194 by Tuesday, 541 by Monday)
     if a.event_type == b.event_type:
@@ -139,23 +149,52 @@ def key_score(a: Key, b: Key) -> float | None:
         return None
     if a.actors and b.actors:
         shared = len(a.actors & b.actors)
-        if not shared and not (a.day is not None and a.day == b.day and a.admin1 and a.admin1 == b.admin1):
+        if not shared and not (a.day is not None and a.day == b.day and a.admin1 and a.admin1 == b.admin1) \
+                and not one_fight:
             return None  # other groups on another day or in an unknown place: another incident
         # outlets name different groups for one fight (the army vs the security forces): on the same
         # day in the same governorate that weighs against, it does not rule out
         score += 1.0 * shared if shared else -1.0
     if a.admin1 and a.admin1 == b.admin1:
         score += 1.0
-    d = _km(a, b)
     if d is not None:
         if d > 50 and a.geo_precision <= 2 and b.geo_precision <= 2:
             return None
-        score += 1.0 if d <= 10 else 0.0
-    if a.arrested is not None and a.arrested == b.arrested:
-        score += 0.5
-    if a.fatalities is not None and a.fatalities == b.fatalities:
-        score += 0.5
+        # one spot on the same day (as far as known) or with the same toll, told as one kind of act
+        # (clashes and shelling, a raid and arrests): outlets that word one fight differently
+        score += 2.0 if one_fight else 1.0 if d <= 10 else 0.0
+    for x, y in ((a.arrested, b.arrested), (a.fatalities, b.fatalities), (a.injured, b.injured)):
+        if x is not None and x == y:
+            score += 1.0 if x >= STRONG_FIGURE else 0.5
     return score
+
+
+SAME_SPOT_KM = 2.0  # two mentions placed this close (town or neighbourhood named) are at one spot
+REPOST_DAYS = 14  # a story re-posted later: same spot, same figure, up to this many days apart
+STRONG_FIGURE = 3  # a toll this large, equal in both, tells one incident
+
+
+@functools.cache
+def _families() -> dict[str, frozenset[int]]:
+    """Sub-event type -> the families (types.json sub_event_families) it belongs to."""
+    out: dict[str, set[int]] = {}
+    for i, fam in enumerate(types().get("sub_event_families", [])):
+        for sub in fam:
+            out.setdefault(sub, set()).add(i)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _one_family(a: Key, b: Key) -> bool:
+    if a.sub_event_type == b.sub_event_type:
+        return True
+    fam = _families()
+    return bool(fam.get(a.sub_event_type, frozenset()) & fam.get(b.sub_event_type, frozenset()))
+
+
+def _same_figure(a: Key, b: Key) -> bool:
+    """Both give the same toll of at least STRONG_FIGURE killed, injured or arrested."""
+    return any(x is not None and x == y and x >= STRONG_FIGURE
+               for x, y in ((a.fatalities, b.fatalities), (a.injured, b.injured), (a.arrested, b.arrested)))
 
 
 def candidate_pairs(keys: list[Key]) -> Iterator[tuple[int, int]]:
@@ -314,7 +353,11 @@ def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
         e = dict(group[0])
         e.setdefault("conflicts", [])
         return e
-    best = max(group, key=lambda m: (m.get("event_date") is not None, _specificity(m)))
+    # an incident happens before its first report: a re-post's later "today" does not date it
+    first_pub = min((k.pub for k in map(key_of, group) if k.pub is not None), default=None)
+    possible = [m for m in group if m.get("event_date") and (
+        first_pub is None or dt.date.fromisoformat(m["event_date"]).toordinal() <= first_pub + _REPORT_SLACK)]
+    best = max(possible or group, key=lambda m: (m.get("event_date") is not None, _specificity(m)))
     e = dict(best)
     e["id"] = "rasd-" + hashlib.sha1("|".join(sorted(m["id"] for m in group)).encode()).hexdigest()[:12]
     for f in ("event_date", "date_end", "time_precision"):
@@ -331,9 +374,11 @@ def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
     votes: dict[str, dict[int, float]] = {}
     first: dict[tuple[str, int], dict] = {}
     for m in group:
+        # the first report breaks a tie: a re-post or a late roundup copies it, less carefully
+        lead = 0.2 if first_pub is not None and key_of(m).pub == first_pub else 0.0
         for a in m["actors"]:
             votes.setdefault(a["key"], {}).setdefault(a["side"], 0.0)
-            votes[a["key"]][a["side"]] += 1 + m["confidence"] / 10
+            votes[a["key"]][a["side"]] += 1 + m["confidence"] / 10 + lead
             first.setdefault((a["key"], a["side"]), a)
     actors = [first[(k, max(v, key=lambda s: (v[s], -s)))] for k, v in votes.items()]
     e["actors"] = sorted(actors, key=lambda a: (a["side"], a["role"] != "primary", a["key"]))
