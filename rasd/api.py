@@ -1023,7 +1023,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             events = sorted(conn.execute(select(es.event_id).where(es.article_id == written.article_id)).scalars())
         out = {"status": written.status, "article_id": written.article_id, "mentions": written.mentions,
                "duplicate_of": written.duplicate_of, "events": events}
-        return _json(out, 201 if written.status in ("new", "duplicate") else 200)
+        stored = written.status == "new" or written.status == "duplicate" and written.article_id == art.id
+        return _json(out, 201 if stored else 200)  # (the same URL and text under another id: not stored again)
 
     @app.get("/api/stats", response_model=Stats, tags=["events"])
     def get_stats(f: FiltersDep,

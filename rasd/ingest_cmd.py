@@ -137,8 +137,11 @@ def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool, run_on: str, 
         run.add(_link(relink, engine))  # also finishes the linking of an earlier, interrupted run
     except SQLAlchemyError as exc:
         _fail(f"database error: {exc}")
-    click.echo(f"articles: {counts['new']} new, {counts['updated']} updated, {counts['duplicate']} duplicate, "
-               f"{batch.failed} failed{batch.summary()}; events: {run.new} new, {run.merged} merged", err=True)
+    # every item read is one of these: read = new + updated + unchanged + duplicate + failed
+    read = sum(counts.values()) + batch.failed
+    click.echo(f"articles: {read} read = {counts['new']} new + {counts['updated']} updated + "
+               f"{counts['unchanged']} unchanged + {counts['duplicate']} duplicate + {batch.failed} failed"
+               f"{batch.summary()}; events: {run.new} new, {run.merged} merged", err=True)
     if batch.bad:
         sys.exit(1)
 

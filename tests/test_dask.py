@@ -465,5 +465,5 @@ def test_ingest_command_with_dask_equals_local(places: Any, corpus: Path, tmp_pa
         assert c.execute("SELECT count(*) FROM articles").fetchone()[0] == sample_articles() + 300 + len(BOUNDARY)
     # again: nothing changes, nothing is re-extracted into the database
     r = CliRunner().invoke(main, [*args, "--db", str(tmp_path / "dask.db"), "--engine", "dask", "--workers", "2"])
-    assert r.exit_code == 0 and "0 new, 0 updated, 0 duplicate, 0 failed; events: 0 new, 0 merged" in r.stderr
+    assert r.exit_code == 0 and "= 0 new + 0 updated + " in r.stderr and "0 duplicate + 0 failed; events: 0 new, 0 merged" in r.stderr
     assert snapshot(open_db(str(tmp_path / "dask.db"), quiet=True)) == outs["local"][0]

@@ -37,8 +37,8 @@ from rasd.store.query import counts, integrity, iter_events
 from tests.samples import sample_articles
 from tests.test_store import make_corpus, postgres_url, snapshot, write_jsonl
 
-SUMMARY = (r"^articles: (\d+) new, (\d+) updated, (\d+) duplicate, (\d+) failed(?:, (\d+) repaired)?; "
-           r"events: (\d+) new, (\d+) merged$")
+SUMMARY = (r"^articles: (\d+) read = (\d+) new \+ (\d+) updated \+ (\d+) unchanged \+ (\d+) duplicate \+ "
+           r"(\d+) failed(?:, (\d+) repaired)?; events: (\d+) new, (\d+) merged$")
 FIGURES = ("fatalities", "killed", "injured", "arrested", "seized")
 
 
@@ -51,8 +51,11 @@ def summary(result: Result) -> dict[str, int]:
 
     m = re.search(SUMMARY, result.stderr, re.M)
     assert m, result.stderr
-    keys = ("new", "updated", "duplicate", "failed", "repaired", "events_new", "events_merged")
+    keys = ("read", "new", "updated", "unchanged", "duplicate", "failed", "repaired", "events_new", "events_merged")
     got = dict(zip(keys, (int(g or 0) for g in m.groups()), strict=True))
+    # the closing line adds up: every item read is new, updated, unchanged, a duplicate or failed
+    assert got.pop("read") == sum(got[k] for k in ("new", "updated", "unchanged", "duplicate", "failed"))
+    got.pop("unchanged")
     if not got["repaired"]:
         del got["repaired"]
     return got
@@ -102,6 +105,21 @@ def test_ingest_twice_changes_nothing(tmp_path: Path) -> None:
     assert "created" not in r.stderr and "upgraded" not in r.stderr
     assert summary(r) == dict.fromkeys(("new", "updated", "duplicate", "failed", "events_new", "events_merged"), 0)
     assert snapshot(engine) == before and counts(engine) == rows
+    n = sample_articles()
+    assert f"articles: {n} read = 0 new + 0 updated + {n} unchanged + 0 duplicate + 0 failed" in r.stderr
+
+
+def test_a_second_id_for_the_same_url_and_text_is_counted_a_duplicate(tmp_path: Path) -> None:
+    url = str(tmp_path / "r.db")
+    one = {"id": "a1", "url": "https://example.org/x", "published": "2025-11-24",
+           "text": "قتل شخصان اليوم بانفجار عبوة ناسفة في مدينة جاسم بريف درعا."}
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in (one, {**one, "id": "a2"})) + "\n",
+                    encoding="utf-8")
+    r = run("ingest", str(feed), "--db", url)
+    assert "articles: 2 read = 1 new + 0 updated + 0 unchanged + 1 duplicate + 0 failed" in r.stderr, r.stderr
+    with open_db(url).connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM articles").scalar() == 1
 
 
 def test_one_file_at_a_time_in_reverse_order(tmp_path: Path, sample_events: list[dict[str, Any]]) -> None:

@@ -269,9 +269,10 @@ def test_new_text_is_a_new_version(tmp_path: Path, samples: list[Article]) -> No
     others = [a for a in samples if a.id != a19.id]
     assert list(iter_events(engine)) == link([m for a in [*others, edited] for m in default_extractor(a)])
     assert all(v == 0 for v in integrity(engine).values())
-    # the same URL under another id is that article again
+    # the same URL and text under another id is that article again: counted a duplicate, not stored twice
     moved = Article(**{**edited.__dict__, "id": "somewhere-else"})
-    assert w.write(moved).status == "unchanged"
+    again = w.write(moved)
+    assert (again.status, again.article_id) == ("duplicate", a19.id)
     assert w.write(Article(**{**moved.__dict__, "text": a19.text})).status == "updated"
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM articles WHERE id = 'somewhere-else'")).scalar() == 0

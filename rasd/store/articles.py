@@ -230,7 +230,8 @@ class ArticleWriter:
                     or self._version_of(conn, art, same_url)
             if old is not None:
                 if old["content_hash"] == digest:
-                    return Written("unchanged", old["id"])
+                    # the same article again; under another id (same URL and text) a duplicate, not kept twice
+                    return Written("unchanged" if old["id"] == art.id else "duplicate", old["id"])
                 if old["id"] != art.id:  # same URL under another id: a new version of the stored article
                     art = dataclasses.replace(art, id=old["id"])
             near, sig, keys = self._near_duplicate_of(conn, art)
