@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, help="keep the input sample and the events in this folder")
     ap.add_argument("--check", action="store_true",
                     help=f"exit 1 when below {TARGET_RATE:.0f} articles/s (CPU) or off-topic >= "
-                         f"{TARGET_OFFTOPIC:.1%}")
+                         f"{TARGET_OFFTOPIC * 100:.1f} percent")
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="rasd-bench-") as tmp:

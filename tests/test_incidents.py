@@ -168,6 +168,21 @@ def test_a_relative_clause_after_a_deed_describes_the_deed() -> None:
     assert [(r["sub_event_type"], r["event_date"]) for r in recs] == [("Arrests", "2025-11-26")]
 
 
+def test_an_announced_toll_somewhere_in_syria_is_a_report() -> None:
+    text = "أعلن الجيش الأميركي اليوم مقتل اثنين من جنوده خلال هجوم نفذه مسلح من تنظيم داعش في سوريا."
+    recs = records(text)
+    assert [(r["country"], r["admin1"], r["fatalities"]) for r in recs] == [("Syria", None, 2)]
+    # talk about the war with no toll and no named sides is not
+    assert records("تستمر الهجمات في سوريا منذ سنوات.") == []
+
+
+def test_a_lead_placed_only_in_syria_and_told_again_with_its_place_is_one_incident() -> None:
+    text = ("أفاد المرصد صباح اليوم بمقتل 38 من المقاتلين الموالين للنظام في ضربة جوية في شرق سوريا.\n"
+            "وقال مدير المرصد إن 38 قتيلا سقطوا في الغارة على بلدة الهري بريف دير الزور.")
+    recs = records(text)
+    assert [(r["admin1"], r["fatalities"]) for r in recs] == [("Deir ez Zor", 38)]
+
+
 # --- recalled events and reactions ---------------------------------------------------------------
 
 def test_a_reaction_to_an_earlier_attack_makes_no_incident() -> None:

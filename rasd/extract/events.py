@@ -128,7 +128,25 @@ def mentions_of(doc: Doc, include_background: bool = False) -> list[dict[str, An
         if rec is not None:
             _carry_striker(rec, records)
             records.append(rec)
-    return records
+    return _without_unplaced_repeats(records)
+
+
+def _without_unplaced_repeats(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """"مقتل 38 ... في ضربة جوية في شرق سوريا" in the lead, then "38 قتيلا في الغارة على الهري": an
+    incident placed only in Syria that the same article tells again with its place, by the same
+    toll or the same kind of act on the same day, is that incident (the placed one stays)."""
+    placed = [r for r in records if r.get("admin1") or r.get("country") != "Syria"]
+    out = []
+    for r in records:
+        if r in placed or r["report_kind"] != "incident":
+            out.append(r)
+            continue
+        same = [p for p in placed if p["report_kind"] == "incident" and (
+            r.get("fatalities") and p.get("fatalities") == r.get("fatalities")
+            or p["sub_event_type"] == r["sub_event_type"] and p.get("event_date") == r.get("event_date"))]
+        if not same:
+            out.append(r)
+    return out
 
 
 def _carry_striker(rec: dict[str, Any], earlier: list[dict[str, Any]]) -> None:
@@ -223,7 +241,11 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     if all(t.get("instrument") for t in trig) and not any(q[k] for k in ("fatalities", "injured")):
         inc.dropped = "only weapons named (صواريخ، الطيران الحربي), no act and no toll"
         return None  # "صواريخ ترامب يجب أن تستهدف الإرهابيين": talk about weapons
-    syria_span = _syria_itself(doc, inc)
+    # a toll with a named armed group, or named groups on both sides, is a report even when only its
+    # day of announcement is known ("أعلنت سنتكوم السبت تنفيذ ضربة في شمال غرب سوريا قضت على زعيم في القاعدة")
+    named = {a["side"] for a in actors if a["key"] not in _GENERIC}
+    anchored = bool(named) and (any(q[k] for k in ("fatalities", "injured", "arrested")) or named == {1, 2})
+    syria_span = _syria_itself(doc, inc, anchored)
     if inc.kind == "incident" and (geo is None or (geo.country == "Syria" and not geo.admin1)) \
             and syria_span is None:
         inc.dropped = "no place in Syria named"
@@ -372,10 +394,16 @@ def _syrian_by_a_common_word(m: sides.ActorMention) -> bool:
     return "Syria" in name and not any(w in m.span.text for w in _SYRIAN_WORD)
 
 
-def _syria_itself(doc: Doc, inc: Incident) -> Span | None:
+_GENERIC = frozenset({"civilians", "unidentified"})
+
+
+def _syria_itself(doc: Doc, inc: Incident, anchored: bool = False) -> Span | None:
     """"ضربة في شمال غرب سوريا" on a day of its own: an incident in Syria that names no governorate
-    (a strike announced abroad). Without its own day such a clause is talk about the war."""
-    if inc.kind != "incident" or inc.date is None or inc.date.get("period") or inc.date.get("precision") != 1:
+    (a strike announced abroad). Without its own day such a clause is talk about the war, unless
+    it is `anchored` (a toll and a named armed group: "أعلن الجيش الأميركي اليوم مقتل اثنين من
+    جنوده خلال هجوم في سوريا"), when the day it was announced will do."""
+    if inc.kind != "incident" or inc.date is None or inc.date.get("period") \
+            or (inc.date.get("precision") or 9) > (2 if anchored else 1):
         return None  # its own day, not the day a monitor reported it
     for u in inc.units:
         if u.realis_triggers or u.decision == "part":
