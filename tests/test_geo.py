@@ -280,6 +280,7 @@ def test_in_the_capital_stays_damascus() -> None:
     ("إطلاق نار داخل حرم جامعة دمشق في مدينة حمص", "Homs"),
     ("قتل طالب من جامعة دمشق بإطلاق نار في حمص", "Homs"),
     ("وبحسب شبكة السويداء 24 قتل شاب في بلدة القريا", "Al Qurayya"),
+    ("أفاد المرصد السوري ومقره في بريطانيا بمقتل خمسة في قصف على بلدة هجين", "Hajin"),
 ])
 def test_a_home_town_or_a_name_is_not_the_scene(text: str, where: str) -> None:
     assert geo(text).location == where

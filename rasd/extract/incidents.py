@@ -75,7 +75,8 @@ class Unit:
         if any(not p.get("dateline") for p in named):
             named = [p for p in named if not p.get("dateline")]  # where the agency files from
         named = [p for p in named if not p.get("role")] or named  # not a home town or a name
-        if any(p.get("direction") != "near" and p.get("describes") is None for p in named):
+        if any(p.get("direction") != "near" and p.get("describes") is None
+               and not any(c.is_foreign for c in p.get("candidates") or []) for p in named):
             # "الغوطة الشرقية، آخر معاقل الفصائل قرب دمشق", "الغوطة، التي تعتبر رئة دمشق": the second
             # place only locates or describes the first
             named = [p for p in named if p.get("direction") != "near" and p.get("describes") is None]

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 DATA = Path(__file__).resolve().parents[1] / "data"
 GAZETTEER_TSV = DATA / "gazetteer.tsv"
 HEADS_JSON = DATA / "place_heads.json"
+WORLD_CSV = DATA / "world_countries.csv"
+COUNTRIES_CSV = DATA / "countries.csv"
 
 # Governorates, spelled exactly as the event contract (EVENTS.md) spells them.
 ADMIN1 = ("Aleppo", "Al Hasakeh", "Ar Raqqa", "As Sweida", "Damascus", "Dar'a", "Deir ez Zor",
@@ -312,18 +314,56 @@ def _read_tsv(path: Path) -> list[Place]:
     return out
 
 
+def read_world_countries(path: Path = WORLD_CSV) -> list[dict]:
+    """world_countries.csv: one row a country (country, names, lat, lon), '#' lines skipped.
+
+    `names` are the Arabic names to index, most common first; the `caution` column's spellings
+    (common words or other places: "عمان" is Amman too, "القمر" the moon) are left out."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        out = []
+        for r in rows:
+            caution = {c.strip() for c in (r.get("caution") or "").split("|") if c.strip()}
+            names = [n.strip() for n in (r.get("names_ar") or "").split("|") if n.strip()]
+            names = list(dict.fromkeys(n for n in names if n not in caution))
+            if not r.get("country") or not names:
+                continue
+            lat, lon = (float(r[c]) if r.get(c) else None for c in ("lat", "lon"))
+            out.append({"country": r["country"].strip(), "names": names, "lat": lat, "lon": lon})
+    return out
+
+
 def _foreign_places() -> list[Place]:
-    """Countries and cities abroad, from the toponym lexicon: they must win over a Syrian guess."""
+    """Countries and cities abroad, from the toponym lexicon and the countries of the world
+    (world_countries.csv, as kind "country"): they must win over a Syrian guess."""
     data = json.loads(HEADS_JSON.read_text(encoding="utf-8"))
     out = []
     for j, f in enumerate(data.get("foreign", [])):
         out.append(Place(f"foreign:{j}", f["en"], f["ar"][0], tuple(f["ar"][1:]), f.get("kind", "city"),
                          None, None, None, f.get("lat"), f.get("lon"), 0, "Rasd lexicon",
                          f.get("rank", 1000), f["country"]))
+    known = {f["country"] for f in data.get("foreign", []) if f.get("kind") == "country"}
+    iso3 = _iso3_by_country()
+    for j, w in enumerate(read_world_countries()):
+        if w["country"] in known:  # the lexicon's own entry (with its regions and cities) stands
+            continue
+        out.append(Place(f"world:{iso3.get(w['country'], j)}", w["country"], w["names"][0],
+                         tuple(w["names"][1:]), "country", None, None, None, w["lat"], w["lon"], 0,
+                         "Rasd countries", 1000, w["country"]))
     for j, name in enumerate(data.get("syria", [])):
         out.append(Place(f"country:SY:{j}", "Syria", name, (), "country", None, None, None, None, None,
                          0, "Rasd lexicon", 0))
     return out
+
+
+def _iso3_by_country() -> dict[str, str]:
+    """ISO 3166 alpha-3 by English country name (countries.csv), for the ids of world countries."""
+    if not COUNTRIES_CSV.exists():
+        return {}
+    with COUNTRIES_CSV.open(encoding="utf-8", newline="") as f:
+        return {r["country"]: r["iso3"] for r in csv.DictReader(f) if r.get("iso3")}
 
 
 def user_places_path() -> Path:
