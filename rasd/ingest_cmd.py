@@ -36,7 +36,9 @@ def _open(db: str | None) -> Any:
     try:
         return open_db(db)
     except (SQLAlchemyError, OSError, RuntimeError) as exc:
-        _fail(f"cannot open database: {exc}")
+        # one line: the driver's first line, without SQLAlchemy's "(Background on this error ...)"
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        _fail(f"cannot open database: {first}")
 
 
 def _progress(items: Iterator[Any], label: str) -> Iterator[Any]:
@@ -262,11 +264,14 @@ def db() -> None:
 @DB_OPTION
 def upgrade(db: str | None) -> None:
     """Create the database or apply pending schema migrations (safe to repeat)."""
-    from rasd.store.db import display_url, make_engine, resolve_url
+    from rasd.store.db import DatabaseError, display_url, make_engine, resolve_url
     from rasd.store.db import upgrade as do_upgrade
 
-    engine = make_engine(resolve_url(db))
-    before, head = do_upgrade(engine)
+    try:
+        engine = make_engine(resolve_url(db))
+        before, head = do_upgrade(engine)
+    except DatabaseError as exc:
+        _fail(str(exc))
     if before == head:
         click.echo(f"rasd: database {display_url(str(engine.url))} is up to date (schema {head})", err=True)
 

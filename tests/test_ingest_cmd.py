@@ -537,3 +537,22 @@ def test_nul_in_text_or_id_does_not_abort_a_postgres_ingest(pg_url: str, tmp_pat
                                                                              good[3]["id"]}
         assert c.execute(text("SELECT text FROM articles WHERE id = 'nulid'")).scalar() == good[1]["text"]
     assert all(v == 0 for v in integrity(engine).values())
+
+
+@pytest.mark.parametrize("command", [["ingest", "ARTICLES"], ["db", "upgrade"], ["events"]])
+def test_db_in_a_folder_that_does_not_exist_is_one_line_and_creates_nothing(tmp_path: Path, command: list[str]) -> None:
+    target = tmp_path / "no" / "such" / "rasd.db"
+    args = [str(samples_dir()) if a == "ARTICLES" else a for a in command]
+    r = run(*args, "--db", str(target))
+    assert r.exit_code == 2, r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "does not exist" in lines[0] and str(tmp_path / "no" / "such") in lines[0]
+    assert not (tmp_path / "no").exists()
+
+
+def test_an_unsupported_database_scheme_names_the_supported_ones(tmp_path: Path) -> None:
+    r = run("events", "--db", "mysql://user@host/rasd")
+    assert r.exit_code == 2
+    line = r.stderr.strip()
+    assert "\n" not in line and "mysql" in line and "postgresql://" in line and "sqlite:///" in line
+    assert "Traceback" not in r.output

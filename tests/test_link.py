@@ -184,3 +184,17 @@ def test_look_alikes_stay_apart():
                sources=pub("2025-05-17")("a"))
     blast = rec("b", event_date="2025-05-24", date_end="2025-05-24", injured=3, sources=pub("2025-05-24")("b"), **bomb)
     assert len(link([raid, blast])) == 2
+
+
+def test_a_rare_act_re_reported_for_days_is_one_incident():
+    """A chemical attack is re-told for days (statements, inspectors), each story dated on its own day."""
+    chem = {"event_type": "Explosions/Remote violence", "sub_event_type": "Chemical weapon",
+            "actors": [{"key": "civilians", "name": "Civilians", "side": 2, "role": "primary"}]}
+    days = ["2025-04-07", "2025-04-09", "2025-04-12"]
+    ms = [rec(f"a{i}", event_date=d, date_end=d, sources=pub(d)(f"a{i}"), **chem) for i, d in enumerate(days)]
+    (e,) = link(ms)
+    assert e["event_date"] == "2025-04-07" and len(e["sources"]) == 3
+    # an ordinary attack re-told a week later without a shared toll is another day's attack
+    other = {**chem, "sub_event_type": "Remote explosive/landmine/IED"}
+    assert len(link([rec(f"b{i}", event_date=d, date_end=d, sources=pub(d)(f"b{i}"), **other)
+                     for i, d in enumerate(days)])) == 3

@@ -147,7 +147,8 @@ def test_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_sqlite_settings(tmp_path: Path) -> None:
-    engine = sqlite(tmp_path / "sub" / "dir")  # parent folders are created
+    (tmp_path / "sub" / "dir").mkdir(parents=True)  # a new file only in a folder that exists
+    engine = sqlite(tmp_path / "sub" / "dir")
     with engine.connect() as c:
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1

@@ -629,6 +629,7 @@ def test_item_links_to_private_addresses_are_not_fetched(tmp_path: Path, site: S
         assert any("loopback address (127.0.0.1)" in ln for ln in refused)
         close(w)
         # --allow-private: fetched
+        (tmp_path / "p").mkdir()
         w = make_watcher(tmp_path / "p", site)
         w.allow_private = True
         w.poll()

@@ -130,9 +130,10 @@ def key_score(a: Key, b: Key) -> float | None:
     figure = _same_figure(a, b)
     gap = abs(a.day - b.day) if a.day is not None and b.day is not None else None
     # a story re-posted days later (dated by its "اليوم") keeps its spot, its figures and its kind of act
-    repost = gap is not None and gap <= REPOST_DAYS and same_spot and figure and _one_family(a, b)
+    rare = a.sub_event_type == b.sub_event_type and a.sub_event_type in _rare()
+    repost = gap is not None and gap <= REPOST_DAYS and same_spot and (figure and _one_family(a, b) or rare)
     # one spot, and the days may be one (one of them known only to the week): another outlet's wording
-    one_fight = same_spot and _one_family(a, b) and (figure or gap is not None and gap <= 1 and (
+    one_fight = same_spot and _one_family(a, b) and (figure or repost or gap is not None and gap <= 1 and (
         gap == 0 or max(a.tol, b.tol) > 1))
     if not repost and (_reported_before(a, b) or _reported_before(b, a)):
         return None  # an article published before an event happened does not report it
@@ -172,6 +173,12 @@ def key_score(a: Key, b: Key) -> float | None:
 SAME_SPOT_KM = 2.0  # two mentions placed this close (town or neighbourhood named) are at one spot
 REPOST_DAYS = 14  # a story re-posted later: same spot, same figure, up to this many days apart
 STRONG_FIGURE = 3  # a toll this large, equal in both, tells one incident
+
+
+@functools.cache
+def _rare() -> frozenset[str]:
+    """types.json rare_sub_events: one at a spot within REPOST_DAYS is one incident, re-reported."""
+    return frozenset(types().get("rare_sub_events", []))
 
 
 @functools.cache

@@ -63,15 +63,35 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+SUPPORTED = ("a file path", "sqlite:///PATH", "postgresql://USER@HOST/DB")
+
+
+class DatabaseError(RuntimeError):
+    """A database Rasd cannot open as asked: a one-line message for the user, no traceback."""
+
+
 def make_engine(url: str) -> Engine:
-    """An engine with the settings Rasd relies on (SQLite: WAL, foreign keys ON)."""
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite":
+    """An engine with the settings Rasd relies on (SQLite: WAL, foreign keys ON).
+
+    A new SQLite file is made only in a folder that exists (a mistyped --db must not leave a tree
+    of folders behind); the default location's folder is the one Rasd creates itself."""
+    try:
+        u = make_url(url)
+    except Exception as exc:  # sqlalchemy.exc.ArgumentError: not a URL at all
+        raise DatabaseError(f"{url!r} is not a database URL; use {', '.join(SUPPORTED)}") from exc
+    backend = u.get_backend_name()
+    if backend == "sqlite":
         if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(u.database).parent
+            if folder == default_path().parent:
+                folder.mkdir(parents=True, exist_ok=True)
+            elif not folder.is_dir():
+                raise DatabaseError(f"{u.database}: the folder {folder} does not exist (create it first)")
         engine = create_engine(url, json_serializer=_dumps)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if backend != "postgresql":
+        raise DatabaseError(f"unsupported database {backend}:// in {display_url(url)}; use {', '.join(SUPPORTED)}")
     return create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
 
 
