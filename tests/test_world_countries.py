@@ -12,7 +12,7 @@ import pytest
 from rasd.doc import Article, Doc
 from rasd.export import countries
 from rasd.extract.events import mentions_of
-from rasd.geo.gazetteer import HEADS_JSON, WORLD_CSV, Gazetteer, get_gazetteer, read_world_countries
+from rasd.geo.gazetteer import HEADS_JSON, WORLD_CSV, Gazetteer, covered_countries, get_gazetteer, read_world_countries
 from rasd.geo.resolve import GeoResult, geocode
 from rasd.geo.toponyms import places
 from rasd.pipeline import make_doc
@@ -106,12 +106,22 @@ def test_caution_spellings_are_not_names_of_the_country():
     ("قتل عشرة أشخاص في هجوم على قرية في جنوب السودان", "South Sudan"),
     ("قتل خمسة جنود في هجوم لمسلحين في شرق الكونغو الديمقراطية", "Democratic Republic of Congo"),
 ])
-def test_an_event_abroad_is_in_its_own_country(text: str, country: str) -> None:
+def test_an_event_far_abroad_is_placed_there_and_left_out(text: str, country: str) -> None:
+    """Placed in its own country (never on a Syrian namesake), and then left out: Rasd keeps Syria
+    and the countries of its conflict (covered_countries), not the world's news."""
     g = geo(text)
     assert g is not None and (g.country, g.admin1) == (country, None), (text, g)
+    assert country not in covered_countries()
+    assert events(text) == []
+
+
+@pytest.mark.parametrize("text, country", [
+    ("قتل خمسة جنود في هجوم مسلح في مدينة الموصل العراقية", "Iraq"),
+    ("قتل ثلاثة مدنيين بغارة على مدينة صعدة في اليمن", "Yemen"),
+])
+def test_an_event_in_a_country_of_the_conflict_is_kept_with_its_country(text: str, country: str) -> None:
     evs = events(text)
-    assert evs and all(e["country"] == country for e in evs), [(e["country"], e["admin1"]) for e in evs]
-    assert all(e[f] is None for e in evs for f in ("admin1", "admin2", "admin3"))
+    assert evs and all(e["country"] == country and e["admin1"] is None for e in evs)
 
 
 def test_a_state_named_with_the_country_adjective_is_no_syrian_event() -> None:

@@ -17,6 +17,7 @@ from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident, article_in_span
 from rasd.extract.notes import make_notes
 from rasd.extract.triggers import offtopic_score
+from rasd.geo.gazetteer import covered_countries
 from rasd.geo.resolve import resolve
 
 OFFTOPIC_LIMIT = 0.5  # offtopic_score above which an article (sport, economy, ...) yields nothing
@@ -250,6 +251,9 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
             and syria_span is None:
         inc.dropped = "no place in Syria named"
         return None  # an incident is somewhere: with no place named, it is talk, not a report
+    if geo is not None and geo.country not in covered_countries():
+        inc.dropped = f"abroad ({geo.country}), outside the region Rasd covers"
+        return None
     if geo is None and not _syrian(doc, actors):
         inc.dropped = "nothing ties it to Syria"
         return None

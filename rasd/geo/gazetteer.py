@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from rasd.arabic.normalize import fold_key
@@ -356,6 +357,15 @@ def _foreign_places() -> list[Place]:
         out.append(Place(f"country:SY:{j}", "Syria", name, (), "country", None, None, None, None, None,
                          0, "Rasd lexicon", 0))
     return out
+
+
+@lru_cache(maxsize=1)
+def covered_countries() -> frozenset[str]:
+    """Syria and the countries of its conflict (the lexicon's "foreign" list: Iraq, Lebanon, Turkey,
+    Jordan, Israel, Iran, Yemen ...), whose incidents Rasd keeps; the other countries of the world
+    are recognised only so that a report from them never lands on a Syrian village."""
+    data = json.loads(HEADS_JSON.read_text(encoding="utf-8"))
+    return frozenset({"Syria"} | {f["country"] for f in data.get("foreign", [])})
 
 
 def _iso3_by_country() -> dict[str, str]:
