@@ -106,6 +106,8 @@ class Filters:
     q: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     q_actors: tuple[str, ...] | None = None  # actor keys `q` names (`resolve`); None: match in SQL
+    report_kind: str | None = None  # incident, aggregate (a tally) or background (a recalled event)
+    country: str | None = None  # the event's country ("Syria", "Iraq" ...), case ignored
 
     def resolve(self, engine: Engine) -> Filters:
         """Look the actors `q` names up once (the registry's few dozen rows), so no query probes actors per event."""
@@ -120,11 +122,15 @@ class Filters:
 
     def only_columns(self) -> bool:
         """Whether every filter set is on the columns `rasd.store.accel.event_counts` sums over."""
-        return not (self.actor or (self.q and self.q.strip()) or self.bbox is not None)
+        return not (self.actor or (self.q and self.q.strip()) or self.bbox is not None or self.kind_or_country())
+
+    def kind_or_country(self) -> bool:
+        """Report kind and country are columns of events only (not of the summary rows or the actor pairs)."""
+        return bool(self.report_kind or self.country)
 
     def key(self) -> tuple[Any, ...]:
         return (self.date_from, self.date_to, self.admin1, self.event_type, self.sub_event_type, self.actor,
-                self.q, self.bbox, self.q_actors)
+                self.q, self.bbox, self.q_actors, self.report_kind, self.country)
 
     def conditions(self, paging: bool = False, accel: bool = False) -> list[Any]:
         """WHERE terms. `paging`: for a query that walks an index in sort order and stops at a page's end,
@@ -144,6 +150,10 @@ class Filters:
                 canon = _CANON[key].get(value.strip().lower())
                 # the contract's spelling compares exactly (indexed); anything else ignoring case
                 out.append(e[key] == canon if canon else func.lower(e[key]) == value.strip().lower())
+        if self.report_kind:
+            out.append(e.report_kind == self.report_kind)
+        if self.country:
+            out.append(func.lower(func.coalesce(e.country, "Syria")) == self.country.strip().lower())
         if self.actor:
             ea = EventActor.__table__.c
             keys = sorted({self.actor.strip(), self.actor.strip().lower()})
@@ -237,10 +247,41 @@ def filters(
     q: Annotated[str | None, Query(description="Words in notes or place names (Arabic or English), a type, "
                                                "an actor key or an event id.")] = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north: only located events inside.")] = None,
+    report_kind: Annotated[str | None, Query(description="`incident`, `aggregate` (a tally over a period) or "
+                                                         "`background` (an earlier event recalled).")] = None,
+    country: Annotated[str | None, Query(description="The event's country, e.g. `Syria` or `Iraq` "
+                                                     "(case ignored).")] = None,
 ) -> Filters:
+    if report_kind and report_kind not in REPORT_KINDS:
+        raise HTTPException(422, f"report_kind must be one of: {', '.join(REPORT_KINDS)} (got {report_kind!r})")
     return Filters(_date_param("date_from", date_from), _date_param("date_to", date_to), admin1 or None,
                    event_type or None, sub_event_type or None, actor or None, q or None,
-                   _bbox_param(bbox)).resolve(request.app.state.engine)
+                   _bbox_param(bbox), report_kind=report_kind or None,
+                   country=country or None).resolve(request.app.state.engine)
+
+
+REPORT_KINDS = ("incident", "aggregate", "background")
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters a route reads, its own and its dependencies' (the filters)."""
+    names = {p.alias for p in dependant.query_params}
+    for d in dependant.dependencies:
+        names |= _query_names(d)
+    return names
+
+
+def known_parameters(request: Request) -> None:
+    """A query parameter no route reads is a mistake (a typo would otherwise return everything): 422."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise HTTPException(422, f"unknown query parameter{'s' if len(unknown) > 1 else ''}: "
+                                 f"{', '.join(unknown)} (known: {', '.join(sorted(known)) or 'none'})")
 
 
 FiltersDep = Annotated[Filters, Depends(filters)]
@@ -426,7 +467,8 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
         # testing each row, which stops at the page's end
         keys = _actor_keys(f)
         id_col, table, order = e.id, events_t, sort.order()
-        if accel and sort.key == "event_date" and len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None:
+        if accel and sort.key == "event_date" and len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None \
+                and not f.kind_or_country():
             # an actor's events by date: the pairs carry date, governorate and types, so the page is one index read
             ae = _ACTOR_EVENTS.c
             where = [ae.key == keys[0], *_column_conditions(ae, f)]
@@ -477,9 +519,9 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
         if f.only_columns():
             n = _summary_total(conn, f)
         elif f.bbox is not None and not f.actor and not (f.q and f.q.strip()) and not (
-                f.date_from or f.date_to or f.admin1 or f.event_type or f.sub_event_type):
+                f.date_from or f.date_to or f.admin1 or f.event_type or f.sub_event_type or f.kind_or_country()):
             n = _bbox_total(conn, f.bbox)
-        elif len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None:
+        elif len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None and not f.kind_or_country():
             ae = _actor_events()
             n = conn.execute(select(func.count()).select_from(ae).where(ae.c.key == keys[0],
                                                                          *_column_conditions(ae.c, f))).scalar_one()
@@ -905,6 +947,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         event.listen(engine, "connect", _sqlite_read_pragmas)
         engine.dispose()  # pooled connections reopen with them
     app = FastAPI(title="Rasd", version=__version__, docs_url=None, redoc_url=None,
+                  dependencies=[Depends(known_parameters)],
                   description="Security incidents in Syria from Arabic news, as ACLED-style events with the "
                               "words behind every field. Reads are open; writes need `Authorization: Bearer "
                               "TOKEN` (`rasd token create`).")

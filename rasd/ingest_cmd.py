@@ -183,16 +183,20 @@ def _date_arg(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
 @click.option("--type", "event_type", metavar="T", help="Event type or sub-event type (e.g. Battles, Arrests).")
 @click.option("--actor", metavar="KEY", help="Actor key from the registry (e.g. isis, sy-police).")
 @click.option("--text", metavar="Q", help="Words in the notes or the place name (English or Arabic).")
+@click.option("--report-kind", type=click.Choice(["incident", "aggregate", "background"]),
+              help="Only incidents, tallies (aggregate) or recalled events (background).")
+@click.option("--country", metavar="C", help="The event's country (e.g. Syria, Iraq; case ignored).")
 @click.option("--json", "as_json", is_flag=True, help="Contract records, one JSON object per line.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N events.")
 def events(db: str | None, date_from: dt.date | None, date_to: dt.date | None, admin1: str | None,
-           event_type: str | None, actor: str | None, text: str | None, as_json: bool, limit: int | None) -> None:
+           event_type: str | None, actor: str | None, text: str | None, report_kind: str | None,
+           country: str | None, as_json: bool, limit: int | None) -> None:
     """List stored events, oldest first (undated ones last)."""
     from rasd.store.query import iter_events
 
     engine = _open(db)
     found = iter_events(engine, date_from=date_from, date_to=date_to, admin1=admin1, event_type=event_type,
-                        actor=actor, text=text, limit=limit)
+                        actor=actor, text=text, limit=limit, report_kind=report_kind, country=country)
     if as_json:
         for e in found:
             click.echo(json.dumps(e, ensure_ascii=False))

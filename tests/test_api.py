@@ -759,3 +759,33 @@ def test_postgres_answers_as_sqlite(sample_db: Path, tmp_path: Path) -> None:
             api.client.__exit__(None, None, None)
         pg.dispose()
         lite.dispose()
+
+
+# --- report kind, country, unknown parameters, search in both languages ------------------------------
+
+def test_report_kind_and_country_filter(ro: Api, records: list[dict[str, Any]]) -> None:
+    for kind in ("incident", "aggregate"):
+        got = ro.client.get("/api/events", params={"report_kind": kind, "limit": 1000}).json()
+        want = sorted(e["id"] for e in records if e["report_kind"] == kind)
+        assert want and sorted(e["id"] for e in got["items"]) == want and got["total"] == len(want)
+    syria = ro.client.get("/api/events", params={"country": "syria", "limit": 1000}).json()
+    assert syria["total"] == sum(1 for e in records if (e.get("country") or "Syria") == "Syria")
+    assert ro.client.get("/api/events", params={"country": "Yemen"}).json()["total"] == 0
+    assert ro.client.get("/api/stats", params={"report_kind": "aggregate"}).json()["total"] == sum(
+        1 for e in records if e["report_kind"] == "aggregate")
+
+
+def test_an_unknown_parameter_or_kind_is_a_422_naming_it(ro: Api) -> None:
+    r = ro.client.get("/api/events", params={"reportkind": "incident"})
+    assert r.status_code == 422 and "reportkind" in r.json()["detail"] and "report_kind" in r.json()["detail"]
+    r = ro.client.get("/api/events", params={"report_kind": "tally"})
+    assert r.status_code == 422 and "tally" in r.json()["detail"]
+    assert ro.client.get("/api/stats", params={"admin_1": "Aleppo"}).status_code == 422
+    assert ro.client.get("/", params={"lang": "ar"}).status_code == 200  # the page's own state is not the API's
+
+
+def test_search_in_arabic_finds_what_english_finds(ro: Api) -> None:
+    for ar, en in (("حلب", "Aleppo"), ("ادلب", "Idleb"), ("إدلب", "Idleb")):
+        a = ro.client.get("/api/events", params={"q": ar, "limit": 1000}).json()
+        e = ro.client.get("/api/events", params={"q": en, "limit": 1000}).json()
+        assert a["total"] > 0 and {x["id"] for x in e["items"]} <= {x["id"] for x in a["items"]}, (ar, en)

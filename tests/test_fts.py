@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from rasd import api
 from rasd.api import Filters, Sort, _raw_records, stats
 from rasd.store import accel
+from rasd.store import db as store_db
 from rasd.store.db import alembic_config, make_engine, open_db, resolve_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,4 +186,4 @@ def test_migration_0004_fills_an_existing_database(tmp_path: Path, bench: Any, m
         _plain(m)
         assert _answers(engine, fs) == fast
     with engine.connect() as c:
-        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == store_db.SCHEMA_HEAD

@@ -556,3 +556,34 @@ def test_an_unsupported_database_scheme_names_the_supported_ones(tmp_path: Path)
     line = r.stderr.strip()
     assert "\n" not in line and "mysql" in line and "postgresql://" in line and "sqlite:///" in line
     assert "Traceback" not in r.output
+
+
+def jsonl(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_events_by_report_kind_country_and_arabic_text(tmp_path: Path) -> None:
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+    every = jsonl(run("events", "--db", url, "--json").stdout)
+    tallies = jsonl(run("events", "--db", url, "--json", "--report-kind", "aggregate").stdout)
+    assert tallies and {e["report_kind"] for e in tallies} == {"aggregate"}
+    assert len(jsonl(run("events", "--db", url, "--json", "--report-kind", "incident").stdout)) == len(every) - len(
+        [e for e in every if e["report_kind"] != "incident"])
+    assert len(jsonl(run("events", "--db", url, "--json", "--country", "SYRIA").stdout)) == len(every)
+    arabic = jsonl(run("events", "--db", url, "--json", "--text", "حلب").stdout)
+    english = jsonl(run("events", "--db", url, "--json", "--text", "Aleppo").stdout)
+    assert arabic and {e["id"] for e in english} <= {e["id"] for e in arabic}
+    assert run("events", "--db", url, "--report-kind", "tally").exit_code == 2
+
+
+def test_migration_0005_rebuilds_the_search_text_of_stored_events(tmp_path: Path) -> None:
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+    with sqlite3.connect(tmp_path / "r.db") as c:  # as a database written before 0005 would be
+        c.execute("UPDATE alembic_version SET version_num = '0004'")
+        c.execute("UPDATE events SET search = lower(location)")
+        assert c.execute("SELECT count(*) FROM events WHERE search LIKE '%حلب%'").fetchone()[0] == 0
+    r = run("db", "upgrade", "--db", url)
+    assert "upgraded from 0004" in r.stderr
+    assert jsonl(run("events", "--db", url, "--json", "--text", "حلب").stdout)

@@ -17,12 +17,14 @@ its ids derive from the member mention ids.
 from __future__ import annotations
 
 import bisect
+import csv
 import dataclasses
 import datetime as dt
 import hashlib
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, insert, or_, select, text, update
@@ -325,6 +327,40 @@ def search_text(*parts: str | None) -> str:
     return fold_key(" ".join(x for x in parts if x)).lower()
 
 
+def event_search_text(e: dict[str, Any]) -> str:
+    """What a search for an event reads, in both languages: its notes, its place as the article wrote it
+    and as the gazetteer names it in English and Arabic with its district and governorate ("حلب" finds
+    what "Aleppo" finds), its actors' names (English and Arabic) and its outlets."""
+    names = _arabic_names()
+    admins = [e.get("admin1"), e.get("admin2"), e.get("admin3")]
+    arabic = [names["admin"].get((e.get("admin1"), None)), names["admin"].get((e.get("admin1"), e.get("admin2")))]
+    actors = [x for a in e.get("actors") or [] for x in (a.get("name"), names["actor"].get(a.get("key")))]
+    outlets = [s.get("outlet") for s in e.get("sources") or []]
+    return search_text(e.get("notes"), e.get("location"), e.get("location_ar"), *admins, *arabic, *actors,
+                       *dict.fromkeys(o for o in outlets if o))
+
+
+@lru_cache(maxsize=1)
+def _arabic_names() -> dict[str, dict[Any, str]]:
+    """Arabic names of governorates and districts (the gazetteer) and of actors (their first name in actors.csv)."""
+    from rasd.extract.lexicon import data_path
+    from rasd.geo.gazetteer import get_gazetteer
+
+    admin: dict[Any, str] = {}
+    for p in get_gazetteer().places:
+        if p.kind == "governorate" and not p.is_foreign:
+            admin[(p.admin1, None)] = p.name_ar
+        elif p.kind == "district" and not p.is_foreign:
+            admin.setdefault((p.admin1, p.admin2), p.name_ar)
+    actor: dict[Any, str] = {}
+    with data_path("actors.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            first = (row.get("arabic_names") or "").split("|")[0].strip()
+            if first:
+                actor[row["key"]] = first
+    return {"admin": admin, "actor": actor}
+
+
 _EVENT_COLUMNS = ("report_kind", "time_precision", "disorder_type", "event_type", "sub_event_type", "country",
                   "admin1", "admin2", "admin3", "location", "location_ar", "latitude", "longitude",
                   "geo_precision", "fatalities", "injured", "arrested", "confidence", "notes")
@@ -376,7 +412,7 @@ def _write_events(conn: Connection, events: list[tuple[dict[str, Any], list[dict
             places[place.id] = {"id": place.id, "name_en": place.name_en, "admin1": place.admin1,
                                 "lat": place.lat, "lon": place.lon}
         row.update(id=e["id"], event_date=_date(e.get("event_date")), date_end=_date(e.get("date_end")),
-                   search=search_text(e.get("notes"), e.get("location"), e.get("location_ar")),
+                   search=event_search_text(e),
                    place_id=place.id if place is not None else None,
                    n_sources=len(e["sources"]), record=e)
         ev_rows.append(row)

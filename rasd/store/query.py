@@ -19,12 +19,13 @@ def _like_escape(s: str) -> str:
 
 def event_query(date_from: dt.date | None = None, date_to: dt.date | None = None, admin1: str | None = None,
                 event_type: str | None = None, actor: str | None = None, text: str | None = None,
-                limit: int | None = None) -> Any:
+                limit: int | None = None, report_kind: str | None = None, country: str | None = None) -> Any:
     """SELECT record FROM events, filtered, in (event_date, id) order with undated events last.
 
     `event_type` matches the event type or the sub-event type; `admin1` and `event_type` ignore
     case; `text` is a substring of notes, location or location_ar, both sides folded alike
-    (diacritics, hamza seats, ta marbuta, case).
+    (diacritics, hamza seats, ta marbuta, case); `report_kind` is incident, aggregate or background;
+    `country` ignores case.
     """
     e = events_t.c
     q = select(e.record)
@@ -37,6 +38,10 @@ def event_query(date_from: dt.date | None = None, date_to: dt.date | None = None
     if event_type:
         t = event_type.lower()
         q = q.where(or_(func.lower(e.event_type) == t, func.lower(e.sub_event_type) == t))
+    if report_kind:
+        q = q.where(e.report_kind == report_kind)
+    if country:
+        q = q.where(func.lower(func.coalesce(e.country, "Syria")) == country.strip().lower())
     if actor:
         ea = EventActor.__table__.c
         q = q.where(exists().where(ea.event_id == e.id, ea.key == actor))
