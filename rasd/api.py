@@ -122,10 +122,10 @@ class Filters:
 
     def only_columns(self) -> bool:
         """Whether every filter set is on the columns `rasd.store.accel.event_counts` sums over."""
-        return not (self.actor or (self.q and self.q.strip()) or self.bbox is not None or self.kind_or_country())
+        return not (self.actor or (self.q and self.q.strip()) or self.bbox is not None)
 
     def kind_or_country(self) -> bool:
-        """Report kind and country are columns of events only (not of the summary rows or the actor pairs)."""
+        """Report kind and country are columns of the events and the summary rows, not of the actor pairs."""
         return bool(self.report_kind or self.country)
 
     def key(self) -> tuple[Any, ...]:
@@ -374,6 +374,9 @@ class Stats(BaseModel):
     weeks: list[dict[str, Any]] = Field(description="[{week (Monday), event_type, count}]")
     by_admin1: list[dict[str, Any]] = Field(description="[{admin1, count}], most events first")
     by_event_type: list[dict[str, Any]]
+    by_report_kind: list[dict[str, Any]] = Field(
+        [], description="[{report_kind, count, fatalities}]: incidents apart from tallies (aggregate) and recalled "
+                        "events (background), whose deaths must not be added to the incidents'")
     cells: list[dict[str, Any]] | None = Field(
         None, description="With cells=true: [{week, event_type, admin1, count}], week x type x governorate.")
 
@@ -569,7 +572,8 @@ def _accel_table(name: str, *cols: Any) -> Any:
 
 _ACTOR_EVENTS = _accel_table("actor_events", "key", "event_id", ("event_date", Date()), "admin1", "event_type",
                              "sub_event_type")
-_EVENT_COUNTS = _accel_table("event_counts", "week", "admin1", "event_type", "sub_event_type", "n")
+_EVENT_COUNTS = _accel_table("event_counts", "week", "admin1", "event_type", "sub_event_type", "report_kind",
+                             "country", "n", "fatalities")
 
 
 def _actor_events() -> Any:
@@ -592,6 +596,11 @@ def _column_conditions(cols: Any, f: Filters, dates: bool = True) -> list[Any]:
         if value:
             canon = _CANON[key].get(value.strip().lower())
             out.append(cols[key] == canon if canon else func.lower(cols[key]) == value.strip().lower())
+    names = set(cols.keys())  # the actor pairs have no report kind or country: the events' own test applies
+    if f.report_kind and "report_kind" in names:
+        out.append(cols.report_kind == f.report_kind)
+    if f.country and "country" in names:
+        out.append(func.lower(cols.country) == f.country.strip().lower())
     return out
 
 
@@ -715,17 +724,25 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
     types: Counter[str] = Counter()
     admin: Counter[str] = Counter()
     cells: Counter[tuple[str, str, str | None]] = Counter()
+    kinds: Counter[str] = Counter()
+    deaths: Counter[str] = Counter()
     undated = 0
     if week is None:  # another backend: group by day, fold into weeks here
         week = _E.event_date
-    parts: list[tuple[Any, Any, Any, Any, list[Any]]] = []  # (table, week, event_type, admin1, where) + count
+    # (week, event_type, admin1, count, report_kind, deaths, where): the summary rows, or the events themselves
+    parts: list[tuple[Any, Any, Any, Any, Any, Any, list[Any]]] = []
     summary, edges = (_summary_parts(f) if accel and f.only_columns() else (None, [f]))
     if summary is not None:
         c = _event_counts().c
-        parts.append((func.nullif(c.week, ""), c.event_type, func.nullif(c.admin1, ""), func.sum(c.n), summary))
+        parts.append((func.nullif(c.week, ""), c.event_type, func.nullif(c.admin1, ""), func.sum(c.n),
+                      c.report_kind, func.sum(c.fatalities), summary))
     for g in edges:
-        parts.append((week, _E.event_type, _E.admin1, func.count(), g.conditions(accel=accel)))
-    for w_col, t_col, a_col, n_col, where in parts:
+        parts.append((week, _E.event_type, _E.admin1, func.count(), _E.report_kind,
+                      func.sum(func.coalesce(_E.fatalities, 0)), g.conditions(accel=accel)))
+    for w_col, t_col, a_col, n_col, k_col, d_col, where in parts:
+        for kind, n, d in conn.execute(select(k_col, n_col, d_col).where(*where).group_by(k_col)):
+            kinds[kind or ""] += n
+            deaths[kind or ""] += int(d or 0)
         for w, etype, n in conn.execute(select(w_col, t_col, n_col).where(*where).group_by(w_col, t_col)):
             etype = etype or ""
             types[etype] += n
@@ -747,6 +764,9 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
         "weeks": [{"week": w, "event_type": t, "count": n} for (w, t), n in sorted(weeks.items()) if n],
         "by_admin1": [{"admin1": a, "count": n} for a, n in sorted(admin.items(), key=lambda x: (-x[1], x[0])) if n],
         "by_event_type": [{"event_type": t, "count": n} for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0]))],
+        "by_report_kind": [{"report_kind": k, "count": n, "fatalities": deaths[k]}
+                           for k, n in sorted(kinds.items(), key=lambda x: REPORT_KINDS.index(x[0])
+                                              if x[0] in REPORT_KINDS else 9) if n],
     }
     if with_cells:
         out["cells"] = [{"week": w, "event_type": t, "admin1": a, "count": n}

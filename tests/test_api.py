@@ -277,7 +277,11 @@ def test_article_with_versions(api: Api, articles: Path) -> None:
 
 def test_stats(ro: Api, records: list[dict[str, Any]]) -> None:
     s = ro.client.get("/api/stats").json()
-    assert set(s) == {"total", "undated", "weeks", "by_admin1", "by_event_type"}  # what the page needs
+    assert set(s) == {"total", "undated", "weeks", "by_admin1", "by_event_type", "by_report_kind"}  # the page's
+    for kind in ("incident", "aggregate"):  # incidents apart from tallies, with their own deaths
+        mine = [e for e in records if e["report_kind"] == kind]
+        (row,) = [r for r in s["by_report_kind"] if r["report_kind"] == kind]
+        assert row == {"report_kind": kind, "count": len(mine), "fatalities": sum(e.get("fatalities") or 0 for e in mine)}
     full = ro.client.get("/api/stats", params={"cells": "true"}).json()
     assert {k: v for k, v in full.items() if k != "cells"} == s
     dated = [e for e in records if e.get("event_date")]

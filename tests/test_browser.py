@@ -103,6 +103,14 @@ def test_markers_panel_evidence_and_arabic(page: Any, server: dict[str, Any]) ->
     assert page.locator(".rasd-marker").count() + page.locator(".rasd-cluster").count() > 0
     n = sample_events()
     assert page.locator("[data-testid=total]").inner_text().strip().startswith(str(n))
+    # the header's deaths are the incidents' only; the tallies are counted apart, their deaths not added
+    import httpx
+
+    with httpx.Client(base_url=server["url"]) as c:
+        kinds = {r["report_kind"]: r for r in c.get("/api/stats").json()["by_report_kind"]}
+    assert page.locator("[data-testid=fatalities]").inner_text().strip().startswith(
+        str(kinds["incident"]["fatalities"]))
+    assert page.locator("[data-testid=tallies]").inner_text().strip().startswith(str(kinds["aggregate"]["count"]))
     rows = page.locator("tr[data-testid=event-row]")
     assert rows.count() == n
 

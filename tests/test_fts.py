@@ -41,14 +41,18 @@ def _filters(rng: random.Random, bench: Any) -> list[Filters]:
            Filters(q="Manbij"), Filters(q="جبلة"), Filters(q="isis"), Filters(q="Armed clash"), Filters(q="killed"),
            Filters(q="ki"), Filters(q='"quoted'), Filters(q="syn-000007"), Filters(bbox=(36.0, 35.0, 38.5, 36.8)),
            Filters(bbox=(38.5, 36.8, 36.0, 35.0), admin1="Aleppo"), Filters(actor="sdf", admin1="Al Hasakeh"),
-           Filters(q="Manbij", actor="isis", bbox=(36.0, 35.0, 38.5, 36.8))]
+           Filters(q="Manbij", actor="isis", bbox=(36.0, 35.0, 38.5, 36.8)),
+           Filters(report_kind="incident"), Filters(report_kind="aggregate", admin1="Aleppo"),
+           Filters(country="syria"), Filters(country="Iraq"), Filters(report_kind="incident", actor="isis"),
+           Filters(report_kind="incident", bbox=(36.0, 35.0, 38.5, 36.8))]
     import datetime as dt
     for _ in range(25):
         a = dt.date(2018, 1, 1) + dt.timedelta(days=rng.randrange(2800))
         b = a + dt.timedelta(days=rng.choice([0, 1, 3, 6, 7, 13, 30, 90, 365]))
         out += [Filters(date_from=a, date_to=b), Filters(date_from=a), Filters(date_to=b),
                 Filters(date_from=a, date_to=b, admin1=rng.choice(gov)),
-                Filters(date_from=a, date_to=b, event_type="Strategic developments", actor=rng.choice(bench.ACTORS))]
+                Filters(date_from=a, date_to=b, event_type="Strategic developments", actor=rng.choice(bench.ACTORS)),
+                Filters(date_from=a, date_to=b, report_kind=rng.choice(["incident", "aggregate", "background"]))]
     return out
 
 

@@ -4,8 +4,8 @@ SQLite only (PostgreSQL gets the plain indexes of `rasd.store.models` and reads 
 is maintained by triggers on `events` and `event_actors`, so whatever writes events (linking, corrections,
 `rasd db relink`, a bulk load) keeps them exact, inside the writer's own transaction:
 
-- `event_counts`: events per (week, admin1, event_type, sub_event_type), the summary rows behind totals and
-  /api/stats (a few tens of thousands of rows instead of a million);
+- `event_counts`: events and their deaths per (week, admin1, event_type, sub_event_type, report_kind, country),
+  the summary rows behind totals and /api/stats (a few tens of thousands of rows instead of a million);
 - `actor_events`: (actor key, event) pairs with the event's date, governorate and types, so counting the
   events of an actor is an index range, never a probe of the events table per row;
 - `event_rowid`: a stable integer per event (events have text ids; VACUUM may renumber implicit rowids),
@@ -46,21 +46,38 @@ def _week(d: str) -> str:
     return f"coalesce({WEEK.format(d=d)}, '')"
 
 
+COUNT_KEYS = "week, admin1, event_type, sub_event_type, report_kind, country"
+
+
+def _count_values(p: str) -> str:
+    """The summary row's key of an event (`p`: new or old), as the table stores it (no NULLs)."""
+    return (f"{_week(p + '.event_date')}, coalesce({p}.admin1, ''), coalesce({p}.event_type, ''), "
+            f"coalesce({p}.sub_event_type, ''), coalesce({p}.report_kind, ''), coalesce({p}.country, 'Syria')")
+
+
 def _counts_upsert(p: str, delta: str) -> str:
-    return (f"INSERT INTO event_counts (week, admin1, event_type, sub_event_type, n) "
-            f"VALUES ({_week(p + '.event_date')}, coalesce({p}.admin1, ''), coalesce({p}.event_type, ''), "
-            f"coalesce({p}.sub_event_type, ''), {delta}) "
-            f"ON CONFLICT (week, admin1, event_type, sub_event_type) DO UPDATE SET n = n + excluded.n;")
+    return (f"INSERT INTO event_counts ({COUNT_KEYS}, n, fatalities) "
+            f"VALUES ({_count_values(p)}, {delta}, {delta} * coalesce({p}.fatalities, 0)) "
+            f"ON CONFLICT ({COUNT_KEYS}) DO UPDATE SET n = n + excluded.n, "
+            f"fatalities = fatalities + excluded.fatalities;")
+
+
+def _counts_prune(p: str) -> str:
+    return f"DELETE FROM event_counts WHERE n = 0 AND ({COUNT_KEYS}) = ({_count_values(p)});"
 
 
 BUMP = "UPDATE rasd_counters SET value = value + 1 WHERE name = 'events';"
+COUNTS_DDL = ("CREATE TABLE event_counts (week TEXT NOT NULL, admin1 TEXT NOT NULL, event_type TEXT NOT NULL, "
+              "sub_event_type TEXT NOT NULL, report_kind TEXT NOT NULL, country TEXT NOT NULL, n INTEGER NOT NULL, "
+              f"fatalities INTEGER NOT NULL, PRIMARY KEY ({COUNT_KEYS}))")
+COUNTS_FILL = (f"INSERT INTO event_counts ({COUNT_KEYS}, n, fatalities) SELECT {_count_values('events')}, count(*), "
+               "sum(coalesce(fatalities, 0)) FROM events GROUP BY 1, 2, 3, 4, 5, 6")
 
 SQLITE_DDL = [
     "CREATE TABLE rasd_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     # 'instance' tells this database from another one later created at the same path (cached totals)
     "INSERT INTO rasd_counters (name, value) VALUES ('events', 0), ('instance', abs(random()))",
-    "CREATE TABLE event_counts (week TEXT NOT NULL, admin1 TEXT NOT NULL, event_type TEXT NOT NULL, "
-    "sub_event_type TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (week, admin1, event_type, sub_event_type))",
+    COUNTS_DDL,
     "CREATE TABLE actor_events (key TEXT NOT NULL, event_id TEXT NOT NULL, event_date TEXT, admin1 TEXT, "
     "event_type TEXT, sub_event_type TEXT, PRIMARY KEY (key, event_id)) WITHOUT ROWID",
     "CREATE INDEX ix_actor_events_key_admin1 ON actor_events (key, admin1, event_date, event_type, sub_event_type)",
@@ -89,12 +106,11 @@ SQLITE_TRIGGERS = [
         DELETE FROM event_rowid WHERE event_id = old.id;
         DELETE FROM actor_events WHERE event_id = old.id;
         {_counts_upsert('old', '-1')}
-        DELETE FROM event_counts WHERE n = 0 AND week = {_week('old.event_date')} AND admin1 = coalesce(old.admin1, '')
-            AND event_type = coalesce(old.event_type, '') AND sub_event_type = coalesce(old.sub_event_type, '');
+        {_counts_prune('old')}
         {BUMP}
     END""",
     f"""CREATE TRIGGER tr_events_accel_update AFTER UPDATE OF id, search, latitude, longitude, event_date, admin1,
-        event_type, sub_event_type ON events BEGIN
+        event_type, sub_event_type, report_kind, country, fatalities ON events BEGIN
         INSERT INTO events_fts (events_fts, rowid, search) SELECT 'delete', n, old.search FROM event_rowid
             WHERE event_id = old.id AND old.search IS NOT NULL;
         DELETE FROM events_rtree WHERE n = (SELECT n FROM event_rowid WHERE event_id = old.id);
@@ -107,8 +123,7 @@ SQLITE_TRIGGERS = [
         UPDATE actor_events SET event_id = new.id, event_date = new.event_date, admin1 = new.admin1,
             event_type = new.event_type, sub_event_type = new.sub_event_type WHERE event_id = old.id;
         {_counts_upsert('old', '-1')}
-        DELETE FROM event_counts WHERE n = 0 AND week = {_week('old.event_date')} AND admin1 = coalesce(old.admin1, '')
-            AND event_type = coalesce(old.event_type, '') AND sub_event_type = coalesce(old.sub_event_type, '');
+        {_counts_prune('old')}
         {_counts_upsert('new', '1')}
         {BUMP}
     END""",
@@ -142,9 +157,7 @@ SQLITE_FILL = [
     "INSERT INTO events_rtree (n, min_lon, max_lon, min_lat, max_lat) SELECT r.n, e.longitude, e.longitude, "
     "e.latitude, e.latitude FROM events e JOIN event_rowid r ON r.event_id = e.id "
     "WHERE e.longitude IS NOT NULL AND e.latitude IS NOT NULL",
-    f"INSERT INTO event_counts (week, admin1, event_type, sub_event_type, n) SELECT {_week('event_date')}, "
-    "coalesce(admin1, ''), coalesce(event_type, ''), coalesce(sub_event_type, ''), count(*) FROM events "
-    "GROUP BY 1, 2, 3, 4",
+    COUNTS_FILL,
     "INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type) "
     "SELECT a.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type FROM event_actors a "
     "JOIN events e ON e.id = a.event_id",
@@ -193,6 +206,21 @@ def bulk_load(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f"DELETE FROM {table}")
     for sql in SQLITE_FILL:
         conn.exec_driver_sql(sql)
+    for sql in SQLITE_TRIGGERS:
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql(BUMP)
+
+
+def rebuild_counts(conn: Connection) -> None:
+    """The summary rows again, by report kind and country too and with their deaths (migration 0006): the
+    events' triggers are replaced (their counting changed), the other structures stay."""
+    if not enabled(conn):
+        return
+    for sql in SQLITE_DROP[:6]:
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql("DROP TABLE IF EXISTS event_counts")
+    conn.exec_driver_sql(COUNTS_DDL)
+    conn.exec_driver_sql(COUNTS_FILL)
     for sql in SQLITE_TRIGGERS:
         conn.exec_driver_sql(sql)
     conn.exec_driver_sql(BUMP)

@@ -189,13 +189,19 @@ function loadAll() {
 
 function renderSummary() {
   const el = $('#summary');
-  const fat = mapItems.reduce((a, e) => a + (e.fatalities || 0), 0);
+  // deaths of incidents only: a tally ("40,000 killed since 1984") or a recalled event is not added to them
+  const incidents = mapItems.filter((e) => (e.report_kind || 'incident') === 'incident');
+  const fat = incidents.reduce((a, e) => a + (e.fatalities || 0), 0);
+  const tallies = mapItems.filter((e) => e.report_kind === 'aggregate').length;
   const unlocated = mapItems.filter((e) => e.latitude == null || e.longitude == null).length;
   const capped = mapItems.length < mapTotal;
-  el.replaceChildren(
+  const spans = [
     h('span', { class: 'sum-n', 'data-testid': 'total' }, i18n.t('summary.events', { n: i18n.num(mapTotal), count: mapTotal })),
-    h('span', {}, i18n.t(capped ? 'summary.fatalities_min' : 'summary.fatalities', { n: i18n.num(fat), count: fat })),
-  );
+    h('span', { 'data-testid': 'fatalities' },
+      i18n.t(capped ? 'summary.fatalities_min' : 'summary.fatalities', { n: i18n.num(fat), count: fat })),
+  ];
+  if (tallies) spans.push(h('span', { 'data-testid': 'tallies' }, i18n.t('summary.tallies', { n: i18n.num(tallies), count: tallies })));
+  el.replaceChildren(...spans);
   const note = $('#map-note');
   const parts = [];
   if (unlocated) parts.push(i18n.t('map.unlocated', { n: i18n.num(unlocated) }));
