@@ -913,7 +913,7 @@ def find_mentions(doc: Doc, gated: bool = True) -> list[Span]:
     _outside_container(all_ms)
     _resolve_anaphors(lex, all_ms)
     toks = doc.tokens
-    dl_ends = _dateline_ends(doc)
+    datelines = _Datelines(doc)
     spans: list[Span] = []
     for idx, m in enumerate(all_ms):
         name = " ".join(p.norms[m.n0:m.n1])[m.name_p:]
@@ -924,7 +924,7 @@ def find_mentions(doc: Doc, gated: bool = True) -> list[Span]:
             direction=m.direction, bearing=m.bearing, candidates=list(m.candidates),
             parent_ref=m.parent, anaphor=m.anaphor, antecedent=m.antecedent, unknown=m.unknown,
             prep=m.prep, gate=m.gate, index=idx, sentence=m.sent, key=m.key, role=m.role,
-            dateline=_in_dateline(dl_ends, toks[m.t0].start)))
+            dateline=datelines.holds(toks[m.t0].start)))
     for i in range(1, len(spans)):
         prev, cur = spans[i - 1], spans[i]
         if _DESCRIBES.fullmatch(doc.text, prev.end, cur.start):
@@ -946,33 +946,40 @@ _DATELINE_CHARS = 70  # "واشنطن - دمشق في 13 ديسمبر/ وام /"
 _DATELINE_WORDS = 8
 
 
-def _dateline_ends(doc: Doc) -> list[tuple[int, int]]:
-    """(start, end) of each paragraph's dateline ("دمشق - سانا", "واشنطن - دمشق في 13 ديسمبر/ وام /"):
-    the stretch before the last dash or slash near a paragraph's start, when it is a few words
-    with no event word. Where the agency files from says nothing about where the event was."""
-    text = doc.text
-    trig = sorted(t.start for t in doc.get("triggers"))
-    out = []
-    ps = 0
-    while ps >= 0:
-        head = text[ps:ps + _DATELINE_CHARS].split("\n", 1)[0]
-        start, nl = ps, text.find("\n", ps)
-        ps = nl + 1 if nl >= 0 else -1
+class _Datelines:
+    """Each paragraph's dateline ("دمشق - سانا", "واشنطن - دمشق في 13 ديسمبر/ وام /"): the stretch before
+    the last dash or slash near a paragraph's start, when it is a few words with no event word. Where
+    the agency files from says nothing about where the event was. Read only for the paragraphs a place
+    is named near the start of (most paragraphs name none there)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.text = doc.text
+        self.doc = doc
+        self.trig: list[int] | None = None
+        self.memo: dict[int, tuple[int, int] | None] = {}
+
+    def of_line(self, ps: int) -> tuple[int, int] | None:
+        if ps in self.memo:
+            return self.memo[ps]
+        head = self.text[ps:ps + _DATELINE_CHARS].split("\n", 1)[0]
         seps = [m.end() for m in _DATELINE_SEP.finditer(head)]
-        if not seps or len(head[:seps[-1]].split()) > _DATELINE_WORDS:
-            continue
-        end = start + seps[-1]
-        k = bisect.bisect_left(trig, start)
-        if k < len(trig) and trig[k] < end:
-            continue  # an event word in it: a sentence, not a dateline
-        out.append((start, end))
-    return out
+        out = None
+        if seps and len(head[:seps[-1]].split()) <= _DATELINE_WORDS:
+            end = ps + seps[-1]
+            if self.trig is None:
+                self.trig = sorted(t.start for t in self.doc.get("triggers"))
+            k = bisect.bisect_left(self.trig, ps)
+            if not (k < len(self.trig) and self.trig[k] < end):  # an event word in it: a sentence
+                out = (ps, end)
+        self.memo[ps] = out
+        return out
 
-
-def _in_dateline(ends: list[tuple[int, int]], start: int) -> bool:
-    """Datelines come in text order and do not overlap: the last one starting at or before."""
-    k = bisect.bisect_right(ends, (start, float("inf"))) - 1
-    return k >= 0 and ends[k][0] <= start < ends[k][1]
+    def holds(self, start: int) -> bool:
+        ps = self.text.rfind("\n", 0, start) + 1
+        if start - ps >= _DATELINE_CHARS:
+            return False
+        span = self.of_line(ps)
+        return span is not None and span[0] <= start < span[1]
 
 
 def places(doc: Doc) -> None:
