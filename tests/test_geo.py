@@ -796,8 +796,8 @@ def test_a_plain_word_is_settled_without_peeling() -> None:
     from rasd.geo import toponyms
 
     lex = toponyms._lex()
-    assert not toponyms._may_open(lex, "والمفاوضات")
-    assert toponyms._may_open(lex, "بالكرامة") and toponyms._may_open(lex, "وحلب")
+    assert not toponyms._may_open(lex, "والمفاوضات", True)
+    assert toponyms._may_open(lex, "بالكرامة", True) and toponyms._may_open(lex, "وحلب", True)
 
 
 def test_a_rare_word_that_is_a_village_name_needs_a_place_slot() -> None:

@@ -190,7 +190,7 @@ _PEELED = frozenset(c + p + a for c in ("", "و", "ف") for p in ("", "ب", "ل"
 _PEEL_FIRST = frozenset(p[0] for p in _PEELED if p)
 
 
-def _may_open(lex: _Lex, tok: str) -> bool:
+def _may_open(lex: _Lex, tok: str, basic: bool) -> bool:
     """False only when no reading of `tok` can open a place, head, direction or anaphor.
 
     For a token of plain Arabic letters, the key of each stem is the token's folded spelling
@@ -202,19 +202,20 @@ def _may_open(lex: _Lex, tok: str) -> bool:
     keys = lex.gaz.max_words
     if t is None or t.n_keys != len(keys):
         t = lex.tails = _build_tails(lex)
-    if not _BASIC_WORD.fullmatch(tok):
+    if not basic:
         return True
     if tok[-3:] in t.word_tails or tok.endswith(t.word_short):
         return True
     f = tok.translate(_BASIC_FOLD)
     if f in keys:
         return True
-    if f[:1] not in _PEEL_FIRST:
+    if f[0] not in _PEEL_FIRST:
         return False
+    peeled = _PEELED
     for i in (1, 2, 3, 4):
-        if f[:i] in _PEELED:
+        if f[:i] in peeled:
             rest = f[i:]
-            if rest in keys or (rest[:2] == "ال" and len(rest) >= 4 and rest[2:] in keys):
+            if rest in keys or (len(rest) >= 4 and rest[:2] == "ال" and rest[2:] in keys):
                 return True
     return False
 
@@ -345,7 +346,8 @@ def _readings(lex: _Lex, tok: str) -> tuple:
     head = None
     dirs: list[tuple[int, str]] = []
     ana = None
-    if _is_word(tok) and _may_open(lex, tok):
+    basic = _BASIC_WORD.fullmatch(tok) is not None  # plain Arabic letters: a word, and the fast test applies
+    if (basic or _is_word(tok)) and _may_open(lex, tok, basic):
         seen: set[str] = set()
         for prefix, stem in proclitic_splits(tok):
             plen = len(prefix)
