@@ -7,6 +7,7 @@ network is a decision to take with `--host`.
 
 from __future__ import annotations
 
+import errno
 import socket
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from typing import Any
 import click
 
 from rasd.commands import attacher, standalone
-from rasd.ingest_cmd import DB_OPTION, _open
+from rasd.ingest_cmd import DB_OPTION, _fail, _open
 
 HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 TILE_OPTION = click.option("--tile-url", envvar="RASD_TILE_URL", metavar="URL",
@@ -33,13 +34,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def _run(engine: Any, host: str, port: int, tile_url: str | None, tile_attribution: str | None) -> None:
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything is printed: a busy port is one clear line, not a traceback
+    after "serving". (0: any free port.)"""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        why = "the port is in use" if exc.errno in (errno.EADDRINUSE, errno.EACCES) else exc.strerror or str(exc)
+        _fail(f"cannot serve on {host}:{port}: {why} (choose another with --port, or --port 0 for any free one)")
+    sock.listen(2048)
+    return sock
+
+
+def _run(engine: Any, sock: socket.socket, tile_url: str | None, tile_attribution: str | None) -> None:
     import uvicorn
 
     from rasd.api import Settings, create_app
 
     app = create_app(Settings(tile_url=tile_url or None, tile_attribution=tile_attribution or None), engine)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.Server(uvicorn.Config(app, log_level="info", access_log=False)).run(sockets=[sock])
 
 
 @click.command()
@@ -54,9 +71,10 @@ def serve(db: str | None, host: str, port: int, tile_url: str | None, tile_attri
     from rasd.store.db import display_url
 
     engine = _open(db)
-    port = port or free_port(host)
+    sock = listen(host, port)
+    port = sock.getsockname()[1]
     click.echo(f"rasd: serving {display_url(str(engine.url))} at http://{host}:{port}/", err=True)
-    _run(engine, host, port, tile_url, tile_attribution)
+    _run(engine, sock, tile_url, tile_attribution)
 
 
 @click.group()
@@ -131,15 +149,16 @@ def demo(db: str | None, host: str, port: int, tile_url: str | None, tile_attrib
     from rasd.store.tokens import create_token
 
     with tempfile.TemporaryDirectory(prefix="rasd-demo-") as tmp:
+        sock = listen(host, port)
+        port = sock.getsockname()[1]
         engine = _open(db or str(Path(tmp) / "demo.db"))
         n = ingest_samples(engine)
         tok = create_token(engine, "demo")
-        port = port or free_port(host)
         click.echo(f"rasd demo: {n} events from the bundled samples; token for writes: {tok}", err=True)
         click.echo(f"http://{host}:{port}/")
         sys.stdout.flush()
         try:
-            _run(engine, host, port, tile_url, tile_attribution)
+            _run(engine, sock, tile_url, tile_attribution)
         finally:
             engine.dispose()
 

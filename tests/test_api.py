@@ -793,3 +793,25 @@ def test_search_in_arabic_finds_what_english_finds(ro: Api) -> None:
         a = ro.client.get("/api/events", params={"q": ar, "limit": 1000}).json()
         e = ro.client.get("/api/events", params={"q": en, "limit": 1000}).json()
         assert a["total"] > 0 and {x["id"] for x in e["items"]} <= {x["id"] for x in a["items"]}, (ar, en)
+
+
+def test_serve_on_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from rasd.cli import main
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    try:
+        port = busy.getsockname()[1]
+        r = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "r.db"), "--port", str(port)])
+    finally:
+        busy.close()
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert lines[-1] == (f"rasd: cannot serve on 127.0.0.1:{port}: the port is in use "
+                         "(choose another with --port, or --port 0 for any free one)")
+    assert "serving" not in r.stderr and "Traceback" not in r.output
