@@ -206,12 +206,31 @@ def _side(actors: list[dict[str, Any]], side: int) -> tuple[dict[str, Any] | Non
     return lead, [a for a in on_side if a is not lead]
 
 
+# ACLED's current export writes actor types and interactions as words (codebook, "Inter codes" and Table 3):
+# "State forces", "State forces-Rebel group", "Rebel group only"; the numeric codes are an API option.
+INTER_LABELS = {1: "State forces", 2: "Rebel group", 3: "Political militia", 4: "Identity militia",
+                5: "Rioters", 6: "Protesters", 7: "Civilians", 8: "External/Other forces"}
+
+
 def _interaction(inter1: int | None, inter2: int | None) -> int | None:
     """ACLED's interaction code: the two inter codes, smaller first (12, 17, 37); one actor alone: 10, 20 ..."""
     codes = sorted(c for c in (inter1, inter2) if c)
     if not codes:
         return None
     return codes[0] * 10 + (codes[1] if len(codes) == 2 else 0)
+
+
+def interaction_label(code: int | None) -> str:
+    """The interaction as ACLED's current export words it: 12 -> "State forces-Rebel group", 20 -> "Rebel
+    group only"; the pair in code order, except 78, "External/Other forces-Civilians" in the codebook."""
+    if not code:
+        return ""
+    a, b = divmod(code, 10)
+    if b == 0:
+        return f"{INTER_LABELS[a]} only"
+    if (a, b) == (7, 8):
+        return f"{INTER_LABELS[8]}-{INTER_LABELS[7]}"
+    return f"{INTER_LABELS[a]}-{INTER_LABELS[b]}"
 
 
 def _event_number(event_id: str) -> int:
@@ -312,11 +331,11 @@ def acled_row(e: dict[str, Any]) -> dict[str, Any]:
         "sub_event_type": _blank(e.get("sub_event_type")),
         "actor1": _actor_name(lead1, country) if lead1 else "",
         "assoc_actor_1": assoc(lead1, assoc1),
-        "inter1": _blank(inter1),
+        "inter1": INTER_LABELS.get(inter1 or 0, ""),
         "actor2": _actor_name(lead2, country) if lead2 else "",
         "assoc_actor_2": assoc(lead2, assoc2),
-        "inter2": _blank(inter2),
-        "interaction": _blank(_interaction(inter1, inter2)),
+        "inter2": INTER_LABELS.get(inter2 or 0, ""),
+        "interaction": interaction_label(_interaction(inter1, inter2)),
         "civilian_targeting": "Civilian targeting"
         if civilians_hit and e.get("event_type") in _CIVILIAN_TARGETING_TYPES else "",
         "iso": meta.iso if meta else "",
@@ -342,11 +361,15 @@ def write_acled_csv(events: Iterable[dict[str, Any]], out: TextIO) -> int:
       no hex part). Every row gets its own: a clash within one export and country takes the next
       free number, in input order.
     - event_date: ISO YYYY-MM-DD (some ACLED products write "17 May 2025"; ISO sorts and parses
-      everywhere); empty with `year` when the date is unknown. year: from event_date.
+      everywhere). year: from event_date. An event without a date has no ACLED row (ACLED requires
+      one): it is left out (the commands say how many: rows written < events read), so `year`,
+      `time_precision` and `iso` read as integers.
     - actor1 / actor2: name of the first primary actor of side 1 / 2 (else the side's first actor);
       assoc_actor_1 / assoc_actor_2: the side's other actors' names, "; "-joined.
-    - inter1 / inter2: the ACLED inter code of actor1 / actor2 from the actor registry.
-      interaction: the two codes smaller first (1 and 2 -> 12, 3 and 7 -> 37); one actor -> code * 10.
+    - inter1 / inter2: the actor type of actor1 / actor2 (the registry's ACLED inter code) in words, as
+      ACLED's current export writes it ("State forces", "Rebel group", "Civilians"; empty without actor).
+      interaction: the two types, smaller code first, as ACLED words them ("State forces-Rebel group",
+      "Political militia-Civilians"); one actor alone: "Rebel group only".
     - civilian_targeting: "Civilian targeting" when civilians (key civilians or inter 7) are a primary
       side-2 actor of a Violence against civilians or Explosions/Remote violence event, else empty.
       Associated civilians do not count: ACLED flags events where civilians were the main or only target.
@@ -372,6 +395,8 @@ def write_acled_csv(events: Iterable[dict[str, Any]], out: TextIO) -> int:
     used: set[tuple[str, int]] = set()
     n = 0
     for e in events:
+        if not e.get("event_date"):
+            continue
         meta = countries().get(country_of(e))
         prefix = meta.iso3 if meta else UNKNOWN_ISO3
         num = _event_number(str(e.get("id") or n))

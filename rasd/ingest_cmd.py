@@ -248,7 +248,14 @@ def export_cmd(db: str | None, fmt: str, output: str | None) -> None:
     if fmt in _BINARY and not output:
         _fail(f"--format {fmt} needs -o FILE")
     engine = _open(db)
-    found = iter_events(engine)
+    read = [0]
+
+    def counted(events: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for e in events:
+            read[0] += 1
+            yield e
+
+    found = counted(iter_events(engine))
     if fmt in _BINARY:
         n = writer(found, output)
     elif output:
@@ -256,7 +263,8 @@ def export_cmd(db: str | None, fmt: str, output: str | None) -> None:
             n = writer(found, out)
     else:
         n = writer(found, sys.stdout)
-    click.echo(f"rasd: {n if isinstance(n, int) else '?'} events exported", err=True)
+    left = f" ({read[0] - n} undated left out: ACLED requires a date)" if isinstance(n, int) and n < read[0] else ""
+    click.echo(f"rasd: {n if isinstance(n, int) else '?'} events exported{left}", err=True)
 
 
 @click.group()

@@ -63,7 +63,7 @@ def actor(key, side, role="primary", name=None):
 
 def acled_rows(events):
     buf = io.StringIO()
-    assert write_acled_csv(events, buf) == len(events)
+    assert write_acled_csv(events, buf) == sum(1 for e in events if e.get("event_date"))
     text = buf.getvalue()
     return text, list(csv.DictReader(io.StringIO(text)))
 
@@ -88,7 +88,8 @@ def test_acled_values():
     assert row["event_date"] == "2025-05-17" and row["year"] == "2025" and row["time_precision"] == "1"
     assert row["actor1"] == "Police Forces of Syria (2024-)" and row["assoc_actor_1"] == "GIS"
     assert row["actor2"] == "Islamic State (Syria)" and row["assoc_actor_2"] == ""  # no repeat of actor2
-    assert (row["inter1"], row["inter2"], row["interaction"]) == ("1", "2", "12")
+    assert (row["inter1"], row["inter2"], row["interaction"]) == ("State forces", "Rebel group",
+                                                                  "State forces-Rebel group")
     assert (row["iso"], row["region"], row["country"]) == ("760", "Middle East", "Syria")
     assert (row["latitude"], row["longitude"]) == ("36.1235", "37.1000")
     assert row["source"] == "SANA; b" and row["source_scale"] == "Other"
@@ -98,24 +99,31 @@ def test_acled_values():
 
 
 def test_acled_null_fatalities_aggregate_and_undated():
-    e = rec("a", report_kind="aggregate", fatalities=None, event_date=None, date_end=None, time_precision=None,
-            latitude=None, longitude=None, geo_precision=None)
+    e = rec("a", report_kind="aggregate", fatalities=None, latitude=None, longitude=None, geo_precision=None)
     (row,) = acled_rows([e])[1]
     assert row["fatalities"] == "0"
     assert row["tags"] == "report_kind=aggregate; fatalities=no report"
-    assert row["event_date"] == row["year"] == row["latitude"] == row["time_precision"] == ""
-    assert row["timestamp"] == "0"
+    assert row["latitude"] == "" and row["timestamp"] == "0"
+    # ACLED requires a date: an undated event has no row, so year and time_precision stay integers
+    undated = rec("b", event_date=None, date_end=None, time_precision=None)
+    text, rows = acled_rows([e, undated])
+    assert [r["event_date"] for r in rows] == [e["event_date"]]
+    import pandas as pd
+
+    frame = pd.read_csv(io.StringIO(text))
+    assert all(str(frame[c].dtype) == "int64" for c in ("year", "time_precision", "iso", "fatalities"))
 
 
-@pytest.mark.parametrize("actors, code", [
-    ([actor("sy-police", 1), actor("isis", 2)], "12"),
-    ([actor("isis", 1), actor("sy-police", 2)], "12"),  # smaller code first, whichever side
-    ([actor("sy-regime", 1), actor("civilians", 2)], "17"),
-    ([actor("sy-regime-militia", 1), actor("civilians", 2)], "37"),
-    ([actor("sdf", 1), actor("isis", 2)], "22"),
-    ([actor("sy-police", 1)], "10"),
-    ([actor("isis", 1)], "20"),
-    ([actor("civilians", 2)], "70"),
+@pytest.mark.parametrize("actors, code", [  # as ACLED's current export words them (codebook, Table 3)
+    ([actor("sy-police", 1), actor("isis", 2)], "State forces-Rebel group"),
+    ([actor("isis", 1), actor("sy-police", 2)], "State forces-Rebel group"),  # smaller code first, whichever side
+    ([actor("sy-regime", 1), actor("civilians", 2)], "State forces-Civilians"),
+    ([actor("sy-regime-militia", 1), actor("civilians", 2)], "Political militia-Civilians"),
+    ([actor("sdf", 1), actor("isis", 2)], "Rebel group-Rebel group"),
+    ([actor("turkey", 1), actor("civilians", 2)], "External/Other forces-Civilians"),
+    ([actor("sy-police", 1)], "State forces only"),
+    ([actor("isis", 1)], "Rebel group only"),
+    ([actor("civilians", 2)], "Civilians only"),
     ([], ""),
 ])
 def test_acled_interaction(actors, code):
@@ -157,10 +165,11 @@ def test_acled_csv_loads_in_pandas():
     events = [rec("a", fatalities=2, notes='Said "x", then; left.\nSecond line.'), rec("b", latitude=None),
               rec("c", event_date=None, actors=[])]
     df = pd.read_csv(io.StringIO(acled_rows(events)[0]))
-    assert list(df.columns) == ACLED_ORDER and len(df) == 3
-    assert df["fatalities"].tolist() == [2, 0, 0]
+    assert list(df.columns) == ACLED_ORDER and len(df) == 2  # the undated event has no ACLED row
+    assert df["fatalities"].tolist() == [2, 0]
     assert df["latitude"].iloc[0] == pytest.approx(36.2) and math.isnan(df["latitude"].iloc[1])
-    assert df["iso"].tolist() == [760] * 3 and df["notes"].iloc[0] == events[0]["notes"]
+    assert df["iso"].tolist() == [760] * 2 and df["notes"].iloc[0] == events[0]["notes"]
+    assert str(df["year"].dtype) == "int64" and str(df["iso"].dtype) == "int64"
 
 
 def contract(e):
