@@ -24,10 +24,13 @@ class Batch:
     """Reads the inputs, reports bad items on stderr as one line each, and remembers failure."""
 
     def __init__(self, paths: tuple[str, ...], samples: bool = False) -> None:
+        from rasd.ingest.readers import ReadProgress
+
         self.paths = list(paths) + ([str(samples_dir())] if samples else [])
         self.failed = 0
         self.repaired = 0  # items read after a repair (bad bytes, lone surrogates, NUL): reported, exit 1
         self.read = 0
+        self.progress = ReadProgress()  # bytes read, for a progress bar with a total
 
     @property
     def bad(self) -> int:
@@ -45,7 +48,7 @@ class Batch:
     def articles(self) -> Iterator[Article]:
         from rasd.ingest import ReadError, iter_articles
 
-        for item in iter_articles(self.paths):
+        for item in iter_articles(self.paths, progress=self.progress):
             if isinstance(item, ReadError):
                 self.report(item)
                 continue
@@ -61,19 +64,40 @@ def _err(line: str) -> None:
     click.echo(line, err=True)
 
 
-def _progress(it: Iterator[Article], label: str) -> Iterator[Article]:
-    """A progress bar on stderr when it is a terminal (pipes stay clean)."""
+def progress_bar(items: Iterator[Any], label: str, batch: Batch | None = None) -> Iterator[Any]:
+    """A progress bar on stderr when it is a terminal (pipes stay clean). With the batch's files known
+    (not stdin), it has a total: the bytes of the input files (of a gzip file, compressed), so it shows
+    a percentage, the articles and their rate, and the time left; otherwise the articles and their rate."""
     if not sys.stderr.isatty():
-        yield from it
+        yield from items
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed} articles"),
-                  TimeElapsedColumn(), transient=True, console=None) as bar:
-        task = bar.add_task(label, total=None)
-        for a in it:
-            yield a
-            bar.advance(task)
+    from rasd.ingest.readers import input_bytes
+
+    total = input_bytes(batch.paths) if batch is not None else None
+    columns = [TextColumn(label), BarColumn(), TaskProgressColumn(), TextColumn("{task.fields[n]} articles"),
+               TextColumn("{task.fields[rate]}/s"), TimeElapsedColumn()] + ([TimeRemainingColumn()] if total else [])
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task(label, total=total or None, n=0, rate="-")
+        n = 0
+        for x in items:
+            yield x
+            n += 1
+            elapsed = bar.tasks[0].elapsed or 0.0
+            rate = f"{n / elapsed:.0f}" if elapsed > 0 else "-"
+            if total and batch is not None:
+                bar.update(task, completed=batch.progress.done, n=n, rate=rate)
+            else:
+                bar.update(task, advance=1, n=n, rate=rate)
 
 
 def check_output(output: str | None) -> None:
@@ -143,7 +167,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool,
         if scheduler or workers:
             raise click.UsageError("--scheduler and --workers need --engine dask")
         mentions = []
-        for art, found, error in local.extract(_progress(batch.articles(), "extract"), jobs, background):
+        for art, found, error in local.extract(progress_bar(batch.articles(), "extract", batch), jobs, background):
             if error is not None:
                 batch.failed += 1
                 click.echo(f"rasd: {art.path or art.id}: {error}", err=True)

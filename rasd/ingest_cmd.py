@@ -41,22 +41,6 @@ def _open(db: str | None) -> Any:
         _fail(f"cannot open database: {first}")
 
 
-def _progress(items: Iterator[Any], label: str) -> Iterator[Any]:
-    """A rich progress bar on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        yield from items
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed} articles"), TimeElapsedColumn(),
-                  transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task(label, total=None)
-        for x in items:
-            yield x
-            bar.advance(task)
-
-
 class _RunEvents:
     """Event counts of a whole run over several linking passes."""
 
@@ -120,7 +104,9 @@ def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool, run_on: str, 
     run = _RunEvents()
     pending = 0
     try:
-        for art in _progress(iter(articles), "ingest"):
+        from rasd.cli import progress_bar
+
+        for art in progress_bar(iter(articles), "ingest", batch if run_on != "dask" else None):
             try:
                 written = writer.write(art)
             except ExtractionError as exc:

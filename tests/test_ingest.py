@@ -682,3 +682,39 @@ def test_clean_article() -> None:
     for _ in range(MAX_DEPTH - 2):
         ok = [ok]
     assert clean_article(Article(id="d", text="x", meta={"m": ok}))[1] == []
+
+
+# --- progress with a total --------------------------------------------------------------------------
+
+def test_read_progress_reaches_the_input_size(tmp_path):
+    import gzip as _gzip
+    import json as _json
+
+    from rasd.ingest.readers import ReadProgress, input_bytes, iter_articles
+
+    with _gzip.open(tmp_path / "a.jsonl.gz", "wt", encoding="utf-8") as f:
+        for i in range(500):
+            f.write(_json.dumps({"id": f"a{i}", "text": "قتل شخص في مدينة حلب اليوم " * 20}) + "\n")
+    (tmp_path / "b.txt").write_text("قتل شخص في مدينة حلب اليوم", encoding="utf-8")
+    progress, total = ReadProgress(), input_bytes([str(tmp_path)])
+    assert total == sum(p.stat().st_size for p in tmp_path.iterdir())
+    seen = []
+    for _ in iter_articles([str(tmp_path)], progress=progress):
+        seen.append(progress.done)
+    assert len(seen) == 501 and seen == sorted(seen) and 0 < seen[0] < total and progress.done == total
+    assert input_bytes(["-", str(tmp_path)]) is None  # standard input has no size
+
+
+def test_progress_bar_passes_every_item_through_on_a_terminal(monkeypatch, tmp_path):
+    import io as _io
+
+    from rasd.cli import Batch, progress_bar
+
+    (tmp_path / "a.txt").write_text("قتل شخص في مدينة حلب اليوم", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("اعتقال ثلاثة أشخاص في درعا", encoding="utf-8")
+    fake = _io.StringIO()
+    fake.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stderr", fake)
+    batch = Batch((str(tmp_path),))
+    got = [a.id for a in progress_bar(batch.articles(), "extract", batch)]
+    assert len(got) == 2 and batch.progress.done == sum(p.stat().st_size for p in tmp_path.iterdir())

@@ -456,20 +456,61 @@ def _jsonl_lines(lines: Iterable[bytes | str], label: str, path: str | None,
         yield from _deliver(art, label, lineno, notes)
 
 
-def _read_jsonl(path: str, suffix: str) -> Iterator[Article | ReadError]:
+class ReadProgress:
+    """Bytes of the input files read so far (of a gzip file, its compressed bytes), for a progress bar
+    with a total and a rate: `done` grows as the readers go, file by file and line by line."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self._base = 0  # bytes of the files finished before the current one
+
+    def within(self, pos: int) -> None:
+        self.done = self._base + pos
+
+    def finished(self, size: int) -> None:
+        self._base += size
+        self.done = self._base
+
+
+def input_bytes(paths: Iterable[str]) -> int | None:
+    """Total size of the files `iter_articles(paths)` would read; None when standard input is one of them."""
+    total = 0
+    for path in map(os.fspath, paths):
+        if path == "-":
+            return None
+        items: Iterable[str | ReadError] = walk_files(path, set()) if os.path.isdir(path) else [path]
+        for item in items:
+            if isinstance(item, str):
+                try:
+                    total += os.path.getsize(item)
+                except OSError:
+                    pass
+    return total
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _read_jsonl(path: str, suffix: str, progress: ReadProgress | None = None) -> Iterator[Article | ReadError]:
     stem = _stem(path, suffix)
-    opener = gzip.open if suffix == ".jsonl.gz" else open
     read = 0
 
-    def lines(f: IO[bytes]) -> Iterator[bytes]:
+    def lines(f: IO[bytes], raw: IO[bytes]) -> Iterator[bytes]:
         nonlocal read
-        for raw in f:
+        for line in f:
             read += 1
-            yield raw
+            if progress is not None:
+                progress.within(raw.tell())
+            yield line
 
     try:
-        with opener(path, "rb") as f:
-            yield from _jsonl_lines(lines(f), path, path, stem)
+        with open(path, "rb") as raw:
+            f: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if suffix == ".jsonl.gz" else raw
+            yield from _jsonl_lines(lines(f, raw), path, path, stem)
     except OSError as e:  # also gzip.BadGzipFile
         yield ReadError(path, read + 1 if read else None, f"cannot read: {e.strerror or e}")
     except (EOFError, zlib.error) as e:
@@ -593,7 +634,7 @@ def _read_json(path: str, suffix: str) -> Iterator[Article | ReadError]:
         yield ReadError(path, e.line, e.message)
 
 
-def _read_file(path: str, suffix: str) -> Iterator[Article | ReadError]:
+def _read_file(path: str, suffix: str, progress: ReadProgress | None = None) -> Iterator[Article | ReadError]:
     if suffix in (".txt", ".html", ".htm"):
         yield from _read_document(path, suffix)
     elif suffix == ".json":
@@ -603,7 +644,9 @@ def _read_file(path: str, suffix: str) -> Iterator[Article | ReadError]:
 
         yield from iter_parquet(path)
     else:
-        yield from _read_jsonl(path, suffix)
+        yield from _read_jsonl(path, suffix, progress)
+    if progress is not None:
+        progress.finished(_size(path))
 
 
 # --- folders and stdin -----------------------------------------------------------------------
@@ -638,13 +681,13 @@ def walk_files(folder: str, seen: set[str], extra: Callable[[str], bool] | None 
             yield path
 
 
-def _walk(folder: str, seen: set[str]) -> Iterator[Article | ReadError]:
+def _walk(folder: str, seen: set[str], progress: ReadProgress | None = None) -> Iterator[Article | ReadError]:
     """Supported files under `folder`, entries sorted by name at every level (depth first)."""
     for item in walk_files(folder, seen):
         if isinstance(item, ReadError):
             yield item
         else:
-            yield from _guarded(item, _read_file(item, _suffix_of(os.path.basename(item)) or ""))
+            yield from _guarded(item, _read_file(item, _suffix_of(os.path.basename(item)) or "", progress))
 
 
 def _guarded(label: str, items: Iterator[Article | ReadError]) -> Iterator[Article | ReadError]:
@@ -699,11 +742,12 @@ def _default_stdin() -> TextIO | BinaryIO:
     return getattr(sys.stdin, "buffer", sys.stdin)
 
 
-def iter_articles(paths: Iterable[str],
-                  stdin: TextIO | BinaryIO | None = None) -> Iterator[Article | ReadError]:
+def iter_articles(paths: Iterable[str], stdin: TextIO | BinaryIO | None = None,
+                  progress: ReadProgress | None = None) -> Iterator[Article | ReadError]:
     """Articles and ReadErrors from files, folders and '-' (stdin), in a stable order.
 
-    A generator: nothing is read before the caller asks for the next item.
+    A generator: nothing is read before the caller asks for the next item. `progress` follows the
+    bytes read (see input_bytes for the total).
     """
     for path in paths:
         path = os.fspath(path)
@@ -711,7 +755,7 @@ def iter_articles(paths: Iterable[str],
             yield from _guarded(STDIN_LABEL, _read_stdin(stdin if stdin is not None else _default_stdin()))
             continue
         if os.path.isdir(path):
-            yield from _walk(path, set())
+            yield from _walk(path, set(), progress)
             continue
         if not os.path.exists(path):
             yield ReadError(path, None, "no such file or folder")
@@ -723,4 +767,4 @@ def iter_articles(paths: Iterable[str],
             yield ReadError(path, None, "unsupported file type (expected one of "
                             + ", ".join(SUPPORTED_SUFFIXES) + ")")
             continue
-        yield from _guarded(path, _read_file(path, suffix))
+        yield from _guarded(path, _read_file(path, suffix, progress))
