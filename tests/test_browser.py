@@ -173,3 +173,30 @@ def test_filters_and_a_correction_reach_the_page(page: Any, server: dict[str, An
     assert "browser-test" in table.inner_text() and "9" in table.inner_text()
     _shot(page, "correction")
     assert page.errors == []
+
+
+def test_figures_whole_on_a_desktop_and_cards_on_a_phone(browser: Any, server: dict[str, Any]) -> None:
+    """No figure is cut in the table ("8…"); at 390 px wide each event is a card whose cells say what they are."""
+    for width, name in ((1366, "table-desktop"), (390, "table-phone")):
+        ctx = browser.new_context(viewport={"width": width, "height": 844}, locale="en-US")
+        pg = ctx.new_page()
+        try:
+            _open(pg, server["url"] + "?lang=en&sort=-fatalities")
+            rows = pg.locator("tr[data-testid=event-row]")
+            rows.first.wait_for()
+            cut = pg.evaluate("""() => [...document.querySelectorAll('tr[data-testid=event-row] td.num')]
+                .filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent)""")
+            assert cut == [], (width, cut)
+            display = rows.first.evaluate("(tr) => getComputedStyle(tr).display")
+            if width < 600:
+                assert display == "block"
+                labels = rows.first.evaluate("(tr) => [...tr.cells].map((td) => td.dataset.label)")
+                assert "Fatalities" in labels and "Date" in labels
+                box = rows.first.bounding_box()
+                assert box is not None and box["width"] <= width  # the card fits the screen
+            else:
+                assert display == "table-row"
+            rows.first.scroll_into_view_if_needed()
+            _shot(pg, name)
+        finally:
+            ctx.close()

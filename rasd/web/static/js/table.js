@@ -81,10 +81,13 @@ export class EventTable {
     const i18n = this.i18n;
     this.renderHead();
     const dash = '—';
+    // each cell carries its column's name: below 600 px the rows are cards that label their figures
+    const labels = COLUMNS.map((c) => i18n.t(c.full || c.label));
+    const label = (tr) => { [...tr.cells].forEach((td, k) => td.setAttribute('data-label', labels[k])); return tr; };
     const rows = this.items.map((ev) => {
       const loc = i18n.lang === 'ar' ? ev.location_ar || ev.location : ev.location;
       const sel = ev.id === this.selected;
-      return h('tr', {
+      return label(h('tr', {
         'data-testid': 'event-row', 'data-event-id': ev.id, tabindex: '0', class: sel ? 'selected' : '',
         'aria-current': sel ? 'true' : null,
       },
@@ -98,7 +101,7 @@ export class EventTable {
       h('td', { class: `num${ev.fatalities ? ' strong' : ''}` }, i18n.num(ev.fatalities)),
       h('td', { class: 'num' }, i18n.num(ev.arrested)),
       h('td', { class: 'num' }, i18n.num((ev.sources || []).length)),
-      h('td', { class: 'num' }, confidenceCell(ev.confidence, i18n)));
+      h('td', { class: 'num' }, confidenceCell(ev.confidence, i18n))));
     });
     this.body.replaceChildren(...rows);
     this.empty.hidden = this.items.length > 0;
