@@ -148,6 +148,9 @@ def test_markers_panel_evidence_and_arabic(page: Any, server: dict[str, Any]) ->
     page.wait_for_selector("[data-testid=event-panel] mark.evidence", timeout=15_000)
     _shot(page, "panel-ar")
 
+    # the timeline is drawn from the incidents only (a tally "since 2011" must not stretch it)
+    stats = [u for u in page.requests if "/api/stats" in u]
+    assert any("report_kind=incident" in u for u in stats) and any("report_kind" not in u for u in stats)
     # nothing was loaded from anywhere but this server
     outside = [u for u in page.requests if not u.startswith((server["url"], "data:", "blob:"))]
     assert outside == []

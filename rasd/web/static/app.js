@@ -159,14 +159,15 @@ async function loadMap() {
 async function loadStats() {
   // The timeline shows every week (the date filter is drawn as the brush, not applied); the map's
   // governorate shading and the governorate menu count every governorate (the admin1 filter is drawn
-  // as an outline, not applied). One call serves both when neither filter is set.
+  // as an outline, not applied).
+  // The timeline's range comes from the incidents: a tally ("since 2011") or a recalled event would
+  // stretch it over years with no incident in them.
   const noDates = { ...state.filters, date_from: '', date_to: '' };
   const noAdmin1 = { ...state.filters, admin1: '' };
   const bbox = bboxParam();
-  const same = !(state.filters.date_from || state.filters.date_to || state.filters.admin1);
   try {
-    const wide = getJSON('api/stats', apiParams(noDates, { bbox }), 'statsT');
-    const narrow = same ? wide : getJSON('api/stats', apiParams(noAdmin1, { bbox }), 'statsA');
+    const wide = getJSON('api/stats', apiParams(noDates, { bbox, report_kind: 'incident' }), 'statsT');
+    const narrow = getJSON('api/stats', apiParams(noAdmin1, { bbox }), 'statsA');
     const [w, n] = await Promise.all([wide, narrow]);
     timeline.setData(w.weeks || []);
     byAdmin1 = n.by_admin1 || [];
