@@ -139,21 +139,7 @@ class Filters:
         the actor/event pairs and the R*Tree, for a query that reads every match (a count, a short list).
         """
         e = _E
-        out: list[Any] = []
-        if self.date_from is not None:
-            out.append(e.event_date >= self.date_from)
-        if self.date_to is not None:
-            out.append(e.event_date <= self.date_to)
-        for key in ("admin1", "event_type", "sub_event_type"):
-            value = getattr(self, key)
-            if value:
-                canon = _CANON[key].get(value.strip().lower())
-                # the contract's spelling compares exactly (indexed); anything else ignoring case
-                out.append(e[key] == canon if canon else func.lower(e[key]) == value.strip().lower())
-        if self.report_kind:
-            out.append(e.report_kind == self.report_kind)
-        if self.country:
-            out.append(func.lower(func.coalesce(e.country, "Syria")) == self.country.strip().lower())
+        out = _column_conditions(e, self)
         if self.actor:
             ea = EventActor.__table__.c
             keys = sorted({self.actor.strip(), self.actor.strip().lower()})
@@ -275,9 +261,12 @@ def known_parameters(request: Request) -> None:
     """A query parameter no route reads is a mistake (a typo would otherwise return everything): 422."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
-    if dependant is None:
+    if dependant is None or not request.query_params:
         return
-    known = _query_names(dependant)
+    known = getattr(route, "rasd_query_names", None)
+    if known is None:  # worked out once per route, kept on it
+        known = _query_names(dependant)
+        route.rasd_query_names = known  # type: ignore[union-attr]
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         raise HTTPException(422, f"unknown query parameter{'s' if len(unknown) > 1 else ''}: "
@@ -585,7 +574,8 @@ def _event_counts() -> Any:
 
 
 def _column_conditions(cols: Any, f: Filters, dates: bool = True) -> list[Any]:
-    """The filters on dates, governorate and types, as `Filters.conditions` spells them, on another table."""
+    """The filters on dates, governorate, types, report kind and country, on the events or on a table that
+    copies those columns (summary rows, actor pairs: where a column is missing, the events' own test applies)."""
     out: list[Any] = []
     if dates and f.date_from is not None:
         out.append(cols.event_date >= f.date_from)
@@ -595,12 +585,13 @@ def _column_conditions(cols: Any, f: Filters, dates: bool = True) -> list[Any]:
         value = getattr(f, key)
         if value:
             canon = _CANON[key].get(value.strip().lower())
+            # the contract's spelling compares exactly (indexed); anything else ignoring case
             out.append(cols[key] == canon if canon else func.lower(cols[key]) == value.strip().lower())
-    names = set(cols.keys())  # the actor pairs have no report kind or country: the events' own test applies
+    names = set(cols.keys())
     if f.report_kind and "report_kind" in names:
         out.append(cols.report_kind == f.report_kind)
-    if f.country and "country" in names:
-        out.append(func.lower(cols.country) == f.country.strip().lower())
+    if f.country and "country" in names:  # a record without a country is in Syria
+        out.append(func.lower(func.coalesce(cols.country, "Syria")) == f.country.strip().lower())
     return out
 
 

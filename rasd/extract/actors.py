@@ -76,6 +76,7 @@ class Registry:
 
     def __init__(self, rows: Sequence[dict[str, str]]) -> None:
         self.entries: dict[str, ActorEntry] = {}
+        self.arabic_names: dict[str, str] = {}  # key -> its first Arabic name, as written (search text)
         self._memo: dict[tuple[tuple[str, ...], dt.date | None], str] = {}
         direct: dict[str, list[str]] = {}
         anaphoric: dict[str, list[str]] = {}
@@ -92,6 +93,8 @@ class Registry:
                 if not raw:
                     continue
                 table = anaphoric if raw.startswith(ANAPHOR) else direct
+                if table is direct:
+                    self.arabic_names.setdefault(key, raw)
                 name = normalise_name(raw.lstrip(ANAPHOR))
                 keys = table.setdefault(name, [])
                 if key not in keys:

@@ -137,9 +137,10 @@ def _without_unplaced_repeats(records: list[dict[str, Any]]) -> list[dict[str, A
     incident placed only in Syria that the same article tells again with its place, by the same
     toll or the same kind of act on the same day, is that incident (the placed one stays)."""
     placed = [r for r in records if r.get("admin1") or r.get("country") != "Syria"]
+    placed_ids = {id(r) for r in placed}
     out = []
     for r in records:
-        if r in placed or r["report_kind"] != "incident":
+        if id(r) in placed_ids or r["report_kind"] != "incident":
             out.append(r)
             continue
         same = [p for p in placed if p["report_kind"] == "incident" and (
@@ -201,10 +202,10 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
         m.key == "civilians" and m.side == 2 for m in ms)
     armed_victims = any(m.side == 2 and m.key not in ("civilians",) for m in ms) or any(
         c.actor_key and c.actor_key != "civilians" for c in counts if c.role in ("killed", "injured"))
-    armed = {m.key for m in ms if m.key not in ("civilians", "unidentified")}
+    armed = {m.key for m in ms if m.key not in _GENERIC}
     two_armed = len({m.side for m in ms if m.key in armed}) == 2 and len(armed) >= 2
     state_first = any(m.side == 1 and not m.partner and str(registry_entry(m.key).get("inter")) == "1"
-                      for m in ms if m.key not in ("civilians", "unidentified"))
+                      for m in ms if m.key not in _GENERIC)
     etype, sub, type_span = decide_type(inc, trig, counts, armed_victims, civilian_victims, two_armed,
                                         state_first)
     victims = {c.actor_key for c in counts if c.role in ("killed", "injured") and c.actor_key}
@@ -220,6 +221,9 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     places = [p for p in places if not _speaking_capital(doc, p)]
     geo = resolve(doc, places) if places else None
     country = getattr(geo, "country", None) or "Syria"
+    if country not in covered_countries():
+        inc.dropped = f"abroad ({country}), outside the region Rasd covers"
+        return None
     held = any(c.civilians for c in counts if c.role == "arrested")
     if country != "Syria":
         ms = [m for m in ms if not _syrian_by_a_common_word(m)]
@@ -251,9 +255,6 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
             and syria_span is None:
         inc.dropped = "no place in Syria named"
         return None  # an incident is somewhere: with no place named, it is talk, not a report
-    if geo is not None and geo.country not in covered_countries():
-        inc.dropped = f"abroad ({geo.country}), outside the region Rasd covers"
-        return None
     if geo is None and not _syrian(doc, actors):
         inc.dropped = "nothing ties it to Syria"
         return None
@@ -354,6 +355,7 @@ def _seized(doc: Doc, inc: Incident) -> tuple[list[str], list[Span]]:
 
 
 _STRIKES = {"Air/drone strike", "Shelling/artillery/missile attack"}
+_GENERIC = frozenset({"civilians", "unidentified"})  # actors that name no armed group
 _SITE_REACH = 40  # characters after a place in which "العسكري" or "الجوية" qualifies it
 
 
@@ -392,13 +394,10 @@ _SYRIAN_WORD = ("سوري", "سورية", "السوري", "السورية", "د�
 def _syrian_by_a_common_word(m: sides.ActorMention) -> bool:
     """Abroad, "الشرطة" or "قوات الأمن" are that country's, not Syria's: a Syrian key matched
     through a word that does not say Syria is dropped ("الجيش السوري" keeps its key)."""
-    if m.key in ("civilians", "unidentified"):
+    if m.key in _GENERIC:
         return False
     name = registry_entry(m.key).get("name", "")
     return "Syria" in name and not any(w in m.span.text for w in _SYRIAN_WORD)
-
-
-_GENERIC = frozenset({"civilians", "unidentified"})
 
 
 def _syria_itself(doc: Doc, inc: Incident, anchored: bool = False) -> Span | None:
@@ -417,7 +416,7 @@ def _syria_itself(doc: Doc, inc: Incident, anchored: bool = False) -> Span | Non
 
 
 def _syrian(doc: Doc, actors: list[dict]) -> bool:
-    if any(a["key"] not in ("civilians", "unidentified") for a in actors):
+    if any(a["key"] not in _GENERIC for a in actors):
         return True
     return bool(cue_matches(doc, "syria_words"))
 

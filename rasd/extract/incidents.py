@@ -324,6 +324,11 @@ def _purpose(doc: Doc, tn: int) -> bool:
     return prev not in _RESULT_VERBS and not prev.startswith("ما")
 
 
+def _opens_with(u: Unit, name: str, slack: int = 1) -> bool:
+    """Does a cue of `name` open the clause (within `slack` characters of its start: a و written on)?"""
+    return any(s <= u.nstart + slack for s, _e in u.cues.get(name, []))
+
+
 def _tokens_before(doc: Doc, u: Unit, name: str, at: int, reach: int) -> bool:
     """A cue of `name` in this clause ending at most `reach` words before view offset `at`."""
     return any(e <= at and _tokens_between(doc, e, at) < reach for _s, e in u.cues.get(name, []))
@@ -377,7 +382,7 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
             periods.append(d.with_attrs(date_end=published, period=True))
             continue
         if _tokens_before(doc, u, "relative_pronouns", dn, 4):
-            if any(s0 <= u.nstart + 1 for s0, _e in u.cues.get("relative_pronouns", [])):
+            if _opens_with(u, "relative_pronouns"):
                 others.append(d)  # "وبعد أسبوع من الهجوم، | الذي وقع يوم 7 نيسان، شنت ...": the noun before's
                 continue
             demoted.append(d)
@@ -532,7 +537,7 @@ def segment(doc: Doc) -> list[Incident]:
     for u in units:
         _mark_irrealis(doc, u)
         if prev is not None and prev.sentence == u.sentence and (prev.has("past_deeds") or prev.has("threat_verbs")) \
-                and any(s0 <= u.nstart + 1 for s0, _e in u.cues.get("relative_pronouns", [])):
+                and _opens_with(u, "relative_pronouns"):
             # "المتورطين في مجزرة التضامن | التي وقعت قبل 12 عاماً وأسفرت عن مقتل العشرات": the deed described
             u.triggers = [t.with_attrs(realis=False) for t in u.triggers]
         prev = u
@@ -558,8 +563,7 @@ def segment(doc: Doc) -> list[Incident]:
         return inc
 
     seen_text: set[str] = set()
-    teaser_sentences = {u.sentence for u in units if any(s <= u.nstart + 2 for s, _e in u.cues.get("teaser_leads", []))
-                        and u.first_in_sentence}
+    teaser_sentences = {u.sentence for u in units if _opens_with(u, "teaser_leads", 2) and u.first_in_sentence}
     for u in units:
         if u.sentence in teaser_sentences:
             u.decision, u.reason = "none", "a link to another story (أخبار ذات علاقة، اقرأ أيضاً)"

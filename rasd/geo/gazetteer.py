@@ -29,7 +29,6 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 GAZETTEER_TSV = DATA / "gazetteer.tsv"
 HEADS_JSON = DATA / "place_heads.json"
 WORLD_CSV = DATA / "world_countries.csv"
-COUNTRIES_CSV = DATA / "countries.csv"
 
 # Governorates, spelled exactly as the event contract (EVENTS.md) spells them.
 ADMIN1 = ("Aleppo", "Al Hasakeh", "Ar Raqqa", "As Sweida", "Damascus", "Dar'a", "Deir ez Zor",
@@ -141,6 +140,9 @@ class Place:
                 "source": self.source}
 
 
+_ADMIN_DEPTH = {"governorate": 1, "district": 2, "subdistrict": 3}  # admin names that name one
+
+
 class Gazetteer:
     """Places and a key index over their Arabic names and aliases."""
 
@@ -153,13 +155,22 @@ class Gazetteer:
         self.articled: set[str] = set()  # keys some name writes with it ("الرقة")
         self._sorted_keys: list[str] | None = None
         self._admins: tuple[int, dict[tuple, Place]] | None = None
+        self._sorted_arabic: tuple[int, list[str]] | None = None  # (keys when sorted, the keys): extensions
         for p in places:
             self.add_place(p)
 
     # --- building ------------------------------------------------------------------------------
     def add_place(self, place: Place) -> Place:
-        i = len(self.places)
         self.places.append(place)
+        return self._index_place(len(self.places) - 1, place)
+
+    def update_place(self, i: int, place: Place) -> Place:
+        """Put `place` in slot i (the same place, corrected): its names are indexed beside the old
+        ones, which it keeps among its aliases."""
+        self.places[i] = place
+        return self._index_place(i, place)
+
+    def _index_place(self, i: int, place: Place) -> Place:
         for name in (place.name_ar, *place.aliases):
             if _has_arabic(name):
                 keys = self.keys_of(name)
@@ -263,9 +274,9 @@ class Gazetteer:
     def extensions(self, key: str) -> list[Place]:
         """Places whose key is `key` plus one more word: the qualifier the press often drops
         ("تل السمن" for "تل سمن مسك", "الصورة" for "الصورة الكبيرة")."""
-        if self._sorted_keys is None:
-            self._sorted_keys = sorted(set(self.index) | set(self.latin))
-        keys, lo = self._sorted_keys, key + " "
+        if self._sorted_arabic is None or self._sorted_arabic[0] != len(self.index):
+            self._sorted_arabic = (len(self.index), sorted(self.index))
+        keys, lo = self._sorted_arabic[1], key + " "
         out: list[Place] = []
         j = bisect.bisect_left(keys, lo)
         while j < len(keys) and keys[j].startswith(lo):
@@ -274,22 +285,20 @@ class Gazetteer:
             j += 1
         return list(dict.fromkeys(out))
 
-    def admin_place(self, kind: str, admin1: str | None, admin2: str | None,
+    def admin_place(self, kind: str, admin1: str | None, admin2: str | None = None,
                     admin3: str | None = None) -> Place | None:
-        """The district or subdistrict entry with these admin names (built once, on first use)."""
+        """The governorate, district or subdistrict entry with these admin names (indexed on first use,
+        again when places were added)."""
         if self._admins is None or self._admins[0] != len(self.places):
             table: dict[tuple, Place] = {}
             for p in self.places:
-                if p.kind in ("district", "subdistrict") and not p.is_foreign:
-                    table.setdefault((p.kind, p.admin1, p.admin2, p.admin3 if p.kind == "subdistrict" else None), p)
+                if p.kind in _ADMIN_DEPTH and not p.is_foreign:
+                    table.setdefault((p.kind, *(p.admin1, p.admin2, p.admin3)[:_ADMIN_DEPTH[p.kind]]), p)
             self._admins = (len(self.places), table)
-        return self._admins[1].get((kind, admin1, admin2, admin3 if kind == "subdistrict" else None))
+        return self._admins[1].get((kind, *(admin1, admin2, admin3)[:_ADMIN_DEPTH.get(kind, 3)]))
 
     def governorate(self, admin1: str) -> Place | None:
-        for p in self.places:
-            if p.kind == "governorate" and p.admin1 == admin1:
-                return p
-        return None
+        return self.admin_place("governorate", admin1)
 
     def __len__(self) -> int:
         return len(self.places)
@@ -369,11 +378,11 @@ def covered_countries() -> frozenset[str]:
 
 
 def _iso3_by_country() -> dict[str, str]:
-    """ISO 3166 alpha-3 by English country name (countries.csv), for the ids of world countries."""
-    if not COUNTRIES_CSV.exists():
-        return {}
-    with COUNTRIES_CSV.open(encoding="utf-8", newline="") as f:
-        return {r["country"]: r["iso3"] for r in csv.DictReader(f) if r.get("iso3")}
+    """ISO 3166 alpha-3 by English country name (countries.csv, read once by rasd.export), for the ids
+    of world countries."""
+    from rasd.export import countries  # export reads the gazetteer's admin names: not at module level
+
+    return {name: c.iso3 for name, c in countries().items()}
 
 
 def user_places_path() -> Path:
@@ -445,7 +454,8 @@ def group_places(places: list[Place]) -> list[tuple[Place, list[Place]]]:
 SAME_PLACE_KM = 5.0  # a place added this close to one of the same name and governorate is that place
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Distance in km (equirectangular: exact enough at Syria's scale), shared by the geo modules."""
     dlat = math.radians(lat2 - lat1)
     dlon = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
     return 6371.0 * math.hypot(dlat, dlon)
@@ -459,7 +469,7 @@ def same_place(a: Place, name_ar: str, admin1: str | None, lat: float, lon: floa
         return False
     if not any(keys & Gazetteer.keys_of(n) for n in (a.name_ar, *a.aliases) if _has_arabic(n)):
         return False
-    return _km(a.lat, a.lon, lat, lon) <= SAME_PLACE_KM
+    return km(a.lat, a.lon, lat, lon) <= SAME_PLACE_KM
 
 
 def add_user_place(name_ar: str, name_en: str, admin1: str, lat: float, lon: float,
@@ -507,38 +517,31 @@ def add_user_place(name_ar: str, name_en: str, admin1: str, lat: float, lon: flo
     return path, updated
 
 
-def _apply_user_places(places: list[Place], user: list[Place]) -> list[Place]:
+def _apply_user_places(gaz: Gazetteer, user: list[Place]) -> None:
     """A user place that is a shipped one (same name, governorate, within SAME_PLACE_KM) updates
-    it (coordinates, kind, admin names, aliases added) instead of standing beside it as a twin."""
-    out = list(places)
-    index: dict[str, list[int]] = {}
-    for i, p in enumerate(out):
-        for n in (p.name_ar, *p.aliases):
-            if _has_arabic(n):
-                for k in Gazetteer.keys_of(n):
-                    index.setdefault(k, []).append(i)
+    it (coordinates, kind, admin names, aliases added) instead of standing beside it as a twin;
+    the others are added. Matches are found through the gazetteer's own key index."""
     for u in user:
-        hits = {i for k in Gazetteer.keys_of(u.name_ar) for i in index.get(k, ())}
-        match = next((i for i in sorted(hits) if not out[i].is_foreign and out[i].kind != "country"
-                      and same_place(out[i], u.name_ar, u.admin1, u.lat, u.lon)), None)
+        hits = sorted({i for k in Gazetteer.keys_of(u.name_ar) for i in gaz.index.get(k, ())})
+        match = next((i for i in hits if not gaz.places[i].is_foreign and gaz.places[i].kind != "country"
+                      and same_place(gaz.places[i], u.name_ar, u.admin1, u.lat, u.lon)), None)
         if match is None:
-            out.append(u)
+            gaz.add_place(u)
             continue
-        old = out[match]
+        old = gaz.places[match]
         aliases = tuple(dict.fromkeys((*old.aliases, *u.aliases, *(() if u.name_ar == old.name_ar
                                                                   else (u.name_ar,)))))
-        out[match] = replace(old, name_en=u.name_en or old.name_en, aliases=aliases, kind=u.kind,
-                             admin2=u.admin2 or old.admin2, admin3=u.admin3 or old.admin3,
-                             lat=u.lat, lon=u.lon, source=f"{old.source}; {u.source}")
-    return out
+        gaz.update_place(match, replace(old, name_en=u.name_en or old.name_en, aliases=aliases, kind=u.kind,
+                                        admin2=u.admin2 or old.admin2, admin3=u.admin3 or old.admin3,
+                                        lat=u.lat, lon=u.lon, source=f"{old.source}; {u.source}"))
 
 
 def load(path: Path = GAZETTEER_TSV, user_path: Path | None = None,
          include_user: bool = True) -> Gazetteer:
-    places = _read_tsv(path) + _foreign_places()
+    gaz = Gazetteer(_read_tsv(path) + _foreign_places())
     if include_user:
-        places = _apply_user_places(places, read_user_places(user_path))
-    return Gazetteer(places)
+        _apply_user_places(gaz, read_user_places(user_path))
+    return gaz
 
 
 _DEFAULT: Gazetteer | None = None

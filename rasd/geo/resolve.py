@@ -25,7 +25,6 @@ Each incident has its own country, and one abroad never falls back to a Syrian p
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 
 from rasd.arabic.normalize import normalize
 from rasd.doc import Doc, Span
-from rasd.geo.gazetteer import Place, get_gazetteer, place_key
+from rasd.geo.gazetteer import SAME_PLACE_KM, Place, get_gazetteer, km, place_key
 from rasd.geo.romanize import romanize
 from rasd.geo.toponyms import contains, surroundings
 
@@ -69,14 +68,13 @@ NEAR_KM = 60  # a reading this close to another place named ...
 NEAR_RATIO = 3  # ... and this many times closer than the next governorate's reading wins
 DECISIVE_RATIO = 5  # population rank must beat the next governorate's by this much
 DECISIVE_MIN = 10000
-SAME_PLACE_KM = 5  # two readings this close are one place
 MIDDLE_MAX_KM = 60  # namesakes farther apart than this: the governorate says as much
 # Kinds of small places: a common word or a namesake abroad often stands for one of them.
 _MINOR = frozenset({"town", "village", "neighbourhood"})
-_SETTLEMENT_HEADS = frozenset({"town", "village", "city"})
 _AROUND = frozenset({"near", "outskirts", "outside"})
 # The kinds a settlement head word names: "بلدة" a town (or a city), "قرية" a village.
 _HEAD_SIZES = {"city": ("city", "town"), "town": ("town", "city"), "village": ("village",)}
+_SETTLEMENT_HEADS = frozenset(_HEAD_SIZES)
 ACTOR_AREAS_TSV = Path(__file__).resolve().parent.parent / "data" / "actor_areas.tsv"
 
 
@@ -311,22 +309,6 @@ class _Resolver:
         return _R(place, self._precision(m, place), frozenset({place.admin1} if place.admin1 else ()),
                   container=self.span_at(m.get("antecedent")))
 
-    def _nearest_reading(self, m: Span, cands: list[Place]) -> Place | None:
-        """Of namesakes in one governorate, the one decisively nearest the other places named."""
-        for spans in (self.mentions, self.layer):
-            pts = self._anchors(spans, m)
-            if not pts:
-                continue
-            dist = sorted((min(_km(c.lat, c.lon, la, lo) for la, lo in pts), i)
-                          for i, c in enumerate(cands) if c.lat is not None)
-            if len(dist) < 2:
-                return None
-            (d1, i1), (d2, _i2) = dist[0], dist[1]
-            if d1 <= NEAR_KM and d2 >= NEAR_RATIO * max(d1, 1.0):
-                return cands[i1]
-            return None
-        return None
-
     @staticmethod
     def _qualified(m: Span, c: Span | None, p: Place) -> Place | None:
         """"بلدة تل السمن شمال الرقة": a village the gazetteer knows only with a qualifier the
@@ -414,24 +396,32 @@ class _Resolver:
         """"دوما، آخر جيب للمعارضة قرب دمشق": of a name found in several governorates, the reading
         beside the other places named (the incident's, then the article's) when it is decisively
         nearer; otherwise all readings stay (and the name says only what they share)."""
+        near = self._decisively_nearest(m, cands, lambda c: c.admin1)
+        return cands if near is None else [c for c in cands if c.admin1 == near]
+
+    def _nearest_reading(self, m: Span, cands: list[Place]) -> Place | None:
+        """Of namesakes in one governorate, the one decisively nearest the other places named."""
+        near = self._decisively_nearest(m, cands, id)
+        return next((c for c in cands if id(c) == near), None)
+
+    def _decisively_nearest(self, m: Span, cands: list[Place], group: Any) -> Any:
+        """The group (of `group(reading)`) whose nearest reading lies within NEAR_KM of the places
+        named without doubt (the incident's, else the article's) and NEAR_RATIO times nearer than
+        the next group's; None when no group is that clearly the one."""
         for spans in (self.mentions, self.layer):
             pts = self._anchors(spans, m)
             if not pts:
                 continue
-            by_a1: dict[str | None, float] = {}
+            best: dict[Any, float] = {}
             for c in cands:
-                if c.lat is None:
-                    continue
-                d = min(_km(c.lat, c.lon, la, lo) for la, lo in pts)
-                by_a1[c.admin1] = min(by_a1.get(c.admin1, d), d)
-            if len(by_a1) < 2:
-                continue
-            ranked = sorted(by_a1.items(), key=lambda kv: kv[1])
-            (a1, d1), (_a2, d2) = ranked[0], ranked[1]
-            if d1 <= NEAR_KM and d2 >= NEAR_RATIO * max(d1, 1.0):
-                return [c for c in cands if c.admin1 == a1]
-            return cands
-        return cands
+                if c.lat is not None:
+                    d = min(km(c.lat, c.lon, la, lo) for la, lo in pts)
+                    best[group(c)] = min(best.get(group(c), d), d)
+            if len(best) < 2:
+                return None
+            (k1, d1), (_k2, d2) = sorted(best.items(), key=lambda kv: kv[1])[:2]
+            return k1 if d1 <= NEAR_KM and d2 >= NEAR_RATIO * max(d1, 1.0) else None
+        return None
 
     @staticmethod
     def _precision(m: Span, p: Place) -> int | None:
@@ -445,12 +435,6 @@ class _Resolver:
         if beside or _CLASS.get(p.kind) == "area" or p.kind == "subdistrict":
             return 2
         return 1
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    dlat = math.radians(lat2 - lat1)
-    dlon = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    return 6371.0 * math.hypot(dlat, dlon)
 
 
 def _specificity(m: Span, r: _R) -> int:
@@ -504,7 +488,7 @@ def _result(m: Span, r: _R) -> GeoResult:
 def _apart(cands: list[Place]) -> bool:
     """Are these readings different places (not one place listed by two sources)?"""
     pts = [(c.lat, c.lon) for c in cands if c.lat is not None]
-    return any(_km(*a, *b) > SAME_PLACE_KM for i, a in enumerate(pts) for b in pts[i + 1:])
+    return any(km(*a, *b) > SAME_PLACE_KM for i, a in enumerate(pts) for b in pts[i + 1:])
 
 
 def _common_container(readings: tuple[Place, ...]) -> tuple[Place, int] | None:
@@ -513,12 +497,10 @@ def _common_container(readings: tuple[Place, ...]) -> tuple[Place, int] | None:
     syrian = [c for c in readings if not c.is_foreign and c.admin1]
     if len(syrian) < 2 or len(syrian) != len(readings):
         return None
-    gaz = get_gazetteer()
-    for kind, prec, names in (("subdistrict", 2, lambda c: (c.admin1, c.admin2, c.admin3)),
-                              ("district", 3, lambda c: (c.admin1, c.admin2, None))):
-        keys = {names(c) for c in syrian}
-        if len(keys) == 1 and None not in next(iter(keys))[:2 if kind == "district" else 3]:
-            place = gaz.admin_place(kind, *next(iter(keys)))
+    for kind, prec, depth in (("subdistrict", 2, 3), ("district", 3, 2)):
+        keys = {(c.admin1, c.admin2, c.admin3)[:depth] for c in syrian}
+        if len(keys) == 1 and None not in (key := keys.pop()):
+            place = get_gazetteer().admin_place(kind, *key)
             if place is not None:
                 return place, prec
     return None
@@ -535,7 +517,7 @@ def _shared_place(readings: tuple[Place, ...]) -> tuple[Place, int] | None:
     pts = [(c.lat, c.lon) for c in readings if c.lat is not None and not c.is_foreign]
     if len(pts) != len(readings) or len({c.admin1 for c in readings}) != 1:
         return common
-    spread = max(_km(*a, *b) for i, a in enumerate(pts) for b in pts[i + 1:])
+    spread = max(km(*a, *b) for i, a in enumerate(pts) for b in pts[i + 1:])
     if spread > MIDDLE_MAX_KM:
         return common  # one district far apart (3), or nothing below the governorate
     first = readings[0]

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import math
 import operator
 import re
 from collections.abc import Sequence
@@ -59,6 +58,7 @@ from rasd.geo.gazetteer import (
     Place,
     get_gazetteer,
     key_variants,
+    km,
     place_key,
 )
 
@@ -652,7 +652,7 @@ def _gate(p: _Parser, ms: list[_M], prior: Sequence[_M] = (), keep_all: bool = F
     for). `keep_all`: set each mention's prep but drop nothing (for measuring)."""
     lex = p.lex
     ok = []
-    for m in ms:
+    for k, m in enumerate(ms):
         prev = p.norms[m.t0 - 1] if m.t0 > 0 else ""
         clit = "ب" if "ب" in m.clitics else ("ل" if "ل" in m.clitics else None)
         if prev == "من" and m.t0 > 1 and p.norms[m.t0 - 2] == "كل":  # "في كل من X، Y"
@@ -661,7 +661,7 @@ def _gate(p: _Parser, ms: list[_M], prior: Sequence[_M] = (), keep_all: bool = F
         if m.prep == "من" and not lex.spread.isdisjoint(p.norms[max(0, m.t0 - 4):m.t0 - 1]):
             m.prep = "في"  # "امتدت الاشتباكات من حي المقوس": where it happened first
         m.role = _role(p, m, prev)
-        before = ms[len(ok) - 1] if ok else None
+        before = ms[k - 1] if k else None
         if m.prep is None and before is not None and (
                 before.list_next or m.head is not None and m.head.plural and before.head is m.head):
             m.prep = before.prep  # "إلى بلدات الطيرة والصورة وسميع": a list shares its preposition
@@ -766,16 +766,10 @@ def contains(containers: list[Place], places: list[Place], around: bool) -> bool
             elif c.kind == "subdistrict":
                 if q.admin2 == c.admin2 and q.admin3 == c.admin3:
                     return True
-            elif c.lat is not None and q.lat is not None and _km(c.lat, c.lon, q.lat, q.lon) <= (
+            elif c.lat is not None and q.lat is not None and km(c.lat, c.lon, q.lat, q.lon) <= (
                     CONTAIN_KM_AROUND if around else CONTAIN_KM):
                 return True
     return False
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    dlat = math.radians(lat2 - lat1)
-    dlon = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    return 6371.0 * math.hypot(dlat, dlon)
 
 
 def _outside_container(ms: list[_M]) -> None:

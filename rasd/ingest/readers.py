@@ -479,12 +479,7 @@ def input_bytes(paths: Iterable[str]) -> int | None:
         if path == "-":
             return None
         items: Iterable[str | ReadError] = walk_files(path, set()) if os.path.isdir(path) else [path]
-        for item in items:
-            if isinstance(item, str):
-                try:
-                    total += os.path.getsize(item)
-                except OSError:
-                    pass
+        total += sum(_size(item) for item in items if isinstance(item, str))
     return total
 
 

@@ -130,10 +130,11 @@ def key_score(a: Key, b: Key) -> float | None:
     figure = _same_figure(a, b)
     gap = abs(a.day - b.day) if a.day is not None and b.day is not None else None
     # a story re-posted days later (dated by its "اليوم") keeps its spot, its figures and its kind of act
+    family = _one_family(a, b)
     rare = a.sub_event_type == b.sub_event_type and a.sub_event_type in _rare()
-    repost = gap is not None and gap <= REPOST_DAYS and same_spot and (figure and _one_family(a, b) or rare)
+    repost = gap is not None and gap <= REPOST_DAYS and same_spot and (figure and family or rare)
     # one spot, and the days may be one (one of them known only to the week): another outlet's wording
-    one_fight = same_spot and _one_family(a, b) and (figure or repost or gap is not None and gap <= 1 and (
+    one_fight = same_spot and family and (figure or repost or gap is not None and gap <= 1 and (
         gap == 0 or max(a.tol, b.tol) > 1))
     if not repost and (_reported_before(a, b) or _reported_before(b, a)):
         return None  # an article published before an event happened does not report it
@@ -361,7 +362,8 @@ def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
         e.setdefault("conflicts", [])
         return e
     # an incident happens before its first report: a re-post's later "today" does not date it
-    first_pub = min((k.pub for k in map(key_of, group) if k.pub is not None), default=None)
+    pubs = {m["id"]: _first_pub(m) for m in group}
+    first_pub = min((p for p in pubs.values() if p is not None), default=None)
     possible = [m for m in group if m.get("event_date") and (
         first_pub is None or dt.date.fromisoformat(m["event_date"]).toordinal() <= first_pub + _REPORT_SLACK)]
     best = max(possible or group, key=lambda m: (m.get("event_date") is not None, _specificity(m)))
@@ -382,7 +384,7 @@ def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
     first: dict[tuple[str, int], dict] = {}
     for m in group:
         # the first report breaks a tie: a re-post or a late roundup copies it, less carefully
-        lead = 0.2 if first_pub is not None and key_of(m).pub == first_pub else 0.0
+        lead = 0.2 if first_pub is not None and pubs[m["id"]] == first_pub else 0.0
         for a in m["actors"]:
             votes.setdefault(a["key"], {}).setdefault(a["side"], 0.0)
             votes[a["key"]][a["side"]] += 1 + m["confidence"] / 10 + lead

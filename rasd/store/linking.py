@@ -17,7 +17,6 @@ its ids derive from the member mention ids.
 from __future__ import annotations
 
 import bisect
-import csv
 import dataclasses
 import datetime as dt
 import hashlib
@@ -342,23 +341,18 @@ def event_search_text(e: dict[str, Any]) -> str:
 
 @lru_cache(maxsize=1)
 def _arabic_names() -> dict[str, dict[Any, str]]:
-    """Arabic names of governorates and districts (the gazetteer) and of actors (their first name in actors.csv)."""
-    from rasd.extract.lexicon import data_path
+    """Arabic names of governorates and districts (the gazetteer) and of actors (the registry's first)."""
+    from rasd.extract.actors import registry
     from rasd.geo.gazetteer import get_gazetteer
 
+    gaz = get_gazetteer()
     admin: dict[Any, str] = {}
-    for p in get_gazetteer().places:
+    for p in gaz.places:
         if p.kind == "governorate" and not p.is_foreign:
             admin[(p.admin1, None)] = p.name_ar
         elif p.kind == "district" and not p.is_foreign:
             admin.setdefault((p.admin1, p.admin2), p.name_ar)
-    actor: dict[Any, str] = {}
-    with data_path("actors.csv").open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            first = (row.get("arabic_names") or "").split("|")[0].strip()
-            if first:
-                actor[row["key"]] = first
-    return {"admin": admin, "actor": actor}
+    return {"admin": admin, "actor": registry().arabic_names}
 
 
 _EVENT_COLUMNS = ("report_kind", "time_precision", "disorder_type", "event_type", "sub_event_type", "country",
