@@ -1,8 +1,8 @@
 """The HTTP API behind the dashboard (`rasd serve`), and the dashboard itself at `/`.
 
-The same API as `rasd/web/mock_server.py` (which the page was written against), served from the
-event database (rasd.store). Reads are open; writes (ingesting an article, correcting, merging and
-splitting events) need a bearer token from `rasd token create`. Events are stored with their
+The one API of the page, served from the event database (rasd.store). Reads are open; writes
+(ingesting an article, correcting, confirming, merging and splitting events) need a bearer token
+from `rasd token create`. Events are stored with their
 corrections already applied (rasd.store.corrections), so every read below is a plain query.
 
 Everything is local: the page, its vendored libraries and the API documentation (Swagger UI from the
@@ -49,7 +49,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rasd import __version__
 from rasd.store.corrections import ADMIN1, SUB_EVENT_TYPES, EditError
-from rasd.store.models import Actor, Article, ArticleVersion, Event, EventActor, EventSource, Mention
+from rasd.store.models import Actor, Article, ArticleVersion, Edit, Event, EventActor, EventSource, Mention
 from rasd.web import STATIC_DIR
 
 events_t = Event.__table__
@@ -108,6 +108,13 @@ class Filters:
     q_actors: tuple[str, ...] | None = None  # actor keys `q` names (`resolve`); None: match in SQL
     report_kind: str | None = None  # incident, aggregate (a tally) or background (a recalled event)
     country: str | None = None  # the event's country ("Syria", "Iraq" ...), case ignored
+    kind_given: bool = False  # report_kind was asked for ("all" included): no incidents-first default
+    review: str | None = None  # "todo": the review queue (low confidence or conflicts, not yet reviewed)
+
+    def incidents_first(self) -> Filters:
+        """These filters, limited to incidents unless a report kind was asked for: the lists an analyst
+        reads are incidents; tallies and recalled events are a choice, never mixed in unasked."""
+        return self if self.kind_given or self.report_kind else dataclasses.replace(self, report_kind="incident")
 
     def resolve(self, engine: Engine) -> Filters:
         """Look the actors `q` names up once (the registry's few dozen rows), so no query probes actors per event."""
@@ -122,7 +129,7 @@ class Filters:
 
     def only_columns(self) -> bool:
         """Whether every filter set is on the columns `rasd.store.accel.event_counts` sums over."""
-        return not (self.actor or (self.q and self.q.strip()) or self.bbox is not None)
+        return not (self.actor or (self.q and self.q.strip()) or self.bbox is not None or self.review)
 
     def kind_or_country(self) -> bool:
         """Report kind and country are columns of the events and the summary rows, not of the actor pairs."""
@@ -130,7 +137,7 @@ class Filters:
 
     def key(self) -> tuple[Any, ...]:
         return (self.date_from, self.date_to, self.admin1, self.event_type, self.sub_event_type, self.actor,
-                self.q, self.bbox, self.q_actors, self.report_kind, self.country)
+                self.q, self.bbox, self.q_actors, self.report_kind, self.country, self.review)
 
     def conditions(self, paging: bool = False, accel: bool = False) -> list[Any]:
         """WHERE terms. `paging`: for a query that walks an index in sort order and stops at a page's end,
@@ -162,7 +169,23 @@ class Filters:
                             ).bindparams(bw=w - pad, be=east + pad, bs=s_ - pad, bn=n + pad)
                 out.append(e.id.in_(near.columns(literal_column("event_id"))))
             out.append(exact)
+        if self.review == "todo":
+            out.append(_to_review())
         return out
+
+
+REVIEW_CONFIDENCE = 0.6  # events less sure than this join the review queue, as do events whose sources disagree
+
+
+def _to_review() -> Any:
+    """The review queue: events with low confidence or with `conflicts`, that no analyst has confirmed or
+    changed yet (an edit of theirs points at the event)."""
+    from rasd.store.corrections import REVIEWED_KINDS
+
+    e, ed = _E, Edit.__table__.c
+    disputed = func.coalesce(func.json_array_length(e.record["conflicts"]), 0) > 0
+    reviewed = exists().where(ed.event_id == e.id, ed.kind.in_(REVIEWED_KINDS))
+    return and_(or_(e.confidence < REVIEW_CONFIDENCE, disputed), ~reviewed)
 
 
 def _like(s: str) -> str:
@@ -233,17 +256,24 @@ def filters(
     q: Annotated[str | None, Query(description="Words in notes or place names (Arabic or English), a type, "
                                                "an actor key or an event id.")] = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north: only located events inside.")] = None,
-    report_kind: Annotated[str | None, Query(description="`incident`, `aggregate` (a tally over a period) or "
-                                                         "`background` (an earlier event recalled).")] = None,
+    report_kind: Annotated[str | None, Query(description="`incident`, `aggregate` (a tally over a period), "
+                                                         "`background` (an earlier event recalled) or `all`. "
+                                                         "/api/events lists incidents unless told otherwise; "
+                                                         "/api/stats and /api/export cover every kind.")] = None,
     country: Annotated[str | None, Query(description="The event's country, e.g. `Syria` or `Iraq` "
                                                      "(case ignored).")] = None,
+    review: Annotated[Literal["todo"] | None, Query(
+        description="`todo`: the review queue, events with confidence under "
+                    f"{REVIEW_CONFIDENCE} or whose sources disagree (`conflicts`) that no analyst has "
+                    "confirmed or corrected yet.")] = None,
 ) -> Filters:
-    if report_kind and report_kind not in REPORT_KINDS:
-        raise HTTPException(422, f"report_kind must be one of: {', '.join(REPORT_KINDS)} (got {report_kind!r})")
+    if report_kind and report_kind not in (*REPORT_KINDS, "all"):
+        raise HTTPException(422, f"report_kind must be one of: {', '.join(REPORT_KINDS)}, all (got {report_kind!r})")
     return Filters(_date_param("date_from", date_from), _date_param("date_to", date_to), admin1 or None,
                    event_type or None, sub_event_type or None, actor or None, q or None,
-                   _bbox_param(bbox), report_kind=report_kind or None,
-                   country=country or None).resolve(request.app.state.engine)
+                   _bbox_param(bbox), report_kind=report_kind if report_kind != "all" else None,
+                   country=country or None, kind_given=bool(report_kind),
+                   review=review).resolve(request.app.state.engine)
 
 
 REPORT_KINDS = ("incident", "aggregate", "background")
@@ -342,19 +372,28 @@ class EventPage(BaseModel):
 
 class Correction(BaseModel):
     id: int
-    kind: Literal["correction", "merge", "split"]
+    kind: Literal["correction", "merge", "split", "confirm"]
     who: str
     when: str
     field: str | None
     old: Any = None
     new: Any = None
+    reason: str | None = None
+
+
+class Review(BaseModel):
+    state: Literal["unreviewed", "confirmed", "corrected"]
+    who: str | None = None
+    when: str | None = None
 
 
 class EventDetail(EventRecord):
-    articles: dict[str, dict[str, Any]] = Field(description="article id -> {title, text}: the full original texts "
-                                                            "the evidence offsets point into.")
+    articles: dict[str, dict[str, Any]] = Field({}, description="article id -> {title, text}: the full original "
+                                                                "texts the evidence offsets point into (left out "
+                                                                "of the answer to an edit).")
     corrections: list[Correction]
     conflicts: list[dict[str, Any]] = []
+    review: Review
 
 
 class Stats(BaseModel):
@@ -425,14 +464,21 @@ class EventPatch(BaseModel):
     seized: list[str] | None = None
     notes: str | None = None
     confidence: float | None = Field(None, ge=0, le=1)
+    reason: str | None = Field(None, description="Why (kept with each correction in the history; not a field).")
 
 
 class MergeIn(BaseModel):
     other: str = Field(description="The id of the event to merge into this one.")
+    reason: str | None = Field(None, description="Why the two are one incident (kept in the history).")
 
 
 class SplitIn(BaseModel):
     article_ids: list[str] = Field(min_length=1, description="Sources that become an event of their own.")
+    reason: str | None = Field(None, description="Why these sources tell another incident (kept in the history).")
+
+
+class ConfirmIn(BaseModel):
+    reason: str | None = Field(None, description="What was checked (kept in the history).")
 
 
 class SplitOut(BaseModel):
@@ -649,9 +695,10 @@ def _stream_records(engine: Engine, f: Filters, sort: Sort | None, raw: bool) ->
                 yield rec
 
 
-def event_detail(engine: Engine, event_id: str) -> dict[str, Any] | None:
-    """The record with its sources' titles, the full texts behind its evidence and its edit history."""
-    from rasd.store.corrections import history
+def event_detail(engine: Engine, event_id: str, texts: bool = True) -> dict[str, Any] | None:
+    """The record with its sources' titles, the full texts behind its evidence (unless `texts` is False: the
+    answer to an edit, which the page already has the texts for), its edit history and review state."""
+    from rasd.store.corrections import history, review_state
 
     with engine.connect() as conn:
         rec = conn.execute(select(_E.record).where(_E.id == event_id)).scalar()
@@ -666,9 +713,11 @@ def event_detail(engine: Engine, event_id: str) -> dict[str, Any] | None:
         for s in rec.get("sources") or []:
             r = rows.get(s["article_id"])
             s["title"] = r.title if r is not None else None
-        rec["articles"] = {aid: {"title": rows[aid].title, "text": rows[aid].text} for aid in ids if aid in rows}
+        if texts:
+            rec["articles"] = {aid: {"title": rows[aid].title, "text": rows[aid].text} for aid in ids if aid in rows}
         rec.setdefault("conflicts", [])
         rec["corrections"] = history(conn, event_id, [s["article_id"] for s in rec.get("sources") or []])
+        rec["review"] = review_state(rec["corrections"])
     return rec
 
 
@@ -970,7 +1019,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.middleware("http")
     async def require_token(request: Request, call_next: Any) -> Any:
         """Every write needs a valid token, checked before anything else (the body is not even read)."""
-        if request.method in WRITE_METHODS and request.url.path.startswith("/api/"):
+        if request.method in WRITE_METHODS and request.url.path.startswith("/api/") or request.url.path == "/api/me":
             header = request.headers.get("authorization") or ""
             scheme, _, token = header.partition(" ")
             who = await run_in_threadpool(check_token, engine, token.strip()) if scheme.lower() == "bearer" else None
@@ -987,8 +1036,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return Response(json.dumps(obj, ensure_ascii=False, default=str), status_code=status,
                         media_type="application/json")
 
-    def _detail_or_404(event_id: str) -> dict[str, Any]:
-        d = event_detail(engine, event_id)
+    def _detail_or_404(event_id: str, texts: bool = True) -> dict[str, Any]:
+        d = event_detail(engine, event_id, texts)
         if d is None:
             raise HTTPException(404, f"event {event_id} not found")
         return d
@@ -1003,7 +1052,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     offset: Annotated[int, Query(description="Events to skip.")] = 0) -> Response:
         """Events matching the filters, one page, with the total over all pages."""
         limit, offset = max(0, min(MAX_LIMIT, limit)), max(0, offset)
-        total, raw = _raw_records(engine, f, Sort.parse(sort), limit, offset)
+        total, raw = _raw_records(engine, f.incidents_first(), Sort.parse(sort), limit, offset)
         body = (f'{{"total":{total},"limit":{limit},"offset":{offset},"items":[' + ",".join(raw) + "]}")
         return Response(body, media_type="application/json")
 
@@ -1020,8 +1069,40 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         from rasd.store.corrections import correct_event
 
         changes = patch.model_dump(exclude_unset=True, mode="json")
-        new_id = correct_event(engine, event_id, changes, who)
-        return _json(_detail_or_404(new_id))
+        reason = changes.pop("reason", None)
+        new_id = correct_event(engine, event_id, changes, who, reason)
+        return _json(_detail_or_404(new_id, texts=False))
+
+    @app.post("/api/events/{event_id}/confirm", response_model=EventDetail, tags=["edits"],
+              responses={**_401, 404: {"description": "No such event."}})
+    def confirm(event_id: EventId, body: ConfirmIn, who: WhoDep) -> Response:
+        """Confirm the event as it stands: it leaves the review queue, and the history says who checked it."""
+        from rasd.store.corrections import confirm_event
+
+        return _json(_detail_or_404(confirm_event(engine, event_id, who, body.reason), texts=False))
+
+    @app.get("/api/places", tags=["map"])
+    def places(q: Annotated[str, Query(min_length=1, description="An Arabic or English place name, or its start.")],
+               limit: Annotated[int, Query(ge=1, le=50, description="At most this many places.")] = 10) -> Response:
+        """Gazetteer places named `q` (one row per place, its seats merged), with the event fields a correction
+        of the place sets: what the page's place picker offers."""
+        from rasd.geo.gazetteer import get_gazetteer, group_places
+
+        out = []
+        for p, _also in group_places(get_gazetteer().search(q, limit=limit * 3))[:limit]:
+            if p.kind == "country":
+                continue
+            prec = 3 if p.kind in ("governorate", "district") else 2 if p.kind in ("subdistrict", "region") else 1
+            out.append({"id": p.id, "name_en": p.name_en, "name_ar": p.name_ar, "kind": p.kind,
+                        "correction": {"country": p.country, "admin1": p.admin1, "admin2": p.admin2,
+                                       "admin3": p.admin3, "location": p.name_en, "location_ar": p.name_ar,
+                                       "latitude": p.lat, "longitude": p.lon, "geo_precision": prec}})
+        return _json(out)
+
+    @app.get("/api/me", tags=["edits"], responses={**_401})
+    def me(who: WhoDep) -> Response:
+        """The name of the token's holder: how the page checks a token before it offers review."""
+        return _json({"who": who})
 
     @app.post("/api/events/{event_id}/merge", response_model=EventDetail, tags=["edits"],
               responses={**_401, 404: {"description": "No such event."},
@@ -1030,7 +1111,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         """Make this event and `other` one event with both events' sources (kept through relinking)."""
         from rasd.store.corrections import merge_events
 
-        return _json(_detail_or_404(merge_events(engine, event_id, body.other, who)))
+        return _json(_detail_or_404(merge_events(engine, event_id, body.other, who, body.reason), texts=False))
 
     @app.post("/api/events/{event_id}/split", response_model=SplitOut, tags=["edits"],
               responses={**_401, 404: {"description": "No such event."}})
@@ -1038,8 +1119,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         """Make these sources an event of their own (kept through relinking); returns both events."""
         from rasd.store.corrections import split_event
 
-        new, rest = split_event(engine, event_id, body.article_ids, who)
-        return _json({"event": _detail_or_404(new), "rest": _detail_or_404(rest)})
+        new, rest = split_event(engine, event_id, body.article_ids, who, body.reason)
+        return _json({"event": _detail_or_404(new, texts=False), "rest": _detail_or_404(rest, texts=False)})
 
     @app.get("/api/articles/{article_id:path}", tags=["articles"], responses={404: {"description": "No such "
                                                                                                    "article."}})

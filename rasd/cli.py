@@ -139,7 +139,8 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
 @click.option("--samples", is_flag=True, help="Also read the bundled sample articles.")
 @click.option("--background", is_flag=True,
-              help="Also emit past events recalled as context (report_kind background).")
+              help="Also emit past events recalled as context that match no incident of the run "
+                   "(report_kind background); matched ones always join their incident as sources.")
 @click.option("--no-link", is_flag=True, help="One record per article mention; skip cross-article linking.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
               help="Worker processes for extraction on this machine.")
@@ -151,7 +152,8 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool,
             no_link: bool, jobs: int, engine: str, scheduler: str | None, workers: int | None) -> None:
     """Read articles (files, folders, JSONL(.gz), - for stdin) and write one record per event."""
     from rasd.engines import local
-    from rasd.link.merge import link
+    from rasd.ingest.readers import article_name
+    from rasd.link.merge import link, without_recalls
 
     if not paths and not samples:
         raise click.UsageError("give at least one PATH (or - for stdin, or --samples)")
@@ -161,19 +163,22 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool,
         from rasd.engines import dask as dask_engine
 
         dask_engine.check_options(engine, scheduler, workers, jobs)
-        events = dask_engine.extract_events(batch, background, not no_link, scheduler, workers,
+        events = dask_engine.extract_events(batch, True, not no_link, scheduler, workers,
                                             report=lambda line: click.echo(line, err=True))
     else:
         if scheduler or workers:
             raise click.UsageError("--scheduler and --workers need --engine dask")
         mentions = []
-        for art, found, error in local.extract(progress_bar(batch.articles(), "extract", batch), jobs, background):
+        # recalled events are always read: they join the incident they recall as "mentions" sources
+        for art, found, error in local.extract(progress_bar(batch.articles(), "extract", batch), jobs, True):
             if error is not None:
                 batch.failed += 1
-                click.echo(f"rasd: {art.path or art.id}: {error}", err=True)
+                click.echo(f"rasd: {article_name(art)}: {error}", err=True)
             else:
                 mentions.extend(found or [])
         events = mentions if no_link else link(mentions)
+    if not background:
+        events = without_recalls(events)
     write_events(events, fmt, output)
     click.echo(f"rasd: {batch.read} articles read, {batch.failed} failed{batch.summary()}, {len(events)} events",
                err=True)

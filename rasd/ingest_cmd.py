@@ -135,9 +135,9 @@ def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool, run_on: str, 
 
 
 def _name(art: Any) -> str:
-    from rasd.ingest.readers import printable
+    from rasd.ingest.readers import article_name
 
-    return printable(art.path or art.id)
+    return article_name(art)
 
 
 def _link(relink: Any, engine: Any) -> Any:
@@ -169,8 +169,9 @@ def _date_arg(_ctx: Any, _param: Any, value: str | None) -> dt.date | None:
 @click.option("--type", "event_type", metavar="T", help="Event type or sub-event type (e.g. Battles, Arrests).")
 @click.option("--actor", metavar="KEY", help="Actor key from the registry (e.g. isis, sy-police).")
 @click.option("--text", metavar="Q", help="Words in the notes or the place name (English or Arabic).")
-@click.option("--report-kind", type=click.Choice(["incident", "aggregate", "background"]),
-              help="Only incidents, tallies (aggregate) or recalled events (background).")
+@click.option("--report-kind", type=click.Choice(["incident", "aggregate", "background", "all"]),
+              default="incident", show_default=True,
+              help="Incidents, tallies (aggregate), recalled events that match no incident (background), or all.")
 @click.option("--country", metavar="C", help="The event's country (e.g. Syria, Iraq; case ignored).")
 @click.option("--json", "as_json", is_flag=True, help="Contract records, one JSON object per line.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N events.")
@@ -182,7 +183,8 @@ def events(db: str | None, date_from: dt.date | None, date_to: dt.date | None, a
 
     engine = _open(db)
     found = iter_events(engine, date_from=date_from, date_to=date_to, admin1=admin1, event_type=event_type,
-                        actor=actor, text=text, limit=limit, report_kind=report_kind, country=country)
+                        actor=actor, text=text, limit=limit, report_kind=None if report_kind == "all" else report_kind,
+                        country=country)
     if as_json:
         for e in found:
             click.echo(json.dumps(e, ensure_ascii=False))

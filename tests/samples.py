@@ -14,8 +14,9 @@ def sample_articles() -> int:
 
 
 @cache
-def sample_events() -> int:
-    """How many events `rasd extract --samples` writes (the stored events of an ingest)."""
+def sample_events(kind: str | None = "incident") -> int:
+    """How many events of a report kind (None: every kind) an ingest of the samples stores: what
+    /api/events and `rasd events` list by default (incidents) or with report_kind=all."""
     from rasd.engines.local import extract_events
 
-    return len(extract_events([str(samples_dir())]))
+    return sum(kind is None or e["report_kind"] == kind for e in extract_events([str(samples_dir())], True))

@@ -1,8 +1,8 @@
 """The HTTP API (rasd.api) over a database of the bundled samples, and analysts' edits that survive relinking.
 
 The samples are ingested once per module into a SQLite file; a test that writes gets its own copy.
-Where the page's mock server (rasd/web/mock_server.py) defines a behaviour (filters, sorting), its
-functions are the oracle: the real API must answer as the mock the page was written against.
+The filters and the sort orders the page relies on are written out below in plain Python over the
+stored records (`matches`, `sort_events`, `week_counts`): the API must answer as they do.
 Commands run in-process through their click groups; `rasd serve` and `rasd demo` run as processes.
 """
 
@@ -38,13 +38,13 @@ from rasd.serve_cmd import free_port, ingest_samples
 from rasd.store.db import open_db
 from rasd.store.query import integrity, iter_events
 from rasd.store.tokens import create_token
-from rasd.web import mock_server
 from tests.samples import sample_events
 
 WRITES = [("post", "/api/articles", {"id": "x", "text": "نص"}),
           ("patch", "/api/events/{id}", {"fatalities": 3}),
           ("post", "/api/events/{id}/merge", {"other": "{other}"}),
-          ("post", "/api/events/{id}/split", {"article_ids": ["a"]})]
+          ("post", "/api/events/{id}/split", {"article_ids": ["a"]}),
+          ("post", "/api/events/{id}/confirm", {"reason": "checked"})]
 
 
 @dataclasses.dataclass
@@ -72,17 +72,73 @@ class Api:
         return [e for e in self.events()["items"] if any(s["article_id"].startswith(prefix) for s in e["sources"])]
 
 
+# --- the reference: what the page expects of the filters, sorts and weekly counts --------------------
+
+SORT_KEYS = {"event_date", "event_type", "sub_event_type", "location", "admin1", "fatalities", "arrested",
+             "sources", "confidence", "id"}
+
+
+def _fold(s: Any) -> str:
+    return str(s or "").casefold()
+
+
+def matches(e: dict[str, Any], f: dict[str, str]) -> bool:
+    """Does record e pass filters f (as query parameters)? Values compare case-folded; `q` is a
+    substring of the record's words; `bbox` is west,south,east,north; no `report_kind`: every kind."""
+    d = e.get("event_date")
+    if f.get("date_from") and (not d or d < f["date_from"]):
+        return False
+    if f.get("date_to") and (not d or d > f["date_to"]):
+        return False
+    for key in ("admin1", "event_type", "sub_event_type", "report_kind", "country"):
+        if f.get(key) and f[key] != "all" and _fold(e.get(key)) != _fold(f[key]):
+            return False
+    if f.get("actor") and not any(_fold(a.get("key")) == _fold(f["actor"]) for a in e.get("actors") or []):
+        return False
+    if f.get("q"):
+        hay = " ".join(str(e.get(k) or "") for k in ("id", "notes", "location", "location_ar", "admin1", "admin2",
+                                                    "admin3", "event_type", "sub_event_type"))
+        hay += " " + " ".join(f"{a.get('key')} {a.get('name')}" for a in e.get("actors") or [])
+        hay += " " + " ".join(str(s.get("outlet") or "") for s in e.get("sources") or [])
+        if _fold(f["q"]).strip() not in _fold(hay):
+            return False
+    if f.get("bbox"):
+        x0, y0, x1, y1 = (float(v) for v in f["bbox"].split(","))
+        lat, lon = e.get("latitude"), e.get("longitude")
+        if lat is None or lon is None or not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            return False
+    return True
+
+
 def by_sort(records: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
-    """The mock's order (values case-folded, nulls last), with ties and nulls by id in the sort's direction."""
+    """The page's order: values case-folded, nulls last either way, ties by id in the sort's direction."""
     desc, key = sort.startswith("-"), sort.lstrip("-")
-    ordered = mock_server.sort_events(sorted(records, key=lambda e: e["id"], reverse=desc), sort)
-    if desc:  # the mock breaks ties by ascending id: regroup the equal values by descending id
-        groups: dict[Any, list[dict[str, Any]]] = {}
-        for e in ordered:
-            v = len(e["sources"]) if key == "sources" else e.get(key)
-            groups.setdefault(v.casefold() if isinstance(v, str) else v, []).append(e)
-        ordered = [e for g in groups.values() for e in sorted(g, key=lambda e: e["id"], reverse=True)]
-    return ordered
+
+    def val(e: dict[str, Any]) -> Any:
+        v = len(e.get("sources") or []) if key == "sources" else e.get(key)
+        return v.casefold() if isinstance(v, str) else v
+
+    present = sorted((e for e in records if val(e) is not None), key=lambda e: (val(e), e["id"]), reverse=desc)
+    missing = sorted((e for e in records if val(e) is None), key=lambda e: e["id"], reverse=desc)
+    return present + missing
+
+
+def week_counts(records: list[dict[str, Any]], f: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """/api/stats' weeks (Monday x event type, sorted) and counts by governorate, of the records f passes."""
+    import datetime as dt
+
+    weeks: dict[tuple[str, str], int] = {}
+    admin: dict[str, int] = {}
+    for e in records:
+        if not matches(e, f):
+            continue
+        if e.get("event_date"):
+            d = dt.date.fromisoformat(e["event_date"])
+            k = ((d - dt.timedelta(days=d.weekday())).isoformat(), e.get("event_type") or "")
+            weeks[k] = weeks.get(k, 0) + 1
+        if e.get("admin1"):
+            admin[e["admin1"]] = admin.get(e["admin1"], 0) + 1
+    return [{"week": w, "event_type": t, "count": n} for (w, t), n in sorted(weeks.items())], admin
 
 
 def _client(engine: Engine, **settings: Any) -> TestClient:
@@ -108,8 +164,15 @@ def ro(sample_db: Path) -> Iterator[Api]:
 
 
 @pytest.fixture(scope="module")
-def records(ro: Api) -> list[dict[str, Any]]:
+def every_record(ro: Api) -> list[dict[str, Any]]:
+    """Every stored record: incidents, tallies and recalled events that match no incident."""
     return list(iter_events(ro.engine))
+
+
+@pytest.fixture(scope="module")
+def records(every_record: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The incidents: what /api/events lists unless asked for another report kind."""
+    return [e for e in every_record if e["report_kind"] == "incident"]
 
 
 @pytest.fixture
@@ -169,8 +232,8 @@ def test_events_are_the_stored_records(ro: Api, records: list[dict[str, Any]]) -
         e["id"] for e in by_sort(records, "-event_date")]
 
 
-@pytest.mark.parametrize("key", sorted(mock_server.SORT_KEYS))
-def test_sort_as_the_mock_does(ro: Api, records: list[dict[str, Any]], key: str) -> None:
+@pytest.mark.parametrize("key", sorted(SORT_KEYS))
+def test_sort(ro: Api, records: list[dict[str, Any]], key: str) -> None:
     for sort in (key, "-" + key):
         got = [e["id"] for e in ro.events(sort=sort)["items"]]
         assert got == [e["id"] for e in by_sort(records, sort)], sort
@@ -188,7 +251,7 @@ def test_pagination(ro: Api, records: list[dict[str, Any]]) -> None:
         offset += 4
     assert [e["id"] for e in pages] == [e["id"] for e in by_sort(records, "-fatalities")]
     assert ro.events(limit=0)["items"] == [] and ro.events(limit=0)["total"] == len(records)
-    assert ro.client.get("/api/events", params={"limit": 5000}).json()["limit"] == 1000  # clamped as the mock
+    assert ro.client.get("/api/events", params={"limit": 5000}).json()["limit"] == 1000  # clamped
     assert ro.client.get("/api/events", params={"offset": 10_000}).json()["items"] == []
 
 
@@ -211,9 +274,9 @@ def _filter_cases(records: list[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
-def test_every_filter_as_the_mock_does(ro: Api, records: list[dict[str, Any]]) -> None:
+def test_every_filter(ro: Api, records: list[dict[str, Any]]) -> None:
     for case in _filter_cases(records):
-        want = by_sort([e for e in records if mock_server.matches(e, case)], "-event_date")
+        want = by_sort([e for e in records if matches(e, case)], "-event_date")
         page = ro.events(**case)
         assert page["total"] == len(want), case
         assert [e["id"] for e in page["items"]] == [e["id"] for e in want], case
@@ -275,7 +338,8 @@ def test_article_with_versions(api: Api, articles: Path) -> None:
     assert api.client.get("/api/articles/nope").status_code == 404
 
 
-def test_stats(ro: Api, records: list[dict[str, Any]]) -> None:
+def test_stats(ro: Api, every_record: list[dict[str, Any]]) -> None:
+    records = every_record  # the counts cover every report kind, split by kind
     s = ro.client.get("/api/stats").json()
     assert set(s) == {"total", "undated", "weeks", "by_admin1", "by_event_type", "by_report_kind"}  # the page's
     for kind in ("incident", "aggregate"):  # incidents apart from tallies, with their own deaths
@@ -296,14 +360,14 @@ def test_stats(ro: Api, records: list[dict[str, Any]]) -> None:
     assert sum(r["count"] for r in s["by_event_type"]) == len(records)
     assert all(set(w) == {"week", "event_type", "count"} for w in s["weeks"])
     assert all(dt_monday(w["week"]) for w in s["weeks"])
-    mock = mock_server.App(records, {}, None, "").stats({})
-    assert s["weeks"] == mock["weeks"]
-    assert {(r["admin1"], r["count"]) for r in s["by_admin1"]} == {(r["admin1"], r["count"]) for r in mock["by_admin1"]}
+    weeks, admin = week_counts(records, {})
+    assert s["weeks"] == weeks
+    assert {(r["admin1"], r["count"]) for r in s["by_admin1"]} == set(admin.items())
     assert [r["count"] for r in s["by_admin1"]] == sorted((r["count"] for r in s["by_admin1"]), reverse=True)
-    for case in _filter_cases(records):  # the filters apply
-        got = ro.client.get("/api/stats", params=case).json()
-        assert got["total"] == sum(mock_server.matches(e, case) for e in records), case
-        assert got["weeks"] == mock_server.App(records, {}, None, "").stats(case)["weeks"], case
+    for case in [*_filter_cases(records), {"report_kind": "incident"}, {"report_kind": "aggregate"}]:
+        got = ro.client.get("/api/stats", params=case).json()  # the filters apply
+        assert got["total"] == sum(matches(e, case) for e in records), case
+        assert got["weeks"] == week_counts(records, case)[0], case
 
 
 def dt_monday(day: str) -> bool:
@@ -319,16 +383,19 @@ def test_exports(ro: Api, records: list[dict[str, Any]]) -> None:
     r = ro.client.get("/api/export", params={"format": "jsonl"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
     assert 'filename="rasd-events.jsonl"' in r.headers["content-disposition"]
-    assert [json.loads(x) for x in r.text.splitlines()] == want == list(iter_events(ro.engine))
-    lattakia = ro.client.get("/api/export", params={"format": "jsonl", "admin1": "Lattakia"}).text.splitlines()
+    assert [json.loads(x) for x in r.text.splitlines()] == list(iter_events(ro.engine))  # a dump: every kind
+    mine = ro.client.get("/api/export", params={"format": "jsonl", "report_kind": "incident"}).text.splitlines()
+    assert [json.loads(x) for x in mine] == want
+    inc = {"report_kind": "incident"}
+    lattakia = ro.client.get("/api/export", params={"format": "jsonl", "admin1": "Lattakia", **inc}).text.splitlines()
     assert len(lattakia) == ro.events(admin1="Lattakia")["total"] < len(records)
-    rows = list(csv.DictReader(io.StringIO(ro.client.get("/api/export", params={"format": "acled-csv"}).text)))
+    rows = list(csv.DictReader(io.StringIO(ro.client.get("/api/export", params={"format": "acled-csv", **inc}).text)))
     assert len(rows) == sum(1 for e in records if e.get("event_date")) and "event_id_cnty" in rows[0]  # dated only
-    rows = list(csv.DictReader(io.StringIO(ro.client.get("/api/export", params={"format": "csv"}).text)))
+    rows = list(csv.DictReader(io.StringIO(ro.client.get("/api/export", params={"format": "csv", **inc}).text)))
     assert [r["id"] for r in rows] == [e["id"] for e in want]
-    gj = ro.client.get("/api/export", params={"format": "geojson", "event_type": "Battles"}).json()
+    gj = ro.client.get("/api/export", params={"format": "geojson", "event_type": "Battles", **inc}).json()
     assert gj["type"] == "FeatureCollection" and len(gj["features"]) == ro.events(event_type="Battles")["total"]
-    r = ro.client.get("/api/export", params={"format": "parquet", "sort": "-event_date"})
+    r = ro.client.get("/api/export", params={"format": "parquet", "sort": "-event_date", **inc})
     assert r.headers["content-type"] == "application/vnd.apache.parquet"
     table = pq.read_table(io.BytesIO(r.content))
     assert table.column("id").to_pylist() == [e["id"] for e in by_sort(records, "-event_date")]
@@ -347,7 +414,7 @@ def test_export_streams_in_chunks(api: Api) -> None:
     with api.client.stream("GET", "/api/export", params={"format": "jsonl"}) as r:
         chunks = list(r.iter_raw())
     assert len(chunks) > 1 and sum(len(x) for x in chunks) > 64 * 1024
-    assert len(b"".join(chunks).decode("utf-8").splitlines()) == 600 + sample_events()
+    assert len(b"".join(chunks).decode("utf-8").splitlines()) == 600 + sample_events(None)
 
 
 def test_boundaries_and_meta(ro: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -430,7 +497,8 @@ def test_patch_is_recorded_and_shown(api: Api) -> None:
                    "disorder_type": (pair["disorder_type"], "Political violence", "alice", "correction")}
     assert all(c["when"].endswith("Z") for c in d["corrections"])
     assert "Armed clash" not in pair["notes"] and d["notes"] != pair["notes"]  # notes follow the fields
-    assert api.event(pair["id"]) == d
+    assert "articles" not in d and d["review"]["state"] == "corrected"  # the answer: the event, not its texts
+    assert {k: v for k, v in api.event(pair["id"]).items() if k != "articles"} == d
     # the stored record is corrected: filters, exports and the CLI see it
     assert pair["id"] in [e["id"] for e in api.events(admin1="Tartous", event_type="Battles")["items"]]
     assert pair["id"] not in {e["id"] for e in api.events(admin1="Lattakia")["items"]}
@@ -513,7 +581,7 @@ def test_merge_survives_relink(api: Api, articles: Path) -> None:
     m = r.json()
     assert {s["article_id"] for s in m["sources"]} == {s["article_id"] for s in a["sources"] + b["sources"]}
     assert m["id"] not in (a["id"], b["id"]) and api.events()["total"] == sample_events() - 1
-    assert set(m["articles"]) == {s["article_id"] for s in m["sources"]}
+    assert set(api.event(m["id"])["articles"]) == {s["article_id"] for s in m["sources"]}
     assert [(c["kind"], c["old"], c["new"], c["who"]) for c in m["corrections"]] == [
         ("merge", [a["id"], b["id"]], m["id"], "alice")]
     for gone in (a["id"], b["id"]):
@@ -727,6 +795,7 @@ def test_postgres_answers_as_sqlite(sample_db: Path, tmp_path: Path) -> None:
                                                                         "-sources", "location", "-confidence")]
         calls += [("/api/events", {"limit": 1000, **c}) for c in _filter_cases(list(iter_events(lite)))]
         calls += [("/api/events", {"q": q}) for q in ("جبلة", "isis", "Jablah", "Arrests")]
+        calls += [("/api/events", {"review": "todo", "report_kind": "all"}), ("/api/places", {"q": "جبلة"})]
         calls += [("/api/stats", {"cells": "true"}), ("/api/stats", {"admin1": "Lattakia"}),
                   ("/api/events", {"limit": 3, "offset": 17, "sort": "arrested"})]
 
@@ -742,7 +811,10 @@ def test_postgres_answers_as_sqlite(sample_db: Path, tmp_path: Path) -> None:
         (pair,) = apis[1].by_article("19_")
         a, b = apis[1].by_article("02_")[0], apis[1].by_article("07_")[0]
         for api in apis:
-            assert api.client.patch(f"/api/events/{pair['id']}", json={"arrested": 8}, headers=api.auth).status_code == 200
+            assert api.client.patch(f"/api/events/{pair['id']}", json={"arrested": 8, "reason": "SANA's later count"},
+                                    headers=api.auth).status_code == 200
+            todo = api.events(review="todo", report_kind="all")["items"]
+            assert api.client.post(f"/api/events/{todo[0]['id']}/confirm", json={}, headers=api.auth).status_code == 200
             assert api.client.post(f"/api/events/{a['id']}/merge", json={"other": b["id"]},
                                    headers=api.auth).status_code == 200
             a19 = next(s["article_id"] for s in pair["sources"] if s["article_id"].startswith("19_"))
@@ -755,6 +827,7 @@ def test_postgres_answers_as_sqlite(sample_db: Path, tmp_path: Path) -> None:
         details = [[api.event(e["id"]) for e in api.events()["items"]] for api in apis]
         for d in details:
             for e in d:
+                e["review"].pop("when")
                 for c in e["corrections"]:
                     c.pop("when")
         assert details[0] == details[1]
@@ -765,18 +838,84 @@ def test_postgres_answers_as_sqlite(sample_db: Path, tmp_path: Path) -> None:
         lite.dispose()
 
 
+# --- review: confirmations, reasons, the queue -------------------------------------------------------
+
+def test_review_queue_confirm_and_reasons(api: Api) -> None:
+    """The queue holds the unsure and the disputed events nobody reviewed; confirming or correcting one
+    takes it out, and the history keeps who, when and why."""
+    from rasd.api import REVIEW_CONFIDENCE
+
+    every = api.events(report_kind="all")["items"]
+    todo = api.events(review="todo", report_kind="all")
+    want = {e["id"] for e in every if (e.get("confidence") or 0) < REVIEW_CONFIDENCE or e.get("conflicts")}
+    assert len(want) >= 2 and {e["id"] for e in todo["items"]} == want and todo["total"] == len(want)
+    assert {e["id"] for e in api.events(review="todo")["items"]} == {  # incidents first here too
+        e["id"] for e in every if e["id"] in want and e["report_kind"] == "incident"}
+    first, second = sorted(want)[:2]
+    assert api.event(first)["review"] == {"state": "unreviewed", "who": None, "when": None}
+    r = api.client.post(f"/api/events/{first}/confirm", json={"reason": "two outlets, same toll"}, headers=api.auth)
+    assert r.status_code == 200 and "articles" not in r.json()
+    d = api.event(first)
+    assert d["review"]["state"] == "confirmed" and d["review"]["who"] == "alice"
+    assert [(c["kind"], c["reason"]) for c in d["corrections"]] == [("confirm", "two outlets, same toll")]
+    before = next(e for e in every if e["id"] == first)  # confirming changes nothing in the record
+    assert {k: v for k, v in d.items() if k not in ("articles", "corrections", "review", "sources")} == {
+        k: v for k, v in before.items() if k != "sources"}
+    assert [s["article_id"] for s in d["sources"]] == [s["article_id"] for s in before["sources"]]
+    r = api.client.patch(f"/api/events/{second}", json={"injured": 4, "reason": "the hospital's figure"},
+                         headers=api.auth)
+    assert r.status_code == 200 and r.json()["review"]["state"] == "corrected"
+    assert r.json()["corrections"][-1]["reason"] == "the hospital's figure"
+    assert {e["id"] for e in api.events(review="todo", report_kind="all")["items"]} == want - {first, second}
+    run(store_cli, "db", "relink", "--all", "--db", api.db)  # the review follows the event through relinking
+    assert api.event(first)["review"]["state"] == "confirmed"
+    assert {e["id"] for e in api.events(review="todo", report_kind="all")["items"]} == want - {first, second}
+    assert api.client.get("/api/events", params={"review": "later"}).status_code == 422
+    assert api.client.post("/api/events/rasd-000000000000/confirm", json={}, headers=api.auth).status_code == 404
+
+
+def test_me_and_places(api: Api) -> None:
+    assert api.client.get("/api/me", headers=api.auth).json() == {"who": "alice"}
+    assert api.client.get("/api/me").status_code == 401
+    places = api.client.get("/api/places", params={"q": "جبلة"}).json()
+    (jableh,) = [p for p in places if p["correction"]["admin1"] == "Lattakia" and p["kind"] in ("city", "town")]
+    fix = jableh["correction"]
+    assert fix["location_ar"] == "جبلة" and fix["geo_precision"] == 1 and abs(fix["latitude"] - 35.36) < 0.1
+    some = api.events()["items"][0]  # the picker's fields are a valid correction as they stand
+    r = api.client.patch(f"/api/events/{some['id']}", json={**fix, "reason": "the text names Jableh"},
+                         headers=api.auth)
+    assert r.status_code == 200 and r.json()["location"] == fix["location"] and r.json()["admin1"] == "Lattakia"
+    assert api.client.get("/api/places", params={"q": "Jableh"}).json()
+    assert api.client.get("/api/places").status_code == 422
+
+
 # --- report kind, country, unknown parameters, search in both languages ------------------------------
 
-def test_report_kind_and_country_filter(ro: Api, records: list[dict[str, Any]]) -> None:
-    for kind in ("incident", "aggregate"):
+def test_report_kind_and_country_filter(ro: Api, every_record: list[dict[str, Any]]) -> None:
+    records = every_record
+    for kind in ("incident", "aggregate", "background"):
         got = ro.client.get("/api/events", params={"report_kind": kind, "limit": 1000}).json()
         want = sorted(e["id"] for e in records if e["report_kind"] == kind)
-        assert want and sorted(e["id"] for e in got["items"]) == want and got["total"] == len(want)
+        assert want and sorted(e["id"] for e in got["items"]) == want and got["total"] == len(want), kind
     syria = ro.client.get("/api/events", params={"country": "syria", "limit": 1000}).json()
-    assert syria["total"] == sum(1 for e in records if (e.get("country") or "Syria") == "Syria")
+    assert syria["total"] == sum(1 for e in records if (e.get("country") or "Syria") == "Syria"
+                                 and e["report_kind"] == "incident")
     assert ro.client.get("/api/events", params={"country": "Yemen"}).json()["total"] == 0
     assert ro.client.get("/api/stats", params={"report_kind": "aggregate"}).json()["total"] == sum(
         1 for e in records if e["report_kind"] == "aggregate")
+
+
+def test_lists_are_incidents_unless_asked(ro: Api, every_record: list[dict[str, Any]]) -> None:
+    """Tallies and recalled events are a choice: the default list is the incidents, `all` is everything."""
+    default = ro.client.get("/api/events", params={"limit": 1000}).json()
+    assert {e["report_kind"] for e in default["items"]} == {"incident"}
+    every = ro.client.get("/api/events", params={"limit": 1000, "report_kind": "all"}).json()
+    assert every["total"] == len(every_record) > default["total"]
+    assert ro.client.get("/api/stats").json()["total"] == len(every_record)  # counts split by kind instead
+    out = run(store_cli, "events", "--db", ro.db, "--json").output.splitlines()
+    assert {json.loads(x)["report_kind"] for x in out} == {"incident"} and len(out) == default["total"]
+    out = run(store_cli, "events", "--db", ro.db, "--json", "--report-kind", "all").output.splitlines()
+    assert len(out) == len(every_record)
 
 
 def test_an_unknown_parameter_or_kind_is_a_422_naming_it(ro: Api) -> None:

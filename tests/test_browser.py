@@ -150,31 +150,100 @@ def test_markers_panel_evidence_and_arabic(page: Any, server: dict[str, Any]) ->
 
     # the timeline is drawn from the incidents only (a tally "since 2011" must not stretch it)
     stats = [u for u in page.requests if "/api/stats" in u]
-    assert any("report_kind=incident" in u for u in stats) and any("report_kind" not in u for u in stats)
+    assert any("report_kind=incident" in u for u in stats) and any("report_kind=all" in u for u in stats)
     # nothing was loaded from anywhere but this server
     outside = [u for u in page.requests if not u.startswith((server["url"], "data:", "blob:"))]
     assert outside == []
     assert page.errors == []
 
 
-def test_filters_and_a_correction_reach_the_page(page: Any, server: dict[str, Any]) -> None:
+def test_tallies_arabic_search_and_review_in_the_panel(page: Any, server: dict[str, Any]) -> None:
+    """An analyst's session: the tallies view, a search in Arabic, then, with a token entered once, an
+    event confirmed and corrected through the panel, its history showing who, what and why."""
     import httpx
 
-    _open(page, server["url"] + "?lang=en&admin1=Lattakia")
+    with httpx.Client(base_url=server["url"]) as c:
+        tallies = c.get("api/events", params={"report_kind": "aggregate", "country": "Syria"}).json()["total"]
+        jableh = c.get("api/events", params={"q": "جبلة", "country": "Syria"}).json()["total"]
+    assert tallies and jableh
+    _open(page, server["url"] + "?lang=en")
     rows = page.locator("tr[data-testid=event-row]")
     rows.first.wait_for()
-    assert rows.count() == 1
-    eid = rows.first.get_attribute("data-event-id")
+    n = rows.count()
+
+    # the tallies have their own view: only tallies, with their period
+    page.select_option("[data-testid=filter-report-kind]", "aggregate")
+    page.wait_for_function(f"document.querySelectorAll('tr[data-testid=event-row]').length === {tallies}")
+    assert rows.locator(".badge-aggregate").count() == tallies
+    assert "report_kind=aggregate" in page.url
+    _shot(page, "tallies")
+    page.select_option("[data-testid=filter-report-kind]", "")
+    page.wait_for_function(f"document.querySelectorAll('tr[data-testid=event-row]').length === {n}")
+
+    # a search in Arabic
+    page.fill("#f-q", "جبلة")
+    page.wait_for_function(f"document.querySelectorAll('tr[data-testid=event-row]').length === {jableh}")
+    assert "q=" in page.url
+
+    # review: the token once, then confirm and correct through the panel
+    rows.first.click()
+    panel = page.locator("[data-testid=event-panel]")
+    review = panel.locator("[data-testid=review]")
+    review.wait_for()
+    review.locator("[data-testid=review-token]").fill("not-a-token")
+    review.locator("[data-testid=review-signin] button").click()
+    panel.locator("[data-testid=review-error]").wait_for()
+    assert "not valid" in panel.locator("[data-testid=review-error]").inner_text()
+    review.locator("[data-testid=review-token]").fill(server["token"])
+    review.locator("[data-testid=review-signin] button").click()
+    panel.locator("[data-testid=review-confirm]").wait_for()
+    state = panel.locator("[data-testid=review-state]")
+    assert state.get_attribute("data-state") == "unreviewed"
+    panel.locator("[data-testid=review-reason]").fill("two outlets agree on the raid")
+    panel.locator("[data-testid=review-confirm]").click()
+    page.wait_for_function("document.querySelector('[data-testid=review-state]')?.dataset.state === 'confirmed'")
+    assert "browser-test" in panel.locator("[data-testid=review-state]").inner_text()
+    history = panel.locator("[data-testid=corrections]")
+    assert "two outlets agree on the raid" in history.inner_text()
+
+    panel.locator("[data-testid=correct-field]").select_option("arrested")
+    panel.locator("[data-testid=correct-value]").fill("9")
+    panel.locator("[data-testid=review-reason]").fill("the ministry's later count")
+    panel.locator("[data-testid=correct-apply]").click()
+    page.wait_for_function("document.querySelector('[data-testid=review-state]')?.dataset.state === 'corrected'")
+    text = panel.locator("[data-testid=corrections]").inner_text()
+    assert "the ministry's later count" in text and "9" in text and "browser-test" in text
+    assert panel.locator("[data-testid=corrections] tr[data-kind=confirm]").count() == 1
+    eid = page.evaluate("new URL(location.href).searchParams.get('event')")
+    with httpx.Client(base_url=server["url"]) as c:  # the API holds what the page shows
+        d = c.get(f"api/events/{eid}").json()
+    assert d["arrested"] == 9 and [x["kind"] for x in d["corrections"]][-2:] == ["confirm", "correction"]
+    _shot(page, "review-desktop")
+
+    # the token is kept for the session: a reload still offers review; a phone shows the panel whole
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_selector("html[data-ready=true]", timeout=30_000)
+    page.locator("[data-testid=review-confirm]").wait_for()
+    for sel in ("[data-testid=review]", "[data-testid=panel-close]", "[data-testid=review-confirm]"):
+        box = page.locator(sel).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, sel  # nothing off screen
+    page.locator("[data-testid=review]").scroll_into_view_if_needed()
+    _shot(page, "review-phone")
+    page.locator("[data-testid=review-sign-out]").click()
+    page.locator("[data-testid=review-token]").wait_for()
+    assert [e for e in page.errors if "401" not in e] == [] and len(page.errors) == 1  # the wrong token's answer
+
+
+def test_the_review_queue(page: Any, server: dict[str, Any]) -> None:
+    import httpx
+
     with httpx.Client(base_url=server["url"]) as c:
-        assert c.patch(f"api/events/{eid}", json={"arrested": 9}).status_code == 401
-        r = c.patch(f"api/events/{eid}", json={"arrested": 9},
-                    headers={"Authorization": f"Bearer {server['token']}"})
-        assert r.status_code == 200, r.text
-    _open(page, server["url"] + f"?lang=en&admin1=Lattakia&event={eid}")
-    table = page.locator("[data-testid=corrections]")
-    table.wait_for(timeout=15_000)
-    assert "browser-test" in table.inner_text() and "9" in table.inner_text()
-    _shot(page, "correction")
+        todo = c.get("api/events", params={"review": "todo", "report_kind": "all", "country": "Syria"}).json()["total"]
+    _open(page, server["url"] + "?lang=en&report_kind=all")
+    page.locator("[data-testid=filter-review]").check()
+    page.wait_for_function(f"document.querySelectorAll('tr[data-testid=event-row]').length === {todo}")
+    assert "review=todo" in page.url
     assert page.errors == []
 
 

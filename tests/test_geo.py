@@ -809,3 +809,27 @@ def test_a_rare_word_that_is_a_village_name_needs_a_place_slot() -> None:
 def test_a_village_name_inside_a_place_abroad_is_abroad() -> None:
     r = geo("عثر على مومياء في مقبرة فرعونية جنوب القاهرة")
     assert r is not None and r.country == "Egypt" and r.admin1 is None
+
+
+@pytest.mark.parametrize("text", [
+    "رحبت دمشق الثلاثاء بزيارة المفتشين إلى مدينة دوما",
+    "دمشق تتعهد بالتعاون مع المحققين في الهجوم على دوما",
+    "اتهمت الدول الغربية الثلاث دمشق بشن الهجوم الكيميائي في دوما",
+    "أدانت كل من دمشق وموسكو القصف على دوما",
+])
+def test_a_capital_speaking_is_its_government_not_the_scene(text: str) -> None:
+    ms = mentions(text)
+    assert ms[0].text == "دمشق" and ms[0].get("role") == "government"
+    r = geo(text)
+    assert r.location == "Duma" and r.admin1 == "Rural Damascus"
+
+
+@pytest.mark.parametrize("text", ["هزت انفجارات دمشق صباح اليوم", "وقع انفجار في دمشق وأعلنت الشرطة مقتل شخصين",
+                                  "قالت الشرطة إن انفجارا وقع في دمشق"])
+def test_a_capital_as_a_place_stays_the_scene(text: str) -> None:
+    assert geo(text).admin1 == "Damascus"
+    assert all(m.get("role") is None for m in mentions(text))
+
+
+def test_a_token_the_fold_empties_opens_nothing() -> None:
+    assert mentions("قصف ء على مدينة حلب ء") and geo("قصف ء على مدينة حلب").location == "Aleppo"

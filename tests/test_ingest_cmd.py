@@ -217,8 +217,10 @@ def test_bad_items_are_reported_and_the_rest_is_stored(tmp_path: Path) -> None:
 def test_events_command(tmp_path: Path, sample_events: list[dict[str, Any]]) -> None:
     url = str(tmp_path / "r.db")
     run("ingest", str(samples_dir()), "--db", url)
-    r = run("events", "--db", url, "--json")
+    r = run("events", "--db", url, "--json", "--report-kind", "all")
     assert [json.loads(ln) for ln in r.stdout.splitlines()] == sample_events
+    r = run("events", "--db", url, "--json")  # incidents unless asked
+    assert [json.loads(ln) for ln in r.stdout.splitlines()] == [e for e in sample_events if e["report_kind"] == "incident"]
     r = run("events", "--db", url, "--json", "--from", "2025-01-01", "--to", "2025-12-31", "--admin1", "Lattakia",
             "--type", "Arrests", "--actor", "isis", "--text", "جبلة")
     (e,) = [json.loads(ln) for ln in r.stdout.splitlines()]
@@ -582,6 +584,7 @@ def test_migration_0005_rebuilds_the_search_text_of_stored_events(tmp_path: Path
     run("ingest", str(samples_dir()), "--db", url)
     with sqlite3.connect(tmp_path / "r.db") as c:  # as a database written before 0005 would be
         c.execute("UPDATE alembic_version SET version_num = '0004'")
+        c.execute("ALTER TABLE edits DROP COLUMN reason")  # 0007's
         c.execute("UPDATE events SET search = lower(location)")
         assert c.execute("SELECT count(*) FROM events WHERE search LIKE '%حلب%'").fetchone()[0] == 0
     r = run("db", "upgrade", "--db", url)

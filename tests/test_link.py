@@ -198,3 +198,63 @@ def test_a_rare_act_re_reported_for_days_is_one_incident():
     other = {**chem, "sub_event_type": "Remote explosive/landmine/IED"}
     assert len(link([rec(f"b{i}", event_date=d, date_end=d, sources=pub(d)(f"b{i}"), **other)
                      for i, d in enumerate(days)])) == 3
+
+
+def recall(aid, published, **kw):
+    """An article that recalls an earlier event (report_kind background), undated unless told."""
+    return rec(aid, **{"report_kind": "background", "event_date": None, "date_end": None, "time_precision": None,
+                       "sources": pub(published)(aid), **kw})
+
+
+def test_a_recall_joins_its_incident_as_a_mentions_source():
+    """'Weeks after the clashes in Aleppo ...': the later article is a source of kind mentions; its
+    figures, date and place are not the incident's, and the incident stays an incident."""
+    inc = rec("a", fatalities=4, sources=pub("2025-05-17")("a"))
+    later = recall("b", "2025-05-30", fatalities=40, evidence=[
+        {"field": "report_kind", "article_id": "b", "start": 0, "end": 4, "text": "وكان"},
+        {"field": "fatalities", "article_id": "b", "start": 9, "end": 11, "text": "40"}])
+    for ms in ([inc, later], [later, inc]):
+        (e,) = link(ms)
+        assert e["report_kind"] == "incident" and e["fatalities"] == 4 and e["event_date"] == "2025-05-17"
+        assert [(s["article_id"], s.get("kind")) for s in e["sources"]] == [("a", None), ("b", "mentions")]
+        assert {(ev["article_id"], ev["field"]) for ev in e["evidence"]} == {("a", "event_type"), ("b", "report_kind")}
+        assert not e["conflicts"]
+    # a dated recall joins within its precision's tolerance, not another day's clash
+    assert len(link([inc, recall("c", "2025-06-02", event_date="2025-05-17", date_end="2025-05-17",
+                                 time_precision=1)])) == 1
+    assert len(link([inc, recall("c", "2025-06-02", event_date="2025-05-20", date_end="2025-05-20",
+                                 time_precision=1)])) == 2
+
+
+def test_a_recall_that_matches_nothing_stays_background():
+    inc = rec("a", sources=pub("2025-05-17")("a"))
+    elsewhere = recall("b", "2025-05-30", admin1="Homs", location="Homs", latitude=34.7, longitude=36.7)
+    months_later = recall("c", "2025-09-30")  # undated: only the month before its article
+    before = recall("d", "2025-05-10")  # published before the incident: not about it
+    out = link([inc, elsewhere, months_later, before])
+    assert sorted(e["report_kind"] for e in out) == ["background"] * 3 + ["incident"]
+    (e,) = [e for e in out if e["report_kind"] == "incident"]
+    assert [s["article_id"] for s in e["sources"]] == ["a"]
+
+
+def test_recalls_of_one_incident_need_not_agree_with_each_other():
+    """Two recalls naming other groups both point to the incident: they join it even though the two
+    alone would not be one event (complete linkage holds between reports and each recall)."""
+    inc = rec("a", sources=pub("2025-05-17")("a"))
+    r1 = recall("b", "2025-05-20", actors=[{"key": "isis", "name": "IS", "side": 2, "role": "primary"}])
+    r2 = recall("c", "2025-05-22", actors=[{"key": "sy-police", "name": "Police", "side": 1, "role": "primary"},
+                                           {"key": "hts", "name": "HTS", "side": 2, "role": "primary"}])
+    outs = [link(list(p)) for p in itertools.permutations([inc, r1, r2])]
+    assert all(o == outs[0] for o in outs)
+    (e,) = outs[0]
+    assert [s.get("kind") for s in e["sources"]] == [None, "mentions", "mentions"]
+
+
+def test_undated_mentions_link_only_near_their_publication():
+    """No chain of undated mentions spans months: an undated report is of the days before its article."""
+    dated = rec("a", sources=pub("2025-05-17")("a"))
+    undated = rec("b", event_date=None, date_end=None, time_precision=None, sources=pub("2025-05-19")("b"))
+    assert len(link([dated, undated])) == 1
+    late = rec("c", event_date=None, date_end=None, time_precision=None, sources=pub("2025-08-19")("c"))
+    assert len(link([dated, late])) == 2
+    assert len(link([undated, late])) == 2

@@ -50,9 +50,19 @@ from rasd.ingest.readers import (
     _read_stdin,
     _stem,
     _suffix_of,
+    article_name,
     walk_files,
 )
-from rasd.link.merge import LINK_THRESHOLD, TOLERANCE_DAYS, Key, candidate_pairs, key_of, key_score, link
+from rasd.link.merge import (
+    LINK_THRESHOLD,
+    TOLERANCE_DAYS,
+    Key,
+    candidate_pairs,
+    key_of,
+    key_score,
+    link,
+    link_family,
+)
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -67,7 +77,7 @@ INSTALL_HINT = "the dask engine needs Dask: pip install 'rasd[dask]'"
 Result = tuple[Article, list[dict] | None, str | None]  # article, its mentions, or repr() of the exception
 Mention = dict[str, Any] | bytes  # bytes: the mention as compact UTF-8 JSON (see pack)
 Item = ReadError | Result
-Cell = tuple[str, str | None, str | None, int | None]  # report kind, country, admin1, month (None: undated)
+Cell = tuple[str, str | None, str | None, int | None]  # link family, country, admin1, month (None: undated)
 
 
 # --- partitions of the inputs --------------------------------------------------------------------
@@ -363,7 +373,7 @@ def results(client: Client, paths: Iterable[str], include_background: bool = Fal
 def cell_of(m: dict[str, Any]) -> Cell:
     d = m.get("event_date")
     month = int(d[:4]) * 12 + int(d[5:7]) - 1 if d else None
-    return m["report_kind"], m.get("country"), m.get("admin1") or None, month
+    return link_family(m["report_kind"]), m.get("country"), m.get("admin1") or None, month
 
 
 def _cell_order(c: Cell) -> tuple:
@@ -576,7 +586,7 @@ def extract_events(batch: Any, include_background: bool, do_link: bool, schedule
             art, found, error = item
             if error is not None:
                 batch.failed += 1
-                report(f"rasd: {art.path or art.id}: extraction failed: {error}")
+                report(f"rasd: {article_name(art)}: extraction failed: {error}")
             else:
                 mentions.extend(found or [])
         return link_partitioned(mentions, client) if do_link else [unpack(m) for m in mentions]
@@ -621,7 +631,7 @@ class Prefetched:
 
     def __iter__(self) -> Iterator[Article]:
         with connect(self.scheduler, self.workers) as client:
-            for item in results(client, self.batch.paths, keep_text=True, chunk=self.chunk):
+            for item in results(client, self.batch.paths, True, keep_text=True, chunk=self.chunk):
                 if isinstance(item, ReadError):
                     _count(self.batch, item, self.report)
                     continue

@@ -45,7 +45,8 @@ def extract_events(paths: Iterable[str], include_background: bool = False) -> li
     """The linked events of every readable article under `paths` (bad items skipped), as
     `rasd extract` writes them: for benchmarks and tests that need the records, not the CLI."""
     from rasd.ingest import ReadError, iter_articles
-    from rasd.link.merge import link
+    from rasd.link.merge import link, without_recalls
 
     arts = (a for a in iter_articles(list(paths)) if not isinstance(a, ReadError))
-    return link([m for _a, found, _e in extract(arts, 1, include_background) for m in found or []])
+    events = link([m for _a, found, _e in extract(arts, 1, True) for m in found or []])
+    return events if include_background else without_recalls(events)

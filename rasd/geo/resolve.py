@@ -578,8 +578,8 @@ def resolve(doc: Doc, mentions: list[Span]) -> GeoResult | None:
         if r.place is not None and m.get("parent_ref") is not None:
             containers.add(m.get("parent_ref"))
     for pos, (m, r) in enumerate(zip(mentions, results, strict=True)):
-        if m.get("index") in covered:
-            continue
+        if m.get("index") in covered or m.get("role") == "government":
+            continue  # "رحبت دمشق": a government speaking is nowhere
         if r.place is None:
             if r.ambiguous:
                 ambiguous.append((m, r))

@@ -139,6 +139,8 @@ class _Lex:
     home: set[str]  # "من أبناء مدينة X": where a person comes from, not the scene
     institution: set[str]  # "جامعة دمشق", "شبكة الخابور": the place is part of a name
     outlet_suffixes: set[str]  # "السويداء 24": an outlet
+    seats: set[str]  # capitals named for their governments ("رحبت دمشق"): keys
+    stance: set[str]  # the speech, stance and blame verbs that make them actors
     surroundings: dict[str, str]  # a city-governorate -> the governorate around it
     prefixes: set[str]
     not_names: set[str]
@@ -209,7 +211,7 @@ def _may_open(lex: _Lex, tok: str, basic: bool) -> bool:
     f = tok.translate(_BASIC_FOLD)
     if f in keys:
         return True
-    if f[0] not in _PEEL_FIRST:
+    if not f or f[0] not in _PEEL_FIRST:  # a token of letters the fold drops (a lone hamza) opens nothing
         return False
     peeled = _PEELED
     for i in (1, 2, 3, 4):
@@ -284,6 +286,8 @@ def _lex() -> _Lex:
             home={normalize(w) for w in d["home_words"]},
             institution={normalize(w) for w in d["institution_words"]},
             outlet_suffixes={normalize(w) for w in d["outlet_suffixes"]},
+            seats={place_key(w) for w in d["government_seats"]},
+            stance={normalize(w) for w in d["stance_verbs"]},
             surroundings=dict(d["capital_surroundings"]),
             prefixes={place_key(w) for w in d["name_prefixes"]},
             not_names={normalize(w) for w in d["not_names"]},
@@ -405,7 +409,7 @@ class _M:
     nest_next: bool = False
     list_next: bool = False
     antecedent: int | None = None
-    role: str | None = None  # "home" (a person's town) or "name" (part of an institution's name)
+    role: str | None = None  # "home" (a person's town), "name" (part of an institution's name), "government"
 
 
 class _Parser:
@@ -723,7 +727,33 @@ def _role(p: _Parser, m: _M, prev: str) -> str | None:
         return "name"
     if prev in lex.home or prev == "من" and m.t0 > 1 and norms[m.t0 - 2] in lex.home:
         return "home"
+    if m.key in lex.seats and m.head is None and m.direction is None and m.prep is None and _speaks(p, m):
+        return "government"
     return None
+
+
+_STANCE_BEFORE = 5  # "اتهمت الدول الغربية الثلاثة دمشق": the verb up to this many words before the name
+
+
+def _speaks(p: _Parser, m: _M) -> bool:
+    """Is a bare capital the subject or object of a stance verb ("رحبت دمشق", "دمشق تتعهد",
+    "أدانت كل من دمشق وروسيا"), with no clause break between them?"""
+    lex, norms = p.lex, p.norms
+
+    def stance(w: str) -> bool:
+        return w in lex.stance or w[:1] in "وف" and w[1:] in lex.stance
+
+    if m.t1 < len(norms) and stance(norms[m.t1]):
+        return True
+    for j in range(m.t0 - 1, max(-1, m.t0 - 1 - _STANCE_BEFORE), -1):
+        w = norms[j]
+        if w == "من" and j and norms[j - 1] == "كل":  # "أدانت كل من دمشق وروسيا"
+            continue
+        if w in _CLAUSE_BREAK or w in lex.locative:
+            return False
+        if stance(w):
+            return True
+    return False
 
 
 def _contained(norms: list[str], ms: list[_M], ok: list[bool], k: int, prior: Sequence[_M],

@@ -94,6 +94,16 @@ class ReadError:
         return f"{path}:{self.line}: {self.message}"
 
 
+def article_name(art: Any) -> str:
+    """How an error names an article: its file, and its id too when the file holds many
+    ("corpus.jsonl.gz (BB-706-20180626)"), so the bad item can be found."""
+    path = getattr(art, "path", None)
+    if not path:
+        return printable(str(art.id))
+    stem = os.path.basename(str(path)).split(".")[0]
+    return printable(str(path) if art.id in (stem, str(path)) else f"{path} ({art.id})")
+
+
 def printable(s: str) -> str:
     """A name as it can be printed: bytes of a file name that are not UTF-8 as \\xNN escapes."""
     try:

@@ -35,6 +35,16 @@ COMPATIBLE = {
     frozenset({"Riots", "Protests"}),  # one outlet's riot is another's protest
 }
 LINK_THRESHOLD = 3.0
+RECALL_DAYS = 31  # an undated recall ("the attack on Douma") points to an incident at most this long before its article
+
+
+def link_family(kind: str) -> str:
+    """Report kinds that can be one event: a recalled mention meets the incidents it may refer to
+    (and other recalls); a tally meets only tallies."""
+    return "aggregate" if kind == "aggregate" else "event"
+
+
+FAMILY_KINDS = {"event": ("incident", "background"), "aggregate": ("aggregate",)}
 
 
 class Key(NamedTuple):
@@ -102,6 +112,19 @@ def _reported_before(a: Key, b: Key) -> bool:
     return a.pub is not None and b.day is not None and a.pub < b.day - _REPORT_SLACK
 
 
+UNDATED_DAYS = 7  # an undated mention is of the days just before its article
+
+
+def _undated_apart(a: Key, b: Key) -> bool:
+    """a gives no date: it meets b only when b's date (or, b undated too, b's publication) lies
+    within UNDATED_DAYS of a's publication, so no chain of undated mentions spans months."""
+    if a.day is not None or a.pub is None:
+        return False
+    if b.day is not None:
+        return not a.pub - UNDATED_DAYS <= b.day <= a.pub + _REPORT_SLACK
+    return b.pub is not None and abs(a.pub - b.pub) > UNDATED_DAYS
+
+
 def _other_period(a: Key, b: Key) -> bool:
     """Two tallies count different periods: their last days, or their first days, differ by more than
     a day (a first day known only to the month compares by the month's tolerance)."""
@@ -119,8 +142,12 @@ def pair_score(a: dict, b: dict) -> float | None:
 
 def key_score(a: Key, b: Key) -> float | None:
     """pair_score on precomputed keys."""
-    if a.kind != b.kind or a.country != b.country:
+    if a.country != b.country:
         return None
+    if a.kind != b.kind:
+        if link_family(a.kind) != link_family(b.kind):
+            return None
+        return _recall_score(b, a) if a.kind == "background" else _recall_score(a, b)
     if a.admin1 and b.admin1 and a.admin1 != b.admin1:
         return None
     if not a.articles.isdisjoint(b.articles):
@@ -138,6 +165,8 @@ def key_score(a: Key, b: Key) -> float | None:
         gap == 0 or max(a.tol, b.tol) > 1))
     if not repost and (_reported_before(a, b) or _reported_before(b, a)):
         return None  # an article published before an event happened does not report it
+    if _undated_apart(a, b) or _undated_apart(b, a):
+        return None
     score = 0.0
     if gap is not None:
         if gap > max(a.tol, b.tol) and not repost:
@@ -166,6 +195,49 @@ def key_score(a: Key, b: Key) -> float | None:
         # (clashes and shelling, a raid and arrests): outlets that word one fight differently
         score += 2.0 if one_fight else 1.0 if d <= 10 else 0.0
     for x, y in ((a.arrested, b.arrested), (a.fatalities, b.fatalities), (a.injured, b.injured)):
+        if x is not None and x == y:
+            score += 1.0 if x >= STRONG_FIGURE else 0.5
+    return score
+
+
+def _recall_score(inc: Key, rec: Key) -> float | None:
+    """An incident and an article that recalls an event (`background`): the recall points to it when
+    the place is the same or contains it, the kind of act is of its family, and the dates agree; an
+    undated recall points only to an incident before its article (within RECALL_DAYS) at one spot
+    or, for a rare kind of act (a chemical attack), in one governorate."""
+    if inc.admin1 and rec.admin1 and inc.admin1 != rec.admin1:
+        return None
+    if not inc.articles.isdisjoint(rec.articles):
+        return None
+    if not (inc.event_type == rec.event_type or _one_family(inc, rec)) or _reported_before(inc, rec):
+        return None
+    d = _km(inc, rec)
+    if d is not None and d > 50 and rec.geo_precision <= 2:
+        return None
+    score = 1.5 + (0.5 if inc.sub_event_type == rec.sub_event_type else 0.0)
+    if rec.day is not None:
+        if inc.day is None:
+            return None
+        gap = abs(inc.day - rec.day)
+        if gap > max(inc.tol, rec.tol):
+            return None
+        score += 2.0 if gap == 0 else 1.0
+    else:
+        if inc.day is None or rec.pub is None or not rec.pub - RECALL_DAYS <= inc.day <= rec.pub + _REPORT_SLACK:
+            return None
+        spot = d is not None and d <= SAME_SPOT_KM * 5 and max(inc.geo_precision, rec.geo_precision) <= 2
+        rare = inc.sub_event_type == rec.sub_event_type and inc.sub_event_type in _rare() and (
+            inc.admin1 is not None and inc.admin1 == rec.admin1)
+        if not (spot or rare):
+            return None
+    if inc.actors and rec.actors:
+        shared = len(inc.actors & rec.actors)
+        score += 1.0 * shared if shared else -1.0
+    if inc.admin1 and inc.admin1 == rec.admin1:
+        score += 1.0
+    if d is not None:
+        score += 1.0 if d <= 10 else 0.0
+    for x, y in ((inc.fatalities, rec.fatalities), (inc.injured, rec.injured)):
         if x is not None and x == y:
             score += 1.0 if x >= STRONG_FIGURE else 0.5
     return score
@@ -215,7 +287,7 @@ def candidate_pairs(keys: list[Key]) -> Iterator[tuple[int, int]]:
     """
     blocks: dict[tuple, dict[str | None, list[int]]] = {}
     for i, k in enumerate(keys):
-        blocks.setdefault((k.kind, k.country), {}).setdefault(k.admin1, []).append(i)
+        blocks.setdefault((link_family(k.kind), k.country), {}).setdefault(k.admin1, []).append(i)
     for by_admin in blocks.values():
         unknown = by_admin.get(None, [])
         for admin1, idx in by_admin.items():
@@ -330,14 +402,19 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
         if s is not None:
             compatible.add(i * n + j)
             if s >= LINK_THRESHOLD:
-                pairs.append((-s, ms[i]["id"], ms[j]["id"], i, j))
+                # recalls join last: the incidents' own clusters come out as they would without them
+                recall = keys[i].kind == "background" or keys[j].kind == "background"
+                pairs.append((recall, -s, ms[i]["id"], ms[j]["id"], i, j))
     pairs.sort()
-    for _s, _a, _b, i, j in pairs:
+    for _r, _s, _a, _b, i, j in pairs:
         ri, rj = find(i), find(j)
         if ri == rj:
             continue
-        # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C)
-        if not all((x * n + y if x < y else y * n + x) in compatible for x in members[ri] for y in members[rj]):
+        # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C); two
+        # recalls of an incident need not be linkable to each other, only to its reports
+        told = any(keys[x].kind != "background" for x in members[ri] + members[rj])
+        if not all((x * n + y if x < y else y * n + x) in compatible or told and keys[x].kind == keys[y].kind
+                   == "background" for x in members[ri] for y in members[rj]):
             continue
         if cannot and separated(ri, rj):
             continue
@@ -357,6 +434,35 @@ def _specificity(m: dict) -> tuple:
 
 
 def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
+    """One record of a cluster: the incident its reports tell, with the articles that only recall
+    it (`background` members) as sources of kind "mentions"; their figures, dates and places are
+    not the incident's."""
+    reports = [m for m in group if m["report_kind"] != "background"]
+    if reports and len(reports) < len(group):
+        recalls = [m for m in group if m["report_kind"] == "background"]
+        e = _merge_reports(reports)
+        e["id"] = _cluster_id(group)
+        e["sources"] = sorted(e["sources"] + [{**s, "kind": "mentions"} for m in recalls for s in m["sources"]],
+                              key=lambda s: s["article_id"])
+        e["evidence"] = e["evidence"] + [ev for m in recalls for ev in m["evidence"] if ev["field"] in _RECALL_EVIDENCE]
+        return e
+    return _merge_reports(group)
+
+
+_RECALL_EVIDENCE = ("report_kind", "event_type", "sub_event_type", "location")  # the words that recall it
+
+
+def without_recalls(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of a run without the recalled events that matched no incident (`background` ones):
+    what `rasd extract` writes unless asked for them."""
+    return [e for e in events if e["report_kind"] != "background"]
+
+
+def _cluster_id(group: list[dict[str, Any]]) -> str:
+    return "rasd-" + hashlib.sha1("|".join(sorted(m["id"] for m in group)).encode()).hexdigest()[:12]
+
+
+def _merge_reports(group: list[dict[str, Any]]) -> dict[str, Any]:
     if len(group) == 1:
         e = dict(group[0])
         e.setdefault("conflicts", [])
@@ -368,7 +474,7 @@ def merge(group: list[dict[str, Any]]) -> dict[str, Any]:
         first_pub is None or dt.date.fromisoformat(m["event_date"]).toordinal() <= first_pub + _REPORT_SLACK)]
     best = max(possible or group, key=lambda m: (m.get("event_date") is not None, _specificity(m)))
     e = dict(best)
-    e["id"] = "rasd-" + hashlib.sha1("|".join(sorted(m["id"] for m in group)).encode()).hexdigest()[:12]
+    e["id"] = _cluster_id(group)
     for f in ("event_date", "date_end", "time_precision"):
         e[f] = best.get(f)
     geo_best = min(group, key=lambda m: (m.get("geo_precision") or 9, -m["confidence"]))

@@ -65,10 +65,12 @@ class UnstorableArticle(ExtractionError):
 
 
 def default_extractor(article: Article) -> list[dict[str, Any]]:
+    """The article's mentions, recalled events included: a recall joins the stored incident it
+    points to as a "mentions" source, or stays a `background` event (hidden by default)."""
     from rasd.extract.events import mentions_of
     from rasd.pipeline import make_doc
 
-    return mentions_of(make_doc(article))
+    return mentions_of(make_doc(article), include_background=True)
 
 
 def content_hash(text: str) -> str:

@@ -47,7 +47,7 @@ events_t = Event.__table__
 
 FINGERPRINT = ("report_kind", "event_type", "sub_event_type", "event_date", "admin1", "location")
 MIN_AGREE = 3
-PRIMARY_ROLES = {"correction": {"anchor"}, "merge": {"a", "b"}, "split": {"s"}}
+PRIMARY_ROLES = {"correction": {"anchor"}, "merge": {"a", "b"}, "split": {"s"}, "confirm": {"anchor"}}
 
 ADMIN1 = ("Aleppo", "Al Hasakeh", "Ar Raqqa", "As Sweida", "Damascus", "Dar'a", "Deir ez Zor", "Hama", "Homs",
           "Idleb", "Lattakia", "Quneitra", "Rural Damascus", "Tartous")
@@ -405,7 +405,7 @@ def apply_corrections(conn: Connection, out: list[tuple[dict[str, Any], list[dic
     local = {m["id"]: (m, e["id"]) for e, ms in out for m in ms}
     by_id = {e["id"]: e for e, _ in out}
     edits = _edits_touching(conn, {m["sources"][0]["article_id"] for m, _ in local.values()},
-                            ("correction", "merge", "split"))
+                            ("correction", "merge", "split", "confirm"))
     if not edits:
         return
     res = _Resolver(conn, local)
@@ -453,9 +453,10 @@ def _event_mentions(conn: Connection, event_id: str) -> list[tuple[str, str, dic
 
 
 def _record_edit(conn: Connection, kind: str, event_id: str, who: str, refs: list[tuple[str, str, dict, str]],
-                 field: str | None = None, old: Any = None, new: Any = None) -> int:
+                 field: str | None = None, old: Any = None, new: Any = None, reason: str | None = None) -> int:
     edit_id = conn.execute(insert(edits_t).values(kind=kind, event_id=event_id, field=field, old=old, new=new,
-                                                  who=who, created_at=_now())).inserted_primary_key[0]
+                                                  who=who, created_at=_now(),
+                                                  reason=_reason(reason))).inserted_primary_key[0]
     conn.execute(insert(refs_t), [{"edit_id": edit_id, "mention_id": mid, "article_id": aid,
                                    "fingerprint": fingerprint(rec), "role": role} for mid, aid, rec, role in refs])
     return edit_id
@@ -466,7 +467,40 @@ def _event_holding(engine: Engine, edit_id: int) -> str | None:
         return conn.execute(select(edits_t.c.event_id).where(edits_t.c.id == edit_id)).scalar()
 
 
-def correct_event(engine: Engine, event_id: str, changes: dict[str, Any], who: str) -> str:
+MAX_REASON = 2000  # characters of an analyst's reason kept with an edit
+
+
+def _reason(reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    if not isinstance(reason, str):
+        raise EditError(422, "reason must be a string")
+    return reason.strip()[:MAX_REASON] or None
+
+
+def confirm_event(engine: Engine, event_id: str, who: str, reason: str | None = None) -> str:
+    """Record that an analyst checked the event and found it right as it stands (it leaves the review
+    queue); anchored on its mentions like a correction, so the confirmation follows it through relinking."""
+    with engine.begin() as conn:
+        refs = [(mid, aid, rec, "anchor") for mid, aid, rec in _event_mentions(conn, event_id)]
+        _record_edit(conn, "confirm", event_id, who, refs, "review", None, "confirmed", reason)
+    return event_id
+
+
+REVIEWED_KINDS = ("confirm", "correction", "merge", "split")
+
+
+def review_state(edits: list[dict[str, Any]]) -> dict[str, Any]:
+    """An event's review state from its history: `confirmed` (an analyst confirmed it, and nothing was
+    changed since), `corrected` (an analyst changed it), else `unreviewed`; with who and when."""
+    last = next((e for e in reversed(edits) if e["kind"] in REVIEWED_KINDS), None)
+    if last is None:
+        return {"state": "unreviewed", "who": None, "when": None}
+    return {"state": "confirmed" if last["kind"] == "confirm" else "corrected", "who": last["who"],
+            "when": last["when"]}
+
+
+def correct_event(engine: Engine, event_id: str, changes: dict[str, Any], who: str, reason: str | None = None) -> str:
     """Correct fields of an event (one edit per field that changes); returns the id of the event holding them."""
     from rasd.store.linking import relink
 
@@ -483,14 +517,14 @@ def correct_event(engine: Engine, event_id: str, changes: dict[str, Any], who: s
             return
         refs = [(mid, aid, rec, "anchor") for mid, aid, rec in _event_mentions(conn, event_id)]
         for field, (old, new) in plan.items():
-            made.append(_record_edit(conn, "correction", event_id, who, refs, field, old, new))
+            made.append(_record_edit(conn, "correction", event_id, who, refs, field, old, new, reason))
         release_events(conn, [event_id])
 
     relink(engine, before=before)
     return (_event_holding(engine, made[0]) if made else None) or event_id
 
 
-def merge_events(engine: Engine, event_id: str, other_id: str, who: str) -> str:
+def merge_events(engine: Engine, event_id: str, other_id: str, who: str, reason: str | None = None) -> str:
     """Make two events one (for good: the merge is a must-link constraint); returns the merged event's id."""
     from rasd.store.linking import relink
 
@@ -505,7 +539,7 @@ def merge_events(engine: Engine, event_id: str, other_id: str, who: str) -> str:
             raise EditError(409, f"both events come from article {sorted(shared)[0]}: the incidents one article "
                                  "tells apart cannot be one event")
         refs = [(mid, aid, rec, "a") for mid, aid, rec in a] + [(mid, aid, rec, "b") for mid, aid, rec in b]
-        made.append(_record_edit(conn, "merge", event_id, who, refs, "merge", [event_id, other_id], None))
+        made.append(_record_edit(conn, "merge", event_id, who, refs, "merge", [event_id, other_id], None, reason))
         release_events(conn, [event_id, other_id])
 
     relink(engine, before=before)
@@ -515,7 +549,8 @@ def merge_events(engine: Engine, event_id: str, other_id: str, who: str) -> str:
     return merged
 
 
-def split_event(engine: Engine, event_id: str, article_ids: list[str], who: str) -> tuple[str, str]:
+def split_event(engine: Engine, event_id: str, article_ids: list[str], who: str,
+                reason: str | None = None) -> tuple[str, str]:
     """Make these sources an event of their own (for good: cannot-link to the rest); returns (new, rest) ids."""
     from rasd.store.linking import relink
 
@@ -535,7 +570,7 @@ def split_event(engine: Engine, event_id: str, article_ids: list[str], who: str)
             raise EditError(422, "split off some of the sources, not all of them")
         refs = [(mid, aid, rec, "s" if aid in wanted else "r") for mid, aid, rec in ms]
         rest_mention.append(next(mid for mid, aid, _ in ms if aid not in wanted))
-        made.append(_record_edit(conn, "split", event_id, who, refs, "split", event_id, wanted))
+        made.append(_record_edit(conn, "split", event_id, who, refs, "split", event_id, wanted, reason))
         release_events(conn, [event_id])
 
     relink(engine, before=before)
@@ -558,5 +593,5 @@ def history(conn: Connection, event_id: str, article_ids: Iterable[str]) -> list
             when = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=dt.UTC)
             out.append({"id": r.id, "kind": r.kind, "who": r.who,
                         "when": when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
-                        "field": r.field, "old": r.old, "new": r.new})
+                        "field": r.field, "old": r.old, "new": r.new, "reason": r.reason})
     return sorted(out, key=lambda x: x["id"])

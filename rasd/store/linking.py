@@ -28,7 +28,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, insert, or_, select, text, update
 
-from rasd.link.merge import LINK_THRESHOLD, TOLERANCE_DAYS, Key, cluster, key_of, key_score, link, merge
+from rasd.link.merge import (
+    FAMILY_KINDS,
+    LINK_THRESHOLD,
+    TOLERANCE_DAYS,
+    Key,
+    cluster,
+    key_of,
+    key_score,
+    link,
+    link_family,
+    merge,
+)
 from rasd.store.articles import chunks, release_events
 from rasd.store.corrections import apply_corrections, link_constraints, regroup, touches
 from rasd.store.models import Actor, Article, Event, EventActor, EventSource, Evidence, Mention, Place
@@ -87,7 +98,7 @@ class _Pool:
         self.recs[mid] = {k: rec.get(k) for k in _SLIM}
         self.keys[mid] = key_of(rec)
         self.event_of[mid] = event_id
-        kc = (rec["report_kind"], rec.get("country"))
+        kc = (link_family(rec["report_kind"]), rec.get("country"))
         self.admins[kc].add(rec.get("admin1"))
         key = (*kc, rec.get("admin1"))
         day = _day(rec)
@@ -98,7 +109,7 @@ class _Pool:
         return True
 
     def candidates(self, rec: dict[str, Any]) -> Iterator[str]:
-        kc = (rec["report_kind"], rec.get("country"))
+        kc = (link_family(rec["report_kind"]), rec.get("country"))
         a = rec.get("admin1")
         admins = [a, None] if a is not None else list(self.admins[kc])
         day = _day(rec)
@@ -160,19 +171,20 @@ class _Loader:
     def __init__(self, conn: Connection, pool: _Pool) -> None:
         self.conn = conn
         self.pool = pool
-        self.covered: dict[tuple, list[tuple[int, int]]] = defaultdict(list)  # (kind, country, admin1|ANY)
+        self.covered: dict[tuple, list[tuple[int, int]]] = defaultdict(list)  # (link family, country, admin1|ANY)
         self.all_dates: set[tuple] = set()
 
     def load_window(self, recs: list[dict[str, Any]]) -> None:
         groups: dict[tuple, list[int | None]] = defaultdict(list)
         for r in recs:
-            groups[(r["report_kind"], r.get("country"), r.get("admin1"))].append(_day(r))
+            groups[(link_family(r["report_kind"]), r.get("country"), r.get("admin1"))].append(_day(r))
         m = mentions_t.c
         for (kind, country, admin1), days in groups.items():
             ckey = (kind, country, admin1 if admin1 is not None else _ANY)
             if ckey in self.all_dates:
                 continue
-            conds = [m.report_kind == kind, m.country.is_(None) if country is None else m.country == country]
+            conds = [m.report_kind.in_(FAMILY_KINDS[kind]),
+                     m.country.is_(None) if country is None else m.country == country]
             if admin1 is not None:
                 conds.append(or_(m.admin1 == admin1, m.admin1.is_(None)))
             if None in days:  # an undated mention may pair with any date

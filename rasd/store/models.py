@@ -227,7 +227,7 @@ class ApiToken(Base):
 
 
 class Edit(Base):
-    """An analyst's correction of a field, merge or split (rasd.store.corrections).
+    """An analyst's correction of a field, merge, split or confirmation (rasd.store.corrections).
 
     Events are rebuilt by linking, so an edit is anchored on mentions (`edit_mentions`), not on an
     event id; `event_id` is only where the edit currently applies, kept up to date by linking.
@@ -236,13 +236,14 @@ class Edit(Base):
     __tablename__ = "edits"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String)  # correction | merge | split
+    kind: Mapped[str] = mapped_column(String)  # correction | merge | split | confirm
     event_id: Mapped[str | None] = mapped_column(String, index=True)
     field: Mapped[str | None] = mapped_column(String)
     old: Mapped[Any] = mapped_column(JSON, nullable=True)
     new: Mapped[Any] = mapped_column(JSON, nullable=True)
     who: Mapped[str] = mapped_column(String)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)  # the analyst's why, shown in the history
 
 
 class EditMention(Base):

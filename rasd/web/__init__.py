@@ -1,8 +1,8 @@
 """Rasd's web front end: static files only (plain ES modules, CSS, JSON, vendored libraries).
 
 `rasd serve` mounts `STATIC_DIR` at `/` and serves the JSON API that the page calls (see
-`rasd/web/README.md`). Nothing here needs a build step; `mock_server.py` is a stdlib server for
-working on the page without the real API.
+`rasd/web/README.md`). Nothing here needs a build step: work on the page against `rasd demo`
+(the real API over a fresh database of the bundled samples).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@
 import { I18n } from './js/i18n.js';
 import { EventMap } from './js/map.js';
 import { h, renderPanel, renderPanelMessage } from './js/panel.js';
+import { renderReview } from './js/review.js';
 import {
   apiParams, defaultState, emptyFilters, FILTER_KEYS, PAGE_SIZES, parseState, sameFilters, stateToSearch,
 } from './js/state.js';
@@ -74,6 +75,7 @@ let mapItems = [];
 let mapTotal = 0;
 let tableTotal = 0;
 let byAdmin1 = [];
+let byKind = null; // {incident: {count, fatalities}, aggregate: ...} of the filters, every kind: the header
 const details = new Map();
 let lastFocus = null;
 
@@ -168,7 +170,11 @@ async function loadStats() {
   try {
     const wide = getJSON('api/stats', apiParams(noDates, { bbox, report_kind: 'incident' }), 'statsT');
     const narrow = getJSON('api/stats', apiParams(noAdmin1, { bbox }), 'statsA');
-    const [w, n] = await Promise.all([wide, narrow]);
+    // the header counts incidents and their deaths, and the tallies apart, whatever the table shows
+    const kinds = getJSON('api/stats', apiParams(state.filters, { bbox, report_kind: 'all' }), 'statsK');
+    const [w, n, k] = await Promise.all([wide, narrow, kinds]);
+    byKind = Object.fromEntries((k.by_report_kind || []).map((r) => [r.report_kind, r]));
+    renderSummary();
     timeline.setData(w.weeks || []);
     byAdmin1 = n.by_admin1 || [];
     map.setCounts(byAdmin1);
@@ -190,16 +196,18 @@ function loadAll() {
 
 function renderSummary() {
   const el = $('#summary');
-  // deaths of incidents only: a tally ("40,000 killed since 1984") or a recalled event is not added to them
-  const incidents = mapItems.filter((e) => (e.report_kind || 'incident') === 'incident');
-  const fat = incidents.reduce((a, e) => a + (e.fatalities || 0), 0);
-  const tallies = mapItems.filter((e) => e.report_kind === 'aggregate').length;
+  // incidents and their deaths only: a tally ("40,000 killed since 1984") or a recalled event is not
+  // added to them; the tallies are counted apart (from /api/stats, exact whatever the map holds)
+  const inc = byKind ? byKind.incident || { count: 0, fatalities: 0 } : null;
+  const n = inc ? inc.count : mapTotal;
+  const fat = inc ? inc.fatalities || 0 : mapItems.reduce((a, e) => a + (e.fatalities || 0), 0);
+  const tallies = byKind && byKind.aggregate ? byKind.aggregate.count : 0;
   const unlocated = mapItems.filter((e) => e.latitude == null || e.longitude == null).length;
   const capped = mapItems.length < mapTotal;
   const spans = [
-    h('span', { class: 'sum-n', 'data-testid': 'total' }, i18n.t('summary.events', { n: i18n.num(mapTotal), count: mapTotal })),
+    h('span', { class: 'sum-n', 'data-testid': 'total' }, i18n.t('summary.events', { n: i18n.num(n), count: n })),
     h('span', { 'data-testid': 'fatalities' },
-      i18n.t(capped ? 'summary.fatalities_min' : 'summary.fatalities', { n: i18n.num(fat), count: fat })),
+      i18n.t(inc || !capped ? 'summary.fatalities' : 'summary.fatalities_min', { n: i18n.num(fat), count: fat })),
   ];
   if (tallies) spans.push(h('span', { 'data-testid': 'tallies' }, i18n.t('summary.tallies', { n: i18n.num(tallies), count: tallies })));
   el.replaceChildren(...spans);
@@ -293,11 +301,12 @@ function fillActorList() {
 function writeForm() {
   fillTypeOptions();
   fillAdmin1Options();
-  for (const k of ['date_from', 'date_to', 'actor', 'q']) {
+  for (const k of ['date_from', 'date_to', 'actor', 'q', 'report_kind', 'country']) {
     const el = $(`#f-${k}`);
     if (document.activeElement !== el || k.startsWith('date')) el.value = state.filters[k] || '';
   }
   $('#f-inview').checked = state.inview;
+  $('#f-review').checked = state.filters.review === 'todo';
   $('#f-reset').disabled = FILTER_KEYS.every((k) => !state.filters[k]) && !state.inview;
 }
 
@@ -441,12 +450,22 @@ async function showDetail(id, { pan = false, focus = false } = {}) {
       }
     },
     onFilterActor: (key) => setFilters({ actor: key }),
+    review: renderReview(d, { i18n, onEdited: (newId) => afterEdit(newId) }),
   });
   panel.removeAttribute('aria-busy');
   if (!focus && scroll) panel.querySelector('.panel-body').scrollTop = scroll;
   map.select(d, { pan });
   table.setSelected(id);
   if (focus) panel.querySelector('#panel-title')?.focus({ preventScroll: true });
+}
+
+// an edit went through (or the review session changed): what is cached is stale, the event may have a new id
+async function afterEdit(id) {
+  details.clear();
+  state.event = id;
+  commit(false);
+  await Promise.all([loadTable(), loadMap(), loadStats()]);
+  showDetail(id, { focus: false });
 }
 
 function openEvent(id, { push = true, pan = true } = {}) {
@@ -486,10 +505,11 @@ function bind() {
     writeForm();
     commit(false);
   });
-  for (const k of ['date_from', 'date_to', 'admin1', 'event_type', 'sub_event_type']) {
+  for (const k of ['date_from', 'date_to', 'admin1', 'event_type', 'sub_event_type', 'report_kind', 'country']) {
     $(`#f-${k}`).addEventListener('change', (e) => setFilters({ [k]: e.target.value }));
   }
   $('#f-actor').addEventListener('change', (e) => setFilters({ actor: e.target.value.trim() }));
+  $('#f-review').addEventListener('change', (e) => setFilters({ review: e.target.checked ? 'todo' : '' }));
   let qTimer = null;
   $('#f-q').addEventListener('input', (e) => {
     clearTimeout(qTimer);

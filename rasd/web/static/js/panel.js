@@ -222,13 +222,16 @@ export function renderPanel(root, d, ctx) {
   const corr = d.corrections || [];
   const corrections = section('corrections', t('panel.corrections'),
     corr.length ? h('table', { class: 'mini', 'data-testid': 'corrections' },
-      h('thead', {}, h('tr', {}, ['who', 'when', 'field', 'old', 'new'].map((c) => h('th', {}, t(`corr.${c}`))))),
-      h('tbody', {}, corr.map((c) => h('tr', {},
-        h('td', { dir: 'auto' }, c.who || dash), h('td', {}, i18n.dateTime(c.when)), h('td', {}, fieldLabel(c.field)),
-        h('td', { dir: 'auto' }, h('del', {}, plain(c.old) || dash)), h('td', { dir: 'auto' }, h('ins', {}, plain(c.new) || dash))))))
+      h('thead', {}, h('tr', {}, ['who', 'when', 'field', 'old', 'new', 'reason'].map((c) => h('th', {}, t(`corr.${c}`))))),
+      h('tbody', {}, corr.map((c) => h('tr', { 'data-kind': c.kind },
+        h('td', { dir: 'auto' }, c.who || dash), h('td', {}, i18n.dateTime(c.when)),
+        h('td', {}, c.kind === 'confirm' ? t('corr.confirmed') : c.kind === 'correction' ? fieldLabel(c.field) : t(`corr.${c.kind}`)),
+        h('td', { dir: 'auto' }, h('del', {}, plain(c.old) || dash)), h('td', { dir: 'auto' }, h('ins', {}, plain(c.new) || dash)),
+        h('td', { dir: 'auto', class: 'reason' }, c.reason || dash)))))
       : h('p', { class: 'muted' }, t('panel.no_corrections')));
 
-  const body = h('div', { class: 'panel-body' }, notes, figures, conflicts, actors, sources, textSection, fields, corrections);
+  const body = h('div', { class: 'panel-body' }, notes, figures, ctx.review || null, conflicts, actors, sources, textSection,
+    fields, corrections);
   root.replaceChildren(head, body);
 }
 

@@ -3,7 +3,12 @@
 //   ?lang=ar&date_from=2025-01-01&date_to=&admin1=Homs&event_type=Battles&sub_event_type=&actor=isis
 //    &q=...&inview=1&sort=-event_date&limit=100&offset=0&event=<id>&map=<lat>,<lon>,<zoom>
 
-export const FILTER_KEYS = ['date_from', 'date_to', 'admin1', 'event_type', 'sub_event_type', 'actor', 'q'];
+export const FILTER_KEYS = ['date_from', 'date_to', 'admin1', 'event_type', 'sub_event_type', 'actor', 'q', 'report_kind', 'country',
+  'review'];
+// what the page shows unless told otherwise: incidents in Syria (tallies, recalled events and other
+// countries are a choice; 'all' lifts the default)
+export const REPORT_KINDS = ['aggregate', 'background', 'all'];
+export const COUNTRY_DEFAULT = 'Syria';
 export const DEFAULT_SORT = '-event_date';
 export const PAGE_SIZES = [50, 100, 250];
 export const DEFAULT_LIMIT = 100;
@@ -69,7 +74,9 @@ export function stateToSearch(s) {
 /** Query parameters for the API: the filters (non-empty only) plus extras. */
 export function apiParams(filters, extra = {}) {
   const p = new URLSearchParams();
-  for (const k of FILTER_KEYS) if (filters[k]) p.set(k, filters[k]);
+  for (const k of FILTER_KEYS) if (filters[k] && !(k === 'country' && filters[k] === 'all')) p.set(k, filters[k]);
+  if (!filters.country) p.set('country', COUNTRY_DEFAULT);
+  if (!filters.report_kind) p.set('report_kind', 'incident');
   for (const [k, v] of Object.entries(extra)) if (v != null && v !== '') p.set(k, String(v));
   return p;
 }

@@ -91,7 +91,10 @@ export class EventTable {
         'data-testid': 'event-row', 'data-event-id': ev.id, tabindex: '0', class: sel ? 'selected' : '',
         'aria-current': sel ? 'true' : null,
       },
-      h('td', { class: 'nowrap' }, ev.event_date ? i18n.date(ev.event_date) : h('span', { class: 'muted' }, i18n.t('table.undated'))),
+      h('td', { class: 'nowrap' }, ev.event_date ? i18n.date(ev.event_date) : h('span', { class: 'muted' }, i18n.t('table.undated')),
+        // a tally counts a period: its last day too
+        ev.report_kind === 'aggregate' && ev.date_end && ev.date_end !== ev.event_date
+          ? h('span', { class: 'period', 'data-testid': 'period' }, ` – ${i18n.date(ev.date_end)}`) : null),
       h('td', { class: 'type', title: i18n.term('event_type', ev.event_type) },
         h('span', { class: 'sym-wrap', html: typeSymbol(ev.event_type, 12) }), h('span', { class: 'ell' }, i18n.term('event_type', ev.event_type))),
       h('td', { class: 'ell', title: i18n.term('sub_event_type', ev.sub_event_type) }, i18n.term('sub_event_type', ev.sub_event_type) || dash),
