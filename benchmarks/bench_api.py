@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.client == "http":
         import uvicorn
 
-        from rasd.serve_cmd import free_port
+        from rasd.cli.serve import free_port
 
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",

@@ -31,10 +31,10 @@ from sqlalchemy import Engine, text
 
 from rasd.api import Settings, create_app
 from rasd.cli import samples_dir
-from rasd.ingest_cmd import cli as store_cli
+from rasd.cli.serve import cli as serve_cli
+from rasd.cli.serve import free_port, ingest_samples
+from rasd.cli.store import cli as store_cli
 from rasd.link.merge import Constraints, cluster, link
-from rasd.serve_cmd import cli as serve_cli
-from rasd.serve_cmd import free_port, ingest_samples
 from rasd.store.db import open_db
 from rasd.store.query import integrity, iter_events
 from rasd.store.tokens import create_token
@@ -719,7 +719,7 @@ def test_must_and_cannot_link() -> None:
 # --- the commands ---------------------------------------------------------------------------------------------
 
 def test_commands_are_attached() -> None:
-    from rasd import serve_cmd
+    from rasd.cli import serve as serve_cmd
 
     assert set(serve_cli.commands) == {"serve", "token", "demo"}
     assert set(serve_cmd.token.commands) == {"create", "list", "revoke"}
@@ -753,7 +753,7 @@ def test_serve_command(sample_db: Path, tmp_path: Path) -> None:
     db = str(shutil.copy(sample_db, tmp_path / "s.db"))
     port = free_port()
     env = {**os.environ, "RASD_TILE_URL": "https://tiles.example/{z}/{x}/{y}.png"}
-    proc = subprocess.Popen([sys.executable, "-m", "rasd.serve_cmd", "serve", "--db", db, "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "rasd.cli.serve", "serve", "--db", db, "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         meta = _wait_json(f"http://127.0.0.1:{port}/api/meta")
@@ -765,7 +765,7 @@ def test_serve_command(sample_db: Path, tmp_path: Path) -> None:
 
 
 def test_demo_command() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "rasd.serve_cmd", "demo", "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "rasd.cli.serve", "demo", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = proc.stdout.readline().strip()

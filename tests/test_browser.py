@@ -34,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     import uvicorn
 
     from rasd.api import Settings, create_app
-    from rasd.serve_cmd import free_port, ingest_samples
+    from rasd.cli.serve import free_port, ingest_samples
     from rasd.store.db import open_db
     from rasd.store.tokens import create_token
 
@@ -129,6 +129,20 @@ def test_markers_panel_evidence_and_arabic(page: Any, server: dict[str, Any]) ->
     # a marker opens it too (through its popup)
     marker = page.locator(".rasd-marker").first
     marker.dispatch_event("click")  # the first marker may lie outside the map's current view
+    popup = page.locator(".leaflet-popup")
+    popup.wait_for()
+    page.wait_for_timeout(400)  # the map pans the popup into view
+
+    def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+        return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+            a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+    for control in ("[data-testid=map-legend]", ".leaflet-control-zoom", ".leaflet-control-layers"):
+        assert not overlap(popup.bounding_box(), page.locator(control).bounding_box()), control  # popups clear them
+    # the governorate names are drawn above the markers and clusters (and take no clicks)
+    z = page.evaluate("""() => ['labelPane', 'markerPane'].map((p) =>
+        +getComputedStyle(document.querySelector('.leaflet-' + p.replace('Pane', '-pane'))).zIndex)""")
+    assert z[0] > z[1]
     page.locator("[data-testid=popup-open]").click()
     panel.wait_for(state="visible")
     page.wait_for_selector("[data-testid=event-panel] mark.evidence", timeout=15_000)

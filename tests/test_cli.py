@@ -911,3 +911,18 @@ def test_gazetteer_search_shows_one_row_per_place(hermetic_places: Path) -> None
     # diacritics, shadda and hamza forms find the same place
     for q in ("إدْلِب", "ادلب", "أدلب"):
         assert CliRunner().invoke(main, ["gazetteer", "search", q]).stdout.splitlines()[0].startswith("إدلب")
+
+
+def test_command_modules_share_only_common() -> None:
+    """One home for the commands, no cycle: a command module under rasd/cli imports only rasd.cli.common
+    of the package; app.py alone gathers them."""
+    import ast
+
+    pkg = Path(__file__).resolve().parents[1] / "rasd" / "cli"
+    for f in sorted(pkg.glob("*.py")):
+        if f.name in ("__init__.py", "__main__.py", "app.py"):
+            continue
+        mods = {n.module for n in ast.walk(ast.parse(f.read_text("utf-8")))
+                if isinstance(n, ast.ImportFrom) and n.module and n.module.startswith("rasd.cli")}
+        assert mods <= {"rasd.cli.common"}, (f.name, mods)
+    assert not (pkg.parent / "ingest_cmd.py").exists() and not (pkg.parent / "commands.py").exists()

@@ -524,7 +524,7 @@ def test_user_csv_path_default(monkeypatch, tmp_path) -> None:
 def test_cli_search_and_add(user_csv: Path) -> None:
     from click.testing import CliRunner
 
-    from rasd.geo.commands import gazetteer as group
+    from rasd.cli.gazetteer import gazetteer as group
 
     runner = CliRunner()
     res = runner.invoke(group, ["search", "صوران", "--json"])

@@ -1,7 +1,7 @@
 """`rasd ingest`, `rasd events`, `rasd export` and `rasd db` end to end, crash included.
 
-The commands are run through their own click group (rasd.ingest_cmd.cli) in-process, and as a
-subprocess (`python -m rasd.ingest_cmd`) where a process has to be killed. Sample articles are
+The commands are run through their own click group (rasd.cli.store.cli) in-process, and as a
+subprocess (`python -m rasd.cli.store`) where a process has to be killed. Sample articles are
 copied into tmp_path when a test edits them; the generated corpus comes from tests.test_store.
 """
 
@@ -27,8 +27,8 @@ from sqlalchemy import text
 
 from rasd import export
 from rasd.cli import samples_dir
+from rasd.cli.store import cli, db, ingest
 from rasd.ingest import ReadError, iter_articles
-from rasd.ingest_cmd import cli, db, ingest
 from rasd.link.merge import link
 from rasd.store import db as store_db
 from rasd.store.articles import default_extractor
@@ -294,7 +294,7 @@ def _count(db_file: Path) -> int:
 
 def _ingest_until(corpus: Path, db_file: Path, kill_at: int | None) -> int:
     """Run `ingest` in a subprocess; SIGKILL it once `kill_at` articles are committed. Returns its exit code."""
-    cmd = [sys.executable, "-m", "rasd.ingest_cmd", "ingest", str(corpus), "--db", str(db_file)]
+    cmd = [sys.executable, "-m", "rasd.cli.store", "ingest", str(corpus), "--db", str(db_file)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + 300
@@ -446,7 +446,7 @@ def test_two_ingests_of_the_same_file_at_once(tmp_path: Path) -> None:
     assert run("db", "upgrade", "--db", str(db)).exit_code == 0
     env = {k: v for k, v in os.environ.items() if k != "RASD_DB"}
     env["RASD_PLACES"] = str(tmp_path / "no-places.csv")
-    procs = [subprocess.Popen([sys.executable, "-m", "rasd.ingest_cmd", "ingest", str(corpus), "--db", str(db)],
+    procs = [subprocess.Popen([sys.executable, "-m", "rasd.cli.store", "ingest", str(corpus), "--db", str(db)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env) for _ in range(2)]
     errs = [p.communicate(timeout=300)[1].decode("utf-8") for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errs

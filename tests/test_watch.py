@@ -394,7 +394,7 @@ def test_state_file_beside_a_sqlite_database(tmp_path: Path) -> None:
 def test_watch_command_options() -> None:
     from click.testing import CliRunner
 
-    from rasd.watch_cmd import cli
+    from rasd.cli.watch import cli
 
     r = CliRunner().invoke(cli, ["watch", "--feed", "ftp://x/feed"])
     assert r.exit_code == 2 and "not an http(s) URL" in r.stderr
@@ -405,7 +405,7 @@ def test_watch_command_options() -> None:
 def test_once_in_process(tmp_path: Path, site: Site) -> None:
     from click.testing import CliRunner
 
-    from rasd.watch_cmd import cli
+    from rasd.cli.watch import cli
 
     site.add("g1", "jableh", "Thu, 08 May 2025 10:00:00 +0300")
     db = tmp_path / "c.db"
@@ -423,7 +423,7 @@ def test_sigterm_finishes_the_current_article_and_exits_0(tmp_path: Path, site: 
     db = tmp_path / "s.db"
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env["RASD_PLACES"] = str(tmp_path / "no-places.csv")
-    proc = subprocess.Popen([sys.executable, "-m", "rasd.watch_cmd", "watch", "--db", str(db), "--feed",
+    proc = subprocess.Popen([sys.executable, "-m", "rasd.cli.watch", "watch", "--db", str(db), "--feed",
                              site.url("/feed.xml"), "--folder", str(folder), "--interval", "0.5",
                              "--per-host-delay", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
@@ -522,7 +522,7 @@ def test_sigterm_stops_watch_while_a_feed_drips(tmp_path: Path) -> None:
     db = tmp_path / "d.db"
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env["RASD_PLACES"] = str(tmp_path / "no-places.csv")
-    proc = subprocess.Popen([sys.executable, "-m", "rasd.watch_cmd", "watch", "--db", str(db), "--feed", drip.url(),
+    proc = subprocess.Popen([sys.executable, "-m", "rasd.cli.watch", "watch", "--db", str(db), "--feed", drip.url(),
                              "--interval", "300", "--per-host-delay", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
@@ -585,7 +585,7 @@ def test_once_exits_1_when_every_source_failed(tmp_path: Path, site: Site) -> No
 
     from click.testing import CliRunner
 
-    from rasd.watch_cmd import cli
+    from rasd.cli.watch import cli
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
@@ -687,6 +687,7 @@ def test_stop_can_be_set_from_a_signal_handler() -> None:
 
 
 def test_watch_command_defaults_follow_the_library() -> None:
-    from rasd import watch, watch_cmd
+    from rasd import watch
+    from rasd.cli import watch as watch_cmd
 
     assert (watch_cmd.DEADLINE, watch_cmd.MAX_BYTES) == (watch.DEADLINE, watch.MAX_BYTES)

@@ -593,7 +593,7 @@ def extract_events(batch: Any, include_background: bool, do_link: bool, schedule
 
 
 def _count(batch: Any, item: ReadError, report: Callable[[str], None]) -> None:
-    """Count and print a ReadError as `rasd.cli.Batch.articles` does (a repaired item is read after it)."""
+    """Count and print a ReadError as `rasd.cli.common.Batch.articles` does (a repaired item is read after it)."""
     if hasattr(batch, "report"):
         batch.report(item, report)
         return

@@ -49,7 +49,9 @@ export class EventMap {
     });
     this.map = map;
     map.createPane('landPane').style.zIndex = 250;
-    map.createPane('labelPane').style.zIndex = 450;
+    // governorate names above the markers (clusters sit on the cities the names are written over);
+    // they take no clicks, so every marker under a name stays reachable
+    map.createPane('labelPane').style.zIndex = 640;
     map.getPane('labelPane').style.pointerEvents = 'none';
     this.userView = false; // until the URL or the user sets one, the map keeps Syria fitted to its size
     map.fitBounds(SYRIA_BOUNDS, { animate: false });
@@ -248,7 +250,7 @@ export class EventMap {
         icon: this._icon(ev), keyboard: true, riseOnHover: true, eventType: ev.event_type, eventId: ev.id,
         title: `${this.i18n.term('event_type', ev.event_type)} — ${ev.location || ''}`,
       });
-      m.bindPopup(() => this._popup(ev), { maxWidth: 300, minWidth: 220, autoPanPadding: [24, 24] });
+      m.bindPopup(() => this._popup(ev), { maxWidth: 300, minWidth: 220, ...this._popupPadding() });
       m.on('add', () => {
         const e = m.getElement();
         if (e) {
@@ -261,6 +263,13 @@ export class EventMap {
     }
     this.cluster.addLayers(layers);
     this._legend();
+  }
+
+  // a popup opens clear of the controls: the zoom buttons and layer switch above, the legend below right
+  _popupPadding() {
+    const size = (el) => (el ? [el.offsetWidth + 16, el.offsetHeight + 16] : [24, 24]);
+    const [lw, lh] = size(this.legendEl);
+    return { autoPanPaddingTopLeft: L.point(60, 64), autoPanPaddingBottomRight: L.point(Math.max(24, lw), Math.max(24, lh)) };
   }
 
   _popup(ev) {

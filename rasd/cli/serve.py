@@ -1,6 +1,6 @@
 """Commands for the API and the dashboard: `rasd serve`, `rasd token ...` and `rasd demo`.
 
-The main CLI attaches them with `attach(main)`; standalone: ``python -m rasd.serve_cmd serve``.
+The main CLI attaches them with `attach(main)`; standalone: ``python -m rasd.cli.serve serve``.
 The server binds 127.0.0.1 unless told otherwise: reads need no token, so putting it on a
 network is a decision to take with `--host`.
 """
@@ -16,8 +16,7 @@ from typing import Any
 
 import click
 
-from rasd.commands import attacher, standalone
-from rasd.ingest_cmd import DB_OPTION, _fail, _open
+from rasd.cli.common import DB_OPTION, _fail, _open, attacher, standalone
 
 HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 TILE_OPTION = click.option("--tile-url", envvar="RASD_TILE_URL", metavar="URL",
@@ -124,7 +123,7 @@ def ingest_samples(engine: Any) -> int:
     """The bundled sample articles into the database, linked; returns the number of events."""
     from sqlalchemy import func, select
 
-    from rasd.cli import Batch
+    from rasd.cli.common import Batch
     from rasd.store.articles import ArticleWriter
     from rasd.store.linking import relink
     from rasd.store.models import Event
@@ -165,7 +164,7 @@ def demo(db: str | None, host: str, port: int, tile_url: str | None, tile_attrib
 
 COMMANDS = [serve, token, demo]
 attach = attacher(COMMANDS)
-cli = standalone(COMMANDS, "The server commands on their own (python -m rasd.serve_cmd).")
+cli = standalone(COMMANDS, "The server commands on their own (python -m rasd.cli.serve).")
 
 if __name__ == "__main__":
     cli()

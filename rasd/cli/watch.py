@@ -1,6 +1,6 @@
 """`rasd watch`: follow RSS/Atom feeds and folders and ingest new articles until stopped.
 
-The main CLI attaches it with `attach(main)`; standalone: ``python -m rasd.watch_cmd watch ...``.
+The main CLI attaches it with `attach(main)`; standalone: ``python -m rasd.cli.watch watch ...``.
 SIGINT and SIGTERM stop it cleanly: the current article is finished and committed (a fetch under
 way gets a few seconds), what the poll wrote is linked, and the exit code is 0 (a second signal
 stops at once). With --once the exit code is 1 when every feed and folder failed.
@@ -15,8 +15,7 @@ from typing import Any
 
 import click
 
-from rasd.commands import attacher, standalone
-from rasd.ingest_cmd import DB_OPTION, _open
+from rasd.cli.common import DB_OPTION, _open, attacher, standalone
 
 # rasd.watch.DEADLINE and MAX_BYTES (a test keeps them in step): importing rasd.watch here would slow
 # every rasd command's start
@@ -108,7 +107,7 @@ def watch(db: str | None, feeds: tuple[str, ...], folders: tuple[str, ...], inte
 
 COMMANDS = [watch]
 attach = attacher(COMMANDS)
-cli = standalone(COMMANDS, "`rasd watch` on its own (python -m rasd.watch_cmd watch ...).")
+cli = standalone(COMMANDS, "`rasd watch` on its own (python -m rasd.cli.watch watch ...).")
 
 if __name__ == "__main__":
     cli()

@@ -1,138 +1,19 @@
-"""The `rasd` command: thin wrappers that parse options, call the library and print."""
+"""`rasd extract`, `rasd inspect`, `rasd about` and `rasd samples`: articles in, events or annotations
+out, no database."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator
 from importlib import resources
-from pathlib import Path
-from typing import Any
 
 import click
 
 from rasd import __version__
-from rasd.doc import Article
+from rasd.cli.common import Batch, attacher, check_output, progress_bar, samples_dir, standalone, write_events
 
 
-def samples_dir() -> Path:
-    return Path(str(resources.files("rasd").joinpath("samples", "articles")))
-
-
-class Batch:
-    """Reads the inputs, reports bad items on stderr as one line each, and remembers failure."""
-
-    def __init__(self, paths: tuple[str, ...], samples: bool = False) -> None:
-        from rasd.ingest.readers import ReadProgress
-
-        self.paths = list(paths) + ([str(samples_dir())] if samples else [])
-        self.failed = 0
-        self.repaired = 0  # items read after a repair (bad bytes, lone surrogates, NUL): reported, exit 1
-        self.read = 0
-        self.progress = ReadProgress()  # bytes read, for a progress bar with a total
-
-    @property
-    def bad(self) -> int:
-        """Items that make the run exit 1: failed or repaired."""
-        return self.failed + self.repaired
-
-    def report(self, item: Any, say: Callable[[str], None] | None = None) -> None:
-        """Print a ReadError on one line and count it (a repaired item's article still follows)."""
-        if getattr(item, "repaired", False):
-            self.repaired += 1
-        else:
-            self.failed += 1
-        (say or _err)(f"rasd: {item}")
-
-    def articles(self) -> Iterator[Article]:
-        from rasd.ingest import ReadError, iter_articles
-
-        for item in iter_articles(self.paths, progress=self.progress):
-            if isinstance(item, ReadError):
-                self.report(item)
-                continue
-            self.read += 1
-            yield item
-
-    def summary(self) -> str:
-        """", N repaired" when items were repaired, for the closing line of a command."""
-        return f", {self.repaired} repaired" if self.repaired else ""
-
-
-def _err(line: str) -> None:
-    click.echo(line, err=True)
-
-
-def progress_bar(items: Iterator[Any], label: str, batch: Batch | None = None) -> Iterator[Any]:
-    """A progress bar on stderr when it is a terminal (pipes stay clean). With the batch's files known
-    (not stdin), it has a total: the bytes of the input files (of a gzip file, compressed), so it shows
-    a percentage, the articles and their rate, and the time left; otherwise the articles and their rate."""
-    if not sys.stderr.isatty():
-        yield from items
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    from rasd.ingest.readers import input_bytes
-
-    total = input_bytes(batch.paths) if batch is not None else None
-    columns = [TextColumn(label), BarColumn(), TaskProgressColumn(), TextColumn("{task.fields[n]} articles"),
-               TextColumn("{task.fields[rate]}/s"), TimeElapsedColumn()] + ([TimeRemainingColumn()] if total else [])
-    with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task(label, total=total or None, n=0, rate="-")
-        n = 0
-        for x in items:
-            yield x
-            n += 1
-            elapsed = bar.tasks[0].elapsed or 0.0
-            rate = f"{n / elapsed:.0f}" if elapsed > 0 else "-"
-            if total and batch is not None:
-                bar.update(task, completed=batch.progress.done, n=n, rate=rate)
-            else:
-                bar.update(task, advance=1, n=n, rate=rate)
-
-
-def check_output(output: str | None) -> None:
-    """Fail before the work, not after it, when the output cannot be written."""
-    if output and not Path(output).resolve().parent.is_dir():
-        raise click.ClickException(f"{output}: cannot write: no such folder {Path(output).resolve().parent}")
-
-
-def write_events(events: list[dict], fmt: str, output: str | None) -> None:
-    """Write events in a format to a file or stdout; one clear error when that cannot be done."""
-    from rasd.export import BINARY_FORMATS, WRITERS
-
-    if fmt in BINARY_FORMATS and not output:
-        raise click.UsageError(f"--format {fmt} is binary: give -o FILE")
-    try:
-        if output:
-            mode = "wb" if fmt in BINARY_FORMATS else "w"
-            with open(output, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as out:
-                WRITERS[fmt](events, out)
-        else:
-            WRITERS[fmt](events, sys.stdout)
-    except BrokenPipeError:
-        # the reader of a pipe stopped early (| head): that is not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except OSError as exc:
-        raise click.ClickException(f"{output or 'stdout'}: cannot write: {exc.strerror or exc}") from exc
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="rasd")
-def main() -> None:
-    """Rasd (رصد): Arabic security-incident reports about Syria into an evidence-linked event dataset."""
-
-
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "geojson", "acled-csv", "parquet"]),
               default="jsonl", show_default=True, help="Output format (parquet needs -o FILE).")
@@ -186,7 +67,7 @@ def extract(paths: tuple[str, ...], fmt: str, output: str | None, samples: bool,
         sys.exit(1)
 
 
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article, one per line.")
 @click.option("--incidents", is_flag=True,
@@ -228,7 +109,7 @@ def inspect(paths: tuple[str, ...], as_json: bool, incidents: bool) -> None:
         sys.exit(1)
 
 
-@main.command()
+@click.command()
 def about() -> None:
     """Version, data sources and their licences."""
     click.echo(f"rasd {__version__}")
@@ -237,27 +118,15 @@ def about() -> None:
         click.echo(text.read_text("utf-8"))
 
 
-@main.command()
+@click.command()
 def samples() -> None:
     """Print the folder of the bundled sample articles (for `rasd extract "$(rasd samples)"`)."""
     click.echo(str(samples_dir()))
 
 
-def _attach() -> None:
-    """Commands that live beside their stage: gazetteer (geo), ingest/events/export/db (store),
-    serve/token/demo (api), watch (feeds and folders)."""
-    from rasd.geo.commands import gazetteer
-    from rasd.ingest_cmd import attach as attach_store
-    from rasd.serve_cmd import attach as attach_serve
-    from rasd.watch_cmd import attach as attach_watch
-
-    main.add_command(gazetteer)
-    attach_store(main)
-    attach_serve(main)
-    attach_watch(main)
-
-
-_attach()
+COMMANDS = [extract, inspect, about, samples]
+attach = attacher(COMMANDS)
+cli = standalone(COMMANDS, "The extraction commands on their own (python -m rasd.cli.extract).")
 
 if __name__ == "__main__":
-    main()
+    cli()

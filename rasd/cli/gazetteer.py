@@ -1,6 +1,6 @@
 """`rasd gazetteer ...`: look places up and add the villages the gazetteer lacks.
 
-The lead CLI attaches the `gazetteer` group; the library itself never prints.
+The main CLI attaches the `gazetteer` group; the library itself never prints.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import json
 
 import click
 
+from rasd.cli.common import attacher
 from rasd.geo.gazetteer import ADMIN1, KINDS, add_user_place, get_gazetteer, group_places, same_place, user_places_path
 
 
@@ -69,3 +70,7 @@ def add_cmd(name_ar: str, name_en: str, admin1: str, admin2: str | None, admin3:
 def path_cmd() -> None:
     """Print where your places CSV lives ($RASD_PLACES or the XDG data folder)."""
     click.echo(str(user_places_path()))
+
+
+COMMANDS = [gazetteer]
+attach = attacher(COMMANDS)

@@ -3,7 +3,7 @@
 Each command takes `--db URL` (a SQLAlchemy URL, a plain ``postgresql://`` URL or a file path;
 default `$RASD_DB`, else ``rasd.db`` in the user's data directory) and brings the schema up to
 date before anything else. The main CLI attaches them with `attach(main)`; standalone:
-``python -m rasd.ingest_cmd ingest PATH...``.
+``python -m rasd.cli.store ingest PATH...``.
 """
 
 from __future__ import annotations
@@ -16,29 +16,9 @@ from typing import Any
 
 import click
 
-from rasd.commands import attacher, standalone
+from rasd.cli.common import DB_OPTION, _fail, _open, attacher, standalone
 
-DB_OPTION = click.option("--db", "db", metavar="URL",
-                         help="Database URL or SQLite file (default: $RASD_DB, else rasd.db in the data directory).")
 LINK_EVERY = 5000  # articles written between linking passes: bounds memory on huge runs
-
-
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"rasd: {message}", err=True)
-    sys.exit(code)
-
-
-def _open(db: str | None) -> Any:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from rasd.store.db import open_db
-
-    try:
-        return open_db(db)
-    except (SQLAlchemyError, OSError, RuntimeError) as exc:
-        # one line: the driver's first line, without SQLAlchemy's "(Background on this error ...)"
-        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        _fail(f"cannot open database: {first}")
 
 
 class _RunEvents:
@@ -83,7 +63,7 @@ def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool, run_on: str, 
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from rasd.cli import Batch
+    from rasd.cli.common import Batch
     from rasd.store.articles import ArticleWriter, ExtractionError
     from rasd.store.linking import relink
 
@@ -104,7 +84,7 @@ def ingest(paths: tuple[str, ...], db: str | None, no_dedup: bool, run_on: str, 
     run = _RunEvents()
     pending = 0
     try:
-        from rasd.cli import progress_bar
+        from rasd.cli.common import progress_bar
 
         for art in progress_bar(iter(articles), "ingest", batch if run_on != "dask" else None):
             try:
@@ -321,7 +301,7 @@ def relink(db: str | None, everything: bool) -> None:
 
 COMMANDS = [ingest, events, export_cmd, db]
 attach = attacher(COMMANDS)
-cli = standalone(COMMANDS, "The database commands on their own (python -m rasd.ingest_cmd).")
+cli = standalone(COMMANDS, "The database commands on their own (python -m rasd.cli.store).")
 
 if __name__ == "__main__":
     cli()
