@@ -231,8 +231,9 @@ def test_a_recall_that_matches_nothing_stays_background():
     elsewhere = recall("b", "2025-05-30", admin1="Homs", location="Homs", latitude=34.7, longitude=36.7)
     months_later = recall("c", "2025-09-30")  # undated: only the month before its article
     before = recall("d", "2025-05-10")  # published before the incident: not about it
-    out = link([inc, elsewhere, months_later, before])
-    assert sorted(e["report_kind"] for e in out) == ["background"] * 3 + ["incident"]
+    dated_before = recall("e", "2025-05-12", event_date="2025-05-17", date_end="2025-05-17", time_precision=2)
+    out = link([inc, elsewhere, months_later, before, dated_before])
+    assert sorted(e["report_kind"] for e in out) == ["background"] * 4 + ["incident"]
     (e,) = [e for e in out if e["report_kind"] == "incident"]
     assert [s["article_id"] for s in e["sources"]] == ["a"]
 

@@ -152,10 +152,14 @@ def key_score(a: Key, b: Key) -> float | None:
         return None
     if not a.articles.isdisjoint(b.articles):
         return None  # two incidents of one article were already told apart by segmentation
+    gap = abs(a.day - b.day) if a.day is not None and b.day is not None else None
+    if gap is not None and gap > max(a.tol, b.tol, REPOST_DAYS):
+        return None  # beyond the tolerance and too far apart for a re-post (the cheap test first)
+    if a.event_type != b.event_type and frozenset({a.event_type, b.event_type}) not in COMPATIBLE:
+        return None
     d = _km(a, b)
     same_spot = d is not None and d <= SAME_SPOT_KM and max(a.geo_precision, b.geo_precision) <= 2
     figure = _same_figure(a, b)
-    gap = abs(a.day - b.day) if a.day is not None and b.day is not None else None
     # a story re-posted days later (dated by its "اليوم") keeps its spot, its figures and its kind of act
     family = _one_family(a, b)
     rare = a.sub_event_type == b.sub_event_type and a.sub_event_type in _rare()
@@ -209,8 +213,10 @@ def _recall_score(inc: Key, rec: Key) -> float | None:
         return None
     if not inc.articles.isdisjoint(rec.articles):
         return None
-    if not (inc.event_type == rec.event_type or _one_family(inc, rec)) or _reported_before(inc, rec):
+    if not (inc.event_type == rec.event_type or _one_family(inc, rec)):
         return None
+    if _reported_before(inc, rec) or _reported_before(rec, inc):
+        return None  # one of the two articles came out before the other's event: not the same one
     d = _km(inc, rec)
     if d is not None and d > 50 and rec.geo_precision <= 2:
         return None
@@ -281,8 +287,9 @@ def candidate_pairs(keys: list[Key]) -> Iterator[tuple[int, int]]:
     """Index pairs (i < j) that key_score could accept: every other pair it refuses on sight.
 
     Blocks by report kind and country, then by governorate (an unknown one meets every named one),
-    then by date (dated mentions further apart than the widest tolerance never pair; undated ones
-    meet every date). A necessary condition only, so linking over these pairs equals linking over
+    then by date (dated mentions further apart than the widest tolerance never pair; an undated one
+    stands at its publication, since it meets only dates within RECALL_DAYS before it; one without
+    a publication either meets every date). A necessary condition only, so linking over these pairs equals linking over
     all pairs, at a cost near-linear in the corpus instead of quadratic.
     """
     blocks: dict[tuple, dict[str | None, list[int]]] = {}
@@ -298,9 +305,13 @@ def candidate_pairs(keys: list[Key]) -> Iterator[tuple[int, int]]:
 
 def _dated_pairs(keys: list[Key], xs: list[int], ys: list[int] | None) -> Iterator[tuple[int, int]]:
     """Pairs within xs (ys None) or across xs and ys whose dates are within MAX_TOLERANCE or missing."""
+    def when(k: Key) -> int | None:
+        # an undated mention meets only dates near its publication (_undated_apart, _recall_score)
+        return k.day if k.day is not None else k.pub
+
     def split(idx: list[int]) -> tuple[list[tuple[int, int]], list[int]]:
-        return sorted((keys[i].day, i) for i in idx if keys[i].day is not None), [
-            i for i in idx if keys[i].day is None]
+        return sorted((when(keys[i]), i) for i in idx if when(keys[i]) is not None), [
+            i for i in idx if when(keys[i]) is None]
 
     def pair(i: int, j: int) -> tuple[int, int]:
         return (i, j) if i < j else (j, i)
