@@ -286,3 +286,30 @@ def test_figures_whole_on_a_desktop_and_cards_on_a_phone(browser: Any, server: d
             _shot(pg, name)
         finally:
             ctx.close()
+
+
+def test_the_timeline_leaves_far_outliers_out_of_its_range(page: Any, server: dict[str, Any]) -> None:
+    """Five incidents of 2013 in a corpus of 2018 must not squeeze 2018 into a sliver: the range is the
+    busy period and a note counts what is left out; a steady spread keeps every week."""
+    _open(page, server["url"] + "?lang=en")
+    got = page.evaluate("""async () => {
+        const { Timeline } = await import('./js/timeline.js');
+        const base = { t: (k, v) => `${k}:${v ? v.count : ''}`, num: String, dir: 'ltr', lang: 'en' };
+        const i18n = new Proxy(base, { get: (o, k) => (k in o ? o[k] : (...a) => String(a[a.length - 1])) });
+        const host = document.createElement('div');
+        host.style.cssText = 'position:relative;width:600px;height:120px';
+        document.body.append(host);
+        const tl = new Timeline(host, { i18n, tip: document.createElement('div'), onBrush: () => {} });
+        const week = (d) => ({ week: d, event_type: 'Battles', count: 10 });
+        const busy = [];
+        for (let m = 1; m <= 9; m += 1) busy.push(week(`2018-0${m}-01`), week(`2018-0${m}-15`));
+        tl.setData([{ week: '2013-12-23', event_type: 'Battles', count: 1 }, { week: '2014-01-06', event_type: 'Battles', count: 1 }, ...busy]);
+        const withOutliers = { note: tl.note.hidden ? '' : tl.note.textContent, weeks: tl.dom.n };
+        tl.setData([week('2016-01-04'), ...busy]);  // 10 of 190 events: too many to leave out
+        const spread = { note: tl.note.hidden ? '' : tl.note.textContent, weeks: tl.dom.n };
+        host.remove();
+        return { withOutliers, spread };
+    }""")
+    assert got["withOutliers"]["note"] == "timeline.outside:2" and got["withOutliers"]["weeks"] < 40
+    assert got["spread"]["note"] == "" and got["spread"]["weeks"] > 100
+    assert page.errors == []

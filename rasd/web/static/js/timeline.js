@@ -25,6 +25,9 @@ function niceMax(v) {
   return 10 * p;
 }
 
+const OUTLIER_SHARE = 0.02;
+const OUTLIER_GAP = 13; // weeks
+
 export class Timeline {
   constructor(container, { i18n, tip, onBrush }) {
     this.container = container;
@@ -40,6 +43,11 @@ export class Timeline {
     this.empty.className = 'timeline-empty';
     this.empty.hidden = true;
     container.appendChild(this.empty);
+    this.note = document.createElement('p');
+    this.note.className = 'timeline-note';
+    this.note.dataset.testid = 'timeline-outside';
+    this.note.hidden = true;
+    container.appendChild(this.note);
     this._bindPointer();
     new ResizeObserver(() => this.render()).observe(container);
   }
@@ -62,11 +70,39 @@ export class Timeline {
     this.render();
   }
 
+  // A few incidents far from all the others (an old article in a 2018 corpus) would squeeze the busy
+  // period into a sliver: a tail of weeks holding at most OUTLIER_SHARE of the events, cut off from the
+  // rest by a gap of OUTLIER_GAP weeks or more, is left out of the drawn range and counted in a note.
+  _core() {
+    const ks = [...this.weeks.keys()].sort((a, b) => a - b);
+    const n = ks.map((k) => Object.values(this.weeks.get(k)).reduce((a, b) => a + b, 0));
+    const total = n.reduce((a, b) => a + b, 0);
+    const limit = total * OUTLIER_SHARE;
+    let lo = 0;
+    let hi = ks.length - 1;
+    for (let j = 0, acc = 0; j < ks.length - 1; j += 1) {
+      acc += n[j];
+      if (acc > limit) break;
+      if (ks[j + 1] - ks[j] >= OUTLIER_GAP * WEEK) lo = j + 1;
+    }
+    for (let j = ks.length - 1, acc = 0; j > lo; j -= 1) {
+      acc += n[j];
+      if (acc > limit) break;
+      if (ks[j] - ks[j - 1] >= OUTLIER_GAP * WEEK) hi = j - 1;
+    }
+    const outside = n.slice(0, lo).concat(n.slice(hi + 1)).reduce((a, b) => a + b, 0);
+    const cut = ks.slice(0, lo).concat(ks.slice(hi + 1));
+    return { keys: ks.slice(lo, hi + 1), outside, first: cut.length ? Math.min(...cut) : null,
+      last: cut.length ? Math.max(...cut) : null };
+  }
+
   _domain() {
-    const keys = [...this.weeks.keys()];
+    if (!this.weeks.size) return null;
+    const core = this._core();
+    this.outside = core;
+    const keys = core.keys;
     if (this.range.from) keys.push(mondayOf(msOf(this.range.from)));
     if (this.range.to) keys.push(mondayOf(msOf(this.range.to)));
-    if (!this.weeks.size) return null;
     let lo = Math.min(...keys);
     let hi = Math.max(...keys);
     if (hi - lo < 12 * WEEK) { // a short span still gets some context
@@ -89,12 +125,19 @@ export class Timeline {
     this.dom = dom;
     this.empty.hidden = !!dom;
     this.empty.textContent = i18n.t('timeline.empty');
+    const out = dom && this.outside && this.outside.outside ? this.outside : null;
+    this.note.hidden = !out;
+    this.note.textContent = out ? i18n.t('timeline.outside', {
+      n: i18n.num(out.outside), count: out.outside,
+      from: i18n.date(new Date(out.first).toISOString().slice(0, 10)),
+      to: i18n.date(new Date(out.last + 6 * 86400000).toISOString().slice(0, 10)) }) : '';
+    this.note.title = this.note.textContent;
     if (!dom || W < 50 || H < 40) {
       svg.setAttribute('aria-label', i18n.t('timeline.empty'));
       return;
     }
     const rtl = i18n.dir === 'rtl';
-    const m = { top: 8, bottom: 20, start: 34, end: 10 };
+    const m = { top: out ? 16 : 8, bottom: 20, start: 34, end: 10 }; // room for the note above the bars
     const plotW = W - m.start - m.end;
     const plotH = H - m.top - m.bottom;
     const plotLeft = rtl ? m.end : m.start;
@@ -145,6 +188,7 @@ export class Timeline {
     for (const row of this.weeks.values()) for (const t of Object.keys(row)) if (!order.includes(t)) order.push(t);
     for (const [k, row] of this.weeks) {
       const i = Math.round(idxOfMs(k));
+      if (i < 0 || i >= dom.n) continue; // an outlying week (counted in the note)
       const x = xOf(i) + (step - bw) / 2;
       const inSel = selLo == null || (k + WEEK > selLo && k < selHi);
       const g = el('g', { class: inSel ? 'tl-week' : 'tl-week tl-dim' }, gBars);
