@@ -229,3 +229,14 @@ def test_abroad_the_police_are_that_countrys_and_the_place_is_kept() -> None:
 def test_a_capital_that_speaks_is_not_the_place() -> None:
     e = one("واتهمت دمشق يوم الاثنين إسرائيل بشن ضربة جوية استهدفت مطار التيفور العسكري في ريف حمص.")
     assert e["admin1"] == "Homs"
+
+
+def test_a_rare_act_told_twice_by_one_article_is_one_incident() -> None:
+    from rasd.extract.events import _one_rare_act_per_place
+
+    def r(i: int, loc: str | None, admin1: str | None, sub: str = "Chemical weapon") -> dict:
+        return {"id": f"m{i}", "report_kind": "incident", "sub_event_type": sub, "location": loc, "admin1": admin1}
+
+    told = [r(1, "Duma", "Rural Damascus"), r(2, "Duma", "Rural Damascus"), r(3, None, None),
+            r(4, "Khan Shaykhun", "Idleb"), r(5, "Duma", "Rural Damascus", "Air/drone strike")]
+    assert [x["id"] for x in _one_rare_act_per_place(told)] == ["m1", "m4", "m5"]

@@ -833,3 +833,18 @@ def test_a_capital_as_a_place_stays_the_scene(text: str) -> None:
 
 def test_a_token_the_fold_empties_opens_nothing() -> None:
     assert mentions("قصف ء على مدينة حلب ء") and geo("قصف ء على مدينة حلب").location == "Aleppo"
+
+
+@pytest.mark.parametrize("text", [
+    "قتل العشرات في هجوم كيماوي على دوما، وهو ما نفته دمشق ووصفته بالمسرحية",
+    "قد تشارك الرياض في ضربات ضد نظام دمشق ردا على الهجوم على دوما",
+    "يجب أن تستهدف الصواريخ الإرهابيين وليس الحكومة الشرعية في دمشق بعد الهجوم على دوما",
+])
+def test_a_capital_named_for_its_regime_is_no_place(text: str) -> None:
+    assert [m.get("role") for m in mentions(text) if m.text == "دمشق"] == ["government"]
+    assert geo(text).location == "Duma"
+
+
+def test_the_ghouta_of_damascus_is_eastern_ghouta() -> None:
+    r = geo("الهجوم الكيماوي في غوطة دمشق")
+    assert (r.location, r.admin1) == ("Eastern Ghouta", "Rural Damascus")

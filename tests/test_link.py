@@ -259,3 +259,19 @@ def test_undated_mentions_link_only_near_their_publication():
     late = rec("c", event_date=None, date_end=None, time_precision=None, sources=pub("2025-08-19")("c"))
     assert len(link([dated, late])) == 2
     assert len(link([undated, late])) == 2
+
+
+def test_a_recall_joins_the_incident_the_reports_make_not_each_report():
+    """Two reports of one raid, one a day off (dated by its 'yesterday'): a recall of the raid's day
+    joins the incident, whose day is the reports' merged day, though it is two days from one report."""
+    a = rec("a", sources=pub("2025-05-17")("a"), fatalities=3)
+    b = rec("b", event_date="2025-05-18", date_end="2025-05-18", sources=pub("2025-05-19")("b"),
+            fatalities=3)
+    r = recall("c", "2025-05-25", event_date="2025-05-16", date_end="2025-05-16", time_precision=1)
+    assert pair_score(b, r) is None and pair_score(a, r) is not None
+    (e,) = link([a, b, r])
+    assert [s.get("kind") for s in e["sources"]] == [None, None, "mentions"]
+    # a recall never joins two reported incidents into one
+    other = rec("d", admin1="Homs", location="Homs", latitude=34.7, longitude=36.7, sources=pub("2025-05-17")("d"))
+    assert len(link([a, other, recall("e", "2025-05-25", admin1=None, location=None, latitude=None,
+                                      longitude=None)])) >= 2

@@ -141,6 +141,7 @@ class _Lex:
     outlet_suffixes: set[str]  # "السويداء 24": an outlet
     seats: set[str]  # capitals named for their governments ("رحبت دمشق"): keys
     stance: set[str]  # the speech, stance and blame verbs that make them actors
+    government_nouns: set[str]  # "نظام دمشق", "الحكومة الشرعية في دمشق": the capital as a government
     surroundings: dict[str, str]  # a city-governorate -> the governorate around it
     prefixes: set[str]
     not_names: set[str]
@@ -288,6 +289,7 @@ def _lex() -> _Lex:
             outlet_suffixes={normalize(w) for w in d["outlet_suffixes"]},
             seats={place_key(w) for w in d["government_seats"]},
             stance={normalize(w) for w in d["stance_verbs"]},
+            government_nouns={normalize(w) for w in d["government_nouns"]},
             surroundings=dict(d["capital_surroundings"]),
             prefixes={place_key(w) for w in d["name_prefixes"]},
             not_names={normalize(w) for w in d["not_names"]},
@@ -727,11 +729,22 @@ def _role(p: _Parser, m: _M, prev: str) -> str | None:
         return "name"
     if prev in lex.home or prev == "من" and m.t0 > 1 and norms[m.t0 - 2] in lex.home:
         return "home"
-    if m.key in lex.seats and m.head is None and m.direction is None and m.prep is None and _speaks(p, m):
+    if m.key in lex.seats and m.head is None and m.direction is None and (
+            m.prep is None and (_speaks(p, m) or prev in lex.government_nouns)
+            or m.prep == "في" and _government_before(p, m)):
         return "government"
     return None
 
 
+def _government_before(p: _Parser, m: _M) -> bool:
+    """"الحكومة الشرعية في دمشق", "النظام السوري في دمشق": a government noun up to two words before
+    the capital's "في"."""
+    norms = p.norms
+    i = m.t0 - (1 if norms[m.t0 - 1] == "في" else 0) if m.t0 else 0
+    return any(norms[j] in p.lex.government_nouns for j in range(max(0, i - 3), i))
+
+
+_OBJECT_PRONOUNS = ("ه", "ها", "هم", "هما")
 _STANCE_BEFORE = 5  # "اتهمت الدول الغربية الثلاثة دمشق": the verb up to this many words before the name
 
 
@@ -741,7 +754,11 @@ def _speaks(p: _Parser, m: _M) -> bool:
     lex, norms = p.lex, p.norms
 
     def stance(w: str) -> bool:
-        return w in lex.stance or w[:1] in "وف" and w[1:] in lex.stance
+        # "ورحبت", and "نفته دمشق" / "اتهمتها": the verb with a conjunction or its object pronoun
+        for v in (w, w[1:] if w[:1] in "وف" else ""):
+            if v in lex.stance or any(v.endswith(x) and v[:-len(x)] in lex.stance for x in _OBJECT_PRONOUNS):
+                return True
+        return False
 
     if m.t1 < len(norms) and stance(norms[m.t1]):
         return True

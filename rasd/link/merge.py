@@ -153,7 +153,7 @@ def key_score(a: Key, b: Key) -> float | None:
     if not a.articles.isdisjoint(b.articles):
         return None  # two incidents of one article were already told apart by segmentation
     gap = abs(a.day - b.day) if a.day is not None and b.day is not None else None
-    if gap is not None and gap > max(a.tol, b.tol, REPOST_DAYS):
+    if gap is not None and gap > max(a.tol, b.tol, RARE_DAYS):
         return None  # beyond the tolerance and too far apart for a re-post (the cheap test first)
     if a.event_type != b.event_type and frozenset({a.event_type, b.event_type}) not in COMPATIBLE:
         return None
@@ -163,7 +163,7 @@ def key_score(a: Key, b: Key) -> float | None:
     # a story re-posted days later (dated by its "اليوم") keeps its spot, its figures and its kind of act
     family = _one_family(a, b)
     rare = a.sub_event_type == b.sub_event_type and a.sub_event_type in _rare()
-    repost = gap is not None and gap <= REPOST_DAYS and same_spot and (figure and family or rare)
+    repost = gap is not None and same_spot and (gap <= REPOST_DAYS and figure and family or gap <= RARE_DAYS and rare)
     # one spot, and the days may be one (one of them known only to the week): another outlet's wording
     one_fight = same_spot and family and (figure or repost or gap is not None and gap <= 1 and (
         gap == 0 or max(a.tol, b.tol) > 1))
@@ -251,12 +251,13 @@ def _recall_score(inc: Key, rec: Key) -> float | None:
 
 SAME_SPOT_KM = 2.0  # two mentions placed this close (town or neighbourhood named) are at one spot
 REPOST_DAYS = 14  # a story re-posted later: same spot, same figure, up to this many days apart
+RARE_DAYS = 31  # a rare act (types.json rare_sub_events) at one spot: its follow-ups for a month are it
 STRONG_FIGURE = 3  # a toll this large, equal in both, tells one incident
 
 
 @functools.cache
 def _rare() -> frozenset[str]:
-    """types.json rare_sub_events: one at a spot within REPOST_DAYS is one incident, re-reported."""
+    """types.json rare_sub_events: one at a spot within RARE_DAYS is one incident, re-reported."""
     return frozenset(types().get("rare_sub_events", []))
 
 
@@ -417,15 +418,37 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
                 recall = keys[i].kind == "background" or keys[j].kind == "background"
                 pairs.append((recall, -s, ms[i]["id"], ms[j]["id"], i, j))
     pairs.sort()
+    told_key: dict[tuple[int, ...], Key] = {}  # a cluster's reports -> the key of the incident they make
+
+    def incident_key(root: int) -> Key:
+        reports = tuple(sorted(x for x in members[root] if keys[x].kind != "background"))
+        k = told_key.get(reports)
+        if k is None:
+            k = told_key[reports] = key_of(_merge_reports([ms[x] for x in reports]))
+        return k
+
     for _r, _s, _a, _b, i, j in pairs:
         ri, rj = find(i), find(j)
         if ri == rj:
             continue
-        # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C); two
-        # recalls of an incident need not be linkable to each other, only to its reports
-        told = any(keys[x].kind != "background" for x in members[ri] + members[rj])
-        if not all((x * n + y if x < y else y * n + x) in compatible or told and keys[x].kind == keys[y].kind
-                   == "background" for x in members[ri] for y in members[rj]):
+        if _r:
+            # a recall points to the incident the reports make, whose day and place are the merged
+            # record's (not to each report: one dated a day off must not keep the recall out); two
+            # reported incidents are never joined through a recall
+            told_i = any(keys[x].kind != "background" for x in members[ri])
+            told_j = any(keys[y].kind != "background" for y in members[rj])
+            if told_i and told_j:
+                continue
+            if told_i or told_j:
+                inc, recalls = (ri, members[rj]) if told_i else (rj, members[ri])
+                k = incident_key(inc)
+                if any(key_score(k, keys[x]) is None for x in recalls):
+                    continue
+            elif not all((x * n + y if x < y else y * n + x) in compatible
+                         for x in members[ri] for y in members[rj]):
+                continue
+        # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C)
+        elif not all((x * n + y if x < y else y * n + x) in compatible for x in members[ri] for y in members[rj]):
             continue
         if cannot and separated(ri, rj):
             continue
