@@ -435,3 +435,16 @@ def test_a_week_after_an_attack_recalls_the_attack() -> None:
     recs = records("وحذر وزيران يوم الأحد من مواصلة التحرك ضد إيران في سوريا.\n"
                    "وذلك بعد أسبوع على قصف مطار التيفور في ريف حمص، الذي أسفر عن مقتل 7 إيرانيين.", background=True)
     assert all(r["report_kind"] == "background" for r in recs)
+
+
+def test_an_act_told_in_the_sentence_of_a_recalled_one_is_recalled_with_it() -> None:
+    text = ("قُتل ثلاثة مدنيين اليوم بقصف مدفعي على بلدة كفرنبل بريف إدلب. "
+            "وكانت طائرات حربية قصفت مطار الشعيرات بريف حمص في نيسان 2017، وذلك بعد يومين من هجوم "
+            "بغاز سام على مدينة خان شيخون أودى بحياة العشرات.")
+    got = kinds(text)
+    assert [k for k in got if k[0] == "incident"] == [("incident", "2025-11-26", "Idleb")]
+    assert ("background", "2017-04-01", "Homs") in got and len(got) == 3
+    # a new act with its own day in that sentence is news, not the recall
+    fresh = kinds("وكانت طائرات حربية قصفت مطار الشعيرات بريف حمص في نيسان 2017، "
+                  "وأصيب اليوم خمسة مدنيين بانفجار عبوة ناسفة في مدينة خان شيخون.")
+    assert ("incident", "2025-11-26", "Idleb") in fresh

@@ -645,6 +645,12 @@ def segment(doc: Doc) -> list[Incident]:
             current = open_new(u, udate, "background", "recalled: an act the article reacts to")
             continue
         anchor, why = ("first", "first event") if current is None else _starts_new(u, udate, current)
+        if anchor and current is not None and _recalled_incident(doc, current, published) and udate is None \
+                and u.sentence == current.units[-1].sentence and not u.has("new_incident_markers"):
+            # "وكانت واشنطن قصفت الشعيرات في نيسان 2017، وذلك بعد 3 أيام من هجوم كيماوي في خان شيخون":
+            # an act with no day of its own in the sentence of a recalled one is recalled with it
+            current = open_new(u, None, "background", f"recalled with the act before it ({why})", anchor)
+            continue
         if anchor:
             if udate is None and current is not None and current.kind == "incident" and (
                     anchor == "place" and u.sentence == current.units[-1].sentence
@@ -759,6 +765,18 @@ def _pluperfect(doc: Doc, u: Unit) -> bool:
     return False
 
 
+def _recalled_incident(doc: Doc, inc: Incident, published: dt.date | None) -> bool:
+    """Will _classify make it `background` (recalled), judging by what it holds so far?"""
+    if inc.kind == "background":
+        return True
+    if inc.kind == "aggregate":
+        return False
+    first = inc.units[0]
+    rng = inc.date_range()
+    return first.has("background_cues") or _pluperfect(doc, first) or (
+        rng is not None and published is not None and (published - rng[1]).days > BACKGROUND_DAYS)
+
+
 def _classify(doc: Doc, inc: Incident, published: dt.date | None) -> None:
     """incident / aggregate / background from cues and the distance of the date."""
     first = inc.units[0]
@@ -778,6 +796,8 @@ def _classify(doc: Doc, inc: Incident, published: dt.date | None) -> None:
         inc.kind_evidence = (first.cues.get("background_cues") or [(first.nstart, first.nstart + 4)])[0]
     elif rng is not None and published is not None and (published - rng[1]).days > BACKGROUND_DAYS:
         inc.kind = "background"
+    elif inc.kind == "background" and inc.opened_by and inc.kind_evidence is None:
+        inc.kind_evidence = (first.nstart, first.nstart + 4)  # recalled with the act before it
 
 
 def _merge_repeats(incidents: list[Incident]) -> list[Incident]:
