@@ -237,6 +237,6 @@ def test_a_rare_act_told_twice_by_one_article_is_one_incident() -> None:
     def r(i: int, loc: str | None, admin1: str | None, sub: str = "Chemical weapon") -> dict:
         return {"id": f"m{i}", "report_kind": "incident", "sub_event_type": sub, "location": loc, "admin1": admin1}
 
-    told = [r(1, "Duma", "Rural Damascus"), r(2, "Duma", "Rural Damascus"), r(3, None, None),
+    told = [r(1, "Duma", "Rural Damascus"), r(2, "Eastern Ghouta", "Rural Damascus"), r(3, None, None),
             r(4, "Khan Shaykhun", "Idleb"), r(5, "Duma", "Rural Damascus", "Air/drone strike")]
     assert [x["id"] for x in _one_rare_act_per_place(told)] == ["m1", "m4", "m5"]

@@ -448,3 +448,13 @@ def test_an_act_told_in_the_sentence_of_a_recalled_one_is_recalled_with_it() -> 
     fresh = kinds("وكانت طائرات حربية قصفت مطار الشعيرات بريف حمص في نيسان 2017، "
                   "وأصيب اليوم خمسة مدنيين بانفجار عبوة ناسفة في مدينة خان شيخون.")
     assert ("incident", "2025-11-26", "Idleb") in fresh
+
+
+def test_a_past_year_in_a_clause_told_in_the_past_dates_a_recalled_act() -> None:
+    got = kinds("تصدت الدفاعات الجوية ليل الاثنين لهجوم صاروخي استهدف مطار الشعيرات بريف حمص. "
+                "وكانت القاعدة هدفا لهجوم بصواريخ كروز في العام الماضي قتل فيه سبعة جنود.")
+    assert ("incident", "2025-11-24", "Homs") in got
+    assert [k[:2] for k in got if k[0] == "background"] == [("background", "2024-01-01")]
+    # a year that names what the arrested did is no date of the arrest
+    got = kinds("ألقت قوى الأمن الداخلي اليوم القبض على أحد مرتكبي مجزرة حي التضامن عام 2013 في دمشق.")
+    assert got == [("incident", "2025-11-26", "Damascus")]

@@ -136,7 +136,7 @@ def _one_rare_act_per_place(records: list[dict[str, Any]]) -> list[dict[str, Any
     """A kind of act too rare to happen twice at one place within weeks (types.json rare_sub_events: a
     chemical attack) told twice by one article is one act told again: "the attack on Douma" in the
     lead and again where the article reports the inspectors' visit or a council session that day.
-    The first telling stays; a later one at the same place (or with no place) is that incident."""
+    The first telling stays; a later one in its governorate (or with no place) is that incident."""
     rare = frozenset(_types().get("rare_sub_events", []))
     first: dict[str, dict[str, Any]] = {}
     out = []
@@ -144,9 +144,8 @@ def _one_rare_act_per_place(records: list[dict[str, Any]]) -> list[dict[str, Any
         sub = r["sub_event_type"]
         if r["report_kind"] == "incident" and sub in rare:
             seen = first.get(sub)
-            if seen is not None and (r.get("location") in (None, seen.get("location"))
-                                     or r.get("admin1") is None):
-                continue
+            if seen is not None and (r.get("admin1") in (None, seen.get("admin1"))):
+                continue  # the same governorate ("غوطة دمشق" and "دوما"), or no place of its own
             first.setdefault(sub, r)
         out.append(r)
     return out

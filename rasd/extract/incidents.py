@@ -397,6 +397,12 @@ def _read_dates(doc: Doc, u: Unit, published: dt.date | None) -> None:
         # campaign it describes is context, not the act's day
         points = [d for d in points if d.get("date_start") >= min(running)]
         demoted = [d for d in demoted if d.get("date_start") >= min(running)]
+    if not points and not demoted and published is not None and _told_in_the_past(doc, u):
+        # "وكانت القاعدة هدفا لهجوم أميركي في العام الماضي": in a clause told in the past ("وكان"), a
+        # whole past year (not a span up to now) dates the act, at precision 3; a tally still reads
+        # it as its period
+        points = [d for d in periods if not d.get("period")
+                  and (published - (d.get("date_end") or d.get("date_start"))).days > BACKGROUND_DAYS]
     u.point_dates, u.period_dates, u.demoted_dates, u.other_dates = points, periods, demoted, others
 
 
@@ -752,6 +758,12 @@ def _is_title(doc: Doc, u: Unit) -> bool:
 def _vague_recent(d: Span) -> bool:
     """"منذ ساعات", "منذ الصباح": a duration up to now, too loose to tell two incidents apart."""
     return d.text.lstrip("وفب").startswith("منذ") and d.get("precision") == 1
+
+
+def _told_in_the_past(doc: Doc, u: Unit) -> bool:
+    """The clause opens with "وكان/كانت" ("وكانت القاعدة هدفا لهجوم"): it tells a past state or act."""
+    toks = doc.tokens_in(u.start, u.end)[:2]
+    return bool(toks) and toks[0].norm in cue_set("pluperfect_lead")
 
 
 def _pluperfect(doc: Doc, u: Unit) -> bool:
