@@ -275,3 +275,22 @@ def test_a_recall_joins_the_incident_the_reports_make_not_each_report():
     other = rec("d", admin1="Homs", location="Homs", latitude=34.7, longitude=36.7, sources=pub("2025-05-17")("d"))
     assert len(link([a, other, recall("e", "2025-05-25", admin1=None, location=None, latitude=None,
                                       longitude=None)])) >= 2
+
+
+def test_the_tellings_of_one_rare_act_are_one_incident_though_two_of_them_disagree():
+    """A chemical attack told at Douma and 'in Eastern Ghouta' on its day, then again at Douma ten
+    days later (the inspectors' visit, dated on its own day): the late story and the Ghouta report
+    would not link (another spot, days apart), yet all three tell one attack."""
+    chem = {"event_type": "Explosions/Remote violence", "sub_event_type": "Chemical weapon", "admin1": "Rural Damascus",
+            "actors": [{"key": "civilians", "name": "Civilians", "side": 2, "role": "primary"}]}
+    duma = {"location": "Duma", "latitude": 33.5711, "longitude": 36.4019, "geo_precision": 1}
+    ghouta = {"location": "Eastern Ghouta", "latitude": 33.55, "longitude": 36.42, "geo_precision": 2}
+    d1 = rec("d1", event_date="2018-04-07", date_end="2018-04-07", sources=pub("2018-04-08")("d1"), **chem, **duma)
+    g1 = rec("g1", event_date="2018-04-07", date_end="2018-04-07", sources=pub("2018-04-08")("g1"), **chem, **ghouta)
+    f1 = rec("f1", event_date="2018-04-17", date_end="2018-04-17", sources=pub("2018-04-17")("f1"), **chem, **duma)
+    assert pair_score(g1, f1) is None
+    (e,) = link([d1, g1, f1])
+    assert e["event_date"] == "2018-04-07" and e["location"] == "Duma" and len(e["sources"]) == 3
+    # an ordinary act told the same way stays apart
+    ied = {**chem, "sub_event_type": "Remote explosive/landmine/IED"}
+    assert len(link([rec(x["id"][2:], **{**x, **ied}) for x in (d1, g1, f1)])) == 2

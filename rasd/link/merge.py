@@ -271,6 +271,21 @@ def _families() -> dict[str, frozenset[int]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
+RARE_KM = 10.0  # two tellings of a rare act this close (the town and the district around it) are one
+
+
+def _one_rare_act(a: Key, b: Key) -> bool:
+    """The incidents two clusters make are one rare act (a chemical attack): the same kind in one
+    governorate, within RARE_KM and RARE_DAYS, and no article in both. Its follow-up stories, each
+    dated on its own day, would otherwise split it for good: complete linkage compares every member,
+    and one follow-up dated ten days later is "published before" another's day."""
+    if a.sub_event_type != b.sub_event_type or a.admin1 is None or a.admin1 != b.admin1:
+        return False
+    d = _km(a, b)
+    return d is not None and d <= RARE_KM and a.day is not None and b.day is not None \
+        and abs(a.day - b.day) <= RARE_DAYS and a.articles.isdisjoint(b.articles)
+
+
 def _one_family(a: Key, b: Key) -> bool:
     if a.sub_event_type == b.sub_event_type:
         return True
@@ -447,8 +462,11 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
             elif not all((x * n + y if x < y else y * n + x) in compatible
                          for x in members[ri] for y in members[rj]):
                 continue
-        # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C)
-        elif not all((x * n + y if x < y else y * n + x) in compatible for x in members[ri] for y in members[rj]):
+        # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C), except
+        # for two tellings of one rare act, judged on the incidents the two clusters make
+        elif not all((x * n + y if x < y else y * n + x) in compatible for x in members[ri] for y in members[rj]) \
+                and not (keys[i].sub_event_type == keys[j].sub_event_type in _rare()
+                         and _one_rare_act(incident_key(ri), incident_key(rj))):
             continue
         if cannot and separated(ri, rj):
             continue
