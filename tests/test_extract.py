@@ -240,3 +240,18 @@ def test_a_rare_act_told_twice_by_one_article_is_one_incident() -> None:
     told = [r(1, "Duma", "Rural Damascus"), r(2, "Eastern Ghouta", "Rural Damascus"), r(3, None, None),
             r(4, "Khan Shaykhun", "Idleb"), r(5, "Duma", "Rural Damascus", "Air/drone strike")]
     assert [x["id"] for x in _one_rare_act_per_place(told)] == ["m1", "m4", "m5"]
+
+
+def test_the_act_a_strike_answers_does_not_type_it() -> None:
+    from rasd.extract.events import mentions_of
+    from rasd.pipeline import make_doc
+
+    def types(text: str) -> list[str]:
+        doc = make_doc(Article("t", text, published=dt.date(2018, 4, 14)))
+        return [r["sub_event_type"] for r in mentions_of(doc) if r["report_kind"] == "incident"]
+
+    assert types("شنت الولايات المتحدة وفرنسا فجر اليوم ضربات صاروخية على مواقع عسكرية قرب مدينة حمص "
+                 "ردا على هجوم كيميائي مفترض في دوما.") == ["Shelling/artillery/missile attack"]
+    assert types("قصفت الطائرات مطار الشعيرات غداة تقارير عن هجوم بالغازات السامة على دوما.") != ["Chemical weapon"]
+    # alone, the named act is the event
+    assert types("قتل عشرات المدنيين اليوم في هجوم كيميائي على مدينة دوما بريف دمشق.") == ["Chemical weapon"]

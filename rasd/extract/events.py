@@ -14,7 +14,7 @@ from rasd.extract import quantities, sides
 from rasd.extract.actors import registry_entry, resolve_key
 from rasd.extract.cues import cue_matches, cue_set
 from rasd.extract.events_types import types as _types
-from rasd.extract.incidents import Incident, article_in_span
+from rasd.extract.incidents import Incident, _tokens_before, article_in_span
 from rasd.extract.notes import make_notes
 from rasd.extract.triggers import offtopic_score
 from rasd.geo.gazetteer import covered_countries
@@ -37,13 +37,21 @@ _VIOLENT_CLASSES = {"explosion", "kill", "injure", "attack", "suicide", "assassi
 
 
 def _live_triggers(doc: Doc, inc: Incident) -> list[Span]:
-    """Realis triggers, less weapon words that only name what was seized ("ضبط عبوات ناسفة").
+    """Realis triggers, less weapon words that only name what was seized ("ضبط عبوات ناسفة"), and
+    less the act another act answers when there is another ("ضربات ... ردا على هجوم كيميائي")."""
+    own, answered = _split_triggers(doc, inc)
+    return own or answered
+
+
+def _split_triggers(doc: Doc, inc: Incident) -> tuple[list[Span], list[Span]]:
+    """(the incident's own event words, the acts it answers).
 
     A weapon noun is an explosion only next to a blast, a death, an injury or an attack, and
     never inside a seizure or dismantling clause.
     """
     seized = doc.get("seized")
     out = []
+    answered = []  # "ضربات ... ردا على هجوم كيميائي": the act an act answers types it only alone
     for u in inc.units:
         trig = u.realis_triggers
         for t in trig:
@@ -55,8 +63,15 @@ def _live_triggers(doc: Doc, inc: Incident) -> list[Span]:
                 operation = any(o.label in _OPERATION_CLASSES for o in others)
                 if operation or not violent:
                     continue
+            if inc.kind == "incident" and _tokens_before(doc, u, "answer_cues", doc.view_index(t.start),
+                                                         _ANSWERED_REACH):
+                answered.append(t)
+                continue
             out.append(t)
-    return out
+    return out, answered
+
+
+_ANSWERED_REACH = 4  # words between "ردا على" / "غداة تقارير عن" and the act it names
 
 
 _TAKEOVER_WEIGHT = 0.5  # "سيطرت", "استعادة السيطرة", "تقدمت قوات"; not the descriptive "مناطق سيطرة"

@@ -157,7 +157,7 @@ class Incident:
         return out
 
 
-_CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis",
+_CUE_NAMES = ("clause_breaks", "new_incident_markers", "aggregate_cues", "background_cues", "irrealis", "answer_cues",
               "refer_back", "superlatives", "announce_verbs", "relative_pronouns", "reaction_cues",
               "new_incident_weak", "since_words", "scope_cues", "demonstratives", "syria_as_place",
               "campaign_cues", "threat_verbs", "inquiry_cues", "military_sites",
