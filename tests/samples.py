@@ -20,3 +20,8 @@ def sample_events(kind: str | None = "incident") -> int:
     from rasd.engines.local import extract_events
 
     return sum(kind is None or e["report_kind"] == kind for e in extract_events([str(samples_dir())], True))
+
+
+def reports(event: dict) -> int:
+    """How many articles report an event (its sources less those that only recall it)."""
+    return sum(1 for s in event["sources"] if s.get("kind") != "mentions")

@@ -38,7 +38,7 @@ from rasd.link.merge import Constraints, cluster, link
 from rasd.store.db import open_db
 from rasd.store.query import integrity, iter_events
 from rasd.store.tokens import create_token
-from tests.samples import sample_events
+from tests.samples import reports, sample_events
 
 WRITES = [("post", "/api/articles", {"id": "x", "text": "نص"}),
           ("patch", "/api/events/{id}", {"fatalities": 3}),
@@ -309,7 +309,7 @@ def test_bad_parameters(ro: Api) -> None:
 
 
 def test_event_detail(ro: Api, records: list[dict[str, Any]]) -> None:
-    (pair,) = [e for e in records if len(e["sources"]) == 2]
+    (pair,) = [e for e in records if reports(e) == 2]
     d = ro.event(pair["id"])
     for field, value in pair.items():
         if field != "sources":
@@ -480,7 +480,7 @@ def test_writes_need_a_valid_token(api: Api, method: str, path: str, body: dict[
 # --- corrections ----------------------------------------------------------------------------------------
 
 def test_patch_is_recorded_and_shown(api: Api) -> None:
-    (pair,) = [e for e in api.events()["items"] if len(e["sources"]) == 2]
+    (pair,) = [e for e in api.events()["items"] if reports(e) == 2]
     r = api.client.patch(f"/api/events/{pair['id']}", json={"fatalities": 2, "admin1": "Tartous",
                                                              "event_type": "Battles", "sub_event_type": "Armed clash"},
                          headers=api.auth)

@@ -34,7 +34,7 @@ from rasd.store import db as store_db
 from rasd.store.articles import default_extractor
 from rasd.store.db import open_db
 from rasd.store.query import counts, integrity, iter_events
-from tests.samples import sample_articles
+from tests.samples import reports, sample_articles
 from tests.test_store import make_corpus, postgres_url, snapshot, write_jsonl
 
 SUMMARY = (r"^articles: (\d+) read = (\d+) new \+ (\d+) updated \+ (\d+) unchanged \+ (\d+) duplicate \+ "
@@ -163,7 +163,7 @@ def test_edited_article_is_a_new_version(tmp_path: Path, articles: Path) -> None
         assert c.execute(text("SELECT version, text, content_hash FROM article_versions")).all()[0][:2] == (1, old_text)
     events = list(iter_events(engine))
     assert events == expected_events([str(articles)])
-    (pair,) = [e for e in events if len(e["sources"]) == 2]
+    (pair,) = [e for e in events if reports(e) == 2]
     assert pair["arrested"] == 5 and any(c["field"] == "arrested" for c in pair["conflicts"])
     assert all(v == 0 for v in integrity(engine).values())
 
@@ -172,7 +172,7 @@ def test_near_duplicate_joins_without_changing_figures(tmp_path: Path) -> None:
     url = str(tmp_path / "r.db")
     run("ingest", str(samples_dir()), "--db", url)
     engine = open_db(url)
-    (before,) = [e for e in iter_events(engine) if len(e["sources"]) == 2]
+    (before,) = [e for e in iter_events(engine) if reports(e) == 2]
     src = next(samples_dir().glob("19_*.txt"))
     meta = json.loads(src.with_name(src.stem + ".meta.json").read_text("utf-8"))
     body = src.read_text("utf-8")
