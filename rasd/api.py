@@ -132,7 +132,7 @@ class Filters:
         return not (self.actor or (self.q and self.q.strip()) or self.bbox is not None or self.review)
 
     def kind_or_country(self) -> bool:
-        """Report kind and country are columns of the events and the summary rows, not of the actor pairs."""
+        """Whether a report kind or a country is asked for (the R*Tree alone cannot count those)."""
         return bool(self.report_kind or self.country)
 
     def key(self) -> tuple[Any, ...]:
@@ -505,8 +505,7 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
         # testing each row, which stops at the page's end
         keys = _actor_keys(f)
         id_col, table, order = e.id, events_t, sort.order()
-        if accel and sort.key == "event_date" and len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None \
-                and not f.kind_or_country():
+        if accel and sort.key == "event_date" and len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None:
             # an actor's events by date: the pairs carry date, governorate and types, so the page is one index read
             ae = _ACTOR_EVENTS.c
             where = [ae.key == keys[0], *_column_conditions(ae, f)]
@@ -559,7 +558,7 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
         elif f.bbox is not None and not f.actor and not (f.q and f.q.strip()) and not (
                 f.date_from or f.date_to or f.admin1 or f.event_type or f.sub_event_type or f.kind_or_country()):
             n = _bbox_total(conn, f.bbox)
-        elif len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None and not f.kind_or_country():
+        elif len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None:
             ae = _actor_events()
             n = conn.execute(select(func.count()).select_from(ae).where(ae.c.key == keys[0],
                                                                          *_column_conditions(ae.c, f))).scalar_one()
@@ -606,7 +605,7 @@ def _accel_table(name: str, *cols: Any) -> Any:
 
 
 _ACTOR_EVENTS = _accel_table("actor_events", "key", "event_id", ("event_date", Date()), "admin1", "event_type",
-                             "sub_event_type")
+                             "sub_event_type", "report_kind", "country")
 _EVENT_COUNTS = _accel_table("event_counts", "week", "admin1", "event_type", "sub_event_type", "report_kind",
                              "country", "n", "fatalities")
 

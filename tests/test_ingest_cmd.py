@@ -590,3 +590,20 @@ def test_migration_0005_rebuilds_the_search_text_of_stored_events(tmp_path: Path
     r = run("db", "upgrade", "--db", url)
     assert "upgraded from 0004" in r.stderr
     assert jsonl(run("events", "--db", url, "--json", "--text", "حلب").stdout)
+
+
+def test_migration_0008_puts_the_report_kind_in_the_indexes_and_the_actor_pairs(tmp_path: Path) -> None:
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+    before = run("events", "--db", url, "--json", "--actor", "isis").stdout
+    with sqlite3.connect(tmp_path / "r.db") as c:  # as a database written before 0008 would be
+        c.execute("UPDATE alembic_version SET version_num = '0007'")
+        c.execute("UPDATE actor_events SET report_kind = NULL, country = NULL")
+    assert "upgraded from 0007" in run("db", "upgrade", "--db", url).stderr
+    with sqlite3.connect(tmp_path / "r.db") as c:
+        assert c.execute("SELECT count(*) FROM actor_events a JOIN events e ON e.id = a.event_id "
+                         "WHERE a.report_kind IS NOT e.report_kind OR a.country IS NOT e.country").fetchone()[0] == 0
+        assert c.execute("SELECT count(*) FROM actor_events").fetchone()[0] > 0
+        cols = [r[2] for r in c.execute("PRAGMA index_info('ix_events_browse')")]
+        assert cols[-2:] == ["report_kind", "country"]
+    assert run("events", "--db", url, "--json", "--actor", "isis").stdout == before

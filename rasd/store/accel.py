@@ -6,8 +6,8 @@ is maintained by triggers on `events` and `event_actors`, so whatever writes eve
 
 - `event_counts`: events and their deaths per (week, admin1, event_type, sub_event_type, report_kind, country),
   the summary rows behind totals and /api/stats (a few tens of thousands of rows instead of a million);
-- `actor_events`: (actor key, event) pairs with the event's date, governorate and types, so counting the
-  events of an actor is an index range, never a probe of the events table per row;
+- `actor_events`: (actor key, event) pairs with the event's date, governorate, types, report kind and country,
+  so counting the events of an actor is an index range, never a probe of the events table per row;
 - `event_rowid`: a stable integer per event (events have text ids; VACUUM may renumber implicit rowids),
   the key of the two virtual tables below;
 - `events_fts`: FTS5 over `events.search` (notes and places in rasd.arabic.normalize's folded view, lower
@@ -73,16 +73,27 @@ COUNTS_DDL = ("CREATE TABLE event_counts (week TEXT NOT NULL, admin1 TEXT NOT NU
 COUNTS_FILL = (f"INSERT INTO event_counts ({COUNT_KEYS}, n, fatalities) SELECT {_count_values('events')}, count(*), "
                "sum(coalesce(fatalities, 0)) FROM events GROUP BY 1, 2, 3, 4, 5, 6")
 
+# (actor key, event) pairs with the columns a list filters on: date, governorate, types, and the report kind
+# and country every list of the page carries (incidents first, migration 0008)
+ACTOR_EVENTS_DDL = [
+    "CREATE TABLE actor_events (key TEXT NOT NULL, event_id TEXT NOT NULL, event_date TEXT, admin1 TEXT, "
+    "event_type TEXT, sub_event_type TEXT, report_kind TEXT, country TEXT, PRIMARY KEY (key, event_id)) WITHOUT ROWID",
+    "CREATE INDEX ix_actor_events_key_admin1 ON actor_events (key, admin1, event_date, event_type, sub_event_type, "
+    "report_kind, country)",
+    "CREATE INDEX ix_actor_events_key_date ON actor_events (key, event_date, event_id, report_kind, country)",
+    "CREATE INDEX ix_actor_events_event_id ON actor_events (event_id)",
+]
+ACTOR_EVENTS_FILL = (
+    "INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type, report_kind, "
+    "country) SELECT a.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type, e.report_kind, e.country "
+    "FROM event_actors a JOIN events e ON e.id = a.event_id")
+
 SQLITE_DDL = [
     "CREATE TABLE rasd_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     # 'instance' tells this database from another one later created at the same path (cached totals)
     "INSERT INTO rasd_counters (name, value) VALUES ('events', 0), ('instance', abs(random()))",
     COUNTS_DDL,
-    "CREATE TABLE actor_events (key TEXT NOT NULL, event_id TEXT NOT NULL, event_date TEXT, admin1 TEXT, "
-    "event_type TEXT, sub_event_type TEXT, PRIMARY KEY (key, event_id)) WITHOUT ROWID",
-    "CREATE INDEX ix_actor_events_key_admin1 ON actor_events (key, admin1, event_date, event_type, sub_event_type)",
-    "CREATE INDEX ix_actor_events_key_date ON actor_events (key, event_date, event_id)",
-    "CREATE INDEX ix_actor_events_event_id ON actor_events (event_id)",
+    *ACTOR_EVENTS_DDL,
     "CREATE TABLE event_rowid (n INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE)",
     "CREATE VIRTUAL TABLE events_fts USING fts5(search, content='', tokenize='trigram case_sensitive 1')",
     "CREATE VIRTUAL TABLE events_rtree USING rtree(n, min_lon, max_lon, min_lat, max_lat)",
@@ -121,7 +132,8 @@ SQLITE_TRIGGERS = [
             SELECT n, new.longitude, new.longitude, new.latitude, new.latitude FROM event_rowid
             WHERE event_id = new.id AND new.longitude IS NOT NULL AND new.latitude IS NOT NULL;
         UPDATE actor_events SET event_id = new.id, event_date = new.event_date, admin1 = new.admin1,
-            event_type = new.event_type, sub_event_type = new.sub_event_type WHERE event_id = old.id;
+            event_type = new.event_type, sub_event_type = new.sub_event_type, report_kind = new.report_kind,
+            country = new.country WHERE event_id = old.id;
         {_counts_upsert('old', '-1')}
         {_counts_prune('old')}
         {_counts_upsert('new', '1')}
@@ -129,9 +141,10 @@ SQLITE_TRIGGERS = [
     END""",
     # -- event_actors: one actor_events row per (key, event), however many sides the actor is on
     f"""CREATE TRIGGER tr_event_actors_accel_insert AFTER INSERT ON event_actors BEGIN
-        INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type)
-            SELECT new.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type FROM events e
-            WHERE e.id = new.event_id;
+        INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type,
+            report_kind, country)
+            SELECT new.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type, e.report_kind, e.country
+            FROM events e WHERE e.id = new.event_id;
         {BUMP}
     END""",
     f"""CREATE TRIGGER tr_event_actors_accel_delete AFTER DELETE ON event_actors BEGIN
@@ -142,9 +155,10 @@ SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER tr_event_actors_accel_update AFTER UPDATE ON event_actors BEGIN
         DELETE FROM actor_events WHERE key = old.key AND event_id = old.event_id AND NOT EXISTS (
             SELECT 1 FROM event_actors WHERE event_id = old.event_id AND key = old.key);
-        INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type)
-            SELECT new.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type FROM events e
-            WHERE e.id = new.event_id;
+        INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type,
+            report_kind, country)
+            SELECT new.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type, e.report_kind, e.country
+            FROM events e WHERE e.id = new.event_id;
         {BUMP}
     END""",
 ]
@@ -158,9 +172,7 @@ SQLITE_FILL = [
     "e.latitude, e.latitude FROM events e JOIN event_rowid r ON r.event_id = e.id "
     "WHERE e.longitude IS NOT NULL AND e.latitude IS NOT NULL",
     COUNTS_FILL,
-    "INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type) "
-    "SELECT a.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type FROM event_actors a "
-    "JOIN events e ON e.id = a.event_id",
+    ACTOR_EVENTS_FILL,
 ]
 
 SQLITE_DROP = [
@@ -221,6 +233,22 @@ def rebuild_counts(conn: Connection) -> None:
     conn.exec_driver_sql("DROP TABLE IF EXISTS event_counts")
     conn.exec_driver_sql(COUNTS_DDL)
     conn.exec_driver_sql(COUNTS_FILL)
+    for sql in SQLITE_TRIGGERS:
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql(BUMP)
+
+
+def rebuild_actor_events(conn: Connection) -> None:
+    """The actor/event pairs again, with the report kind and the country (migration 0008); the triggers that
+    keep them are replaced, the other structures stay."""
+    if not enabled(conn):
+        return
+    for sql in SQLITE_DROP[:6]:
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql("DROP TABLE IF EXISTS actor_events")
+    for sql in ACTOR_EVENTS_DDL:
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql(ACTOR_EVENTS_FILL)
     for sql in SQLITE_TRIGGERS:
         conn.exec_driver_sql(sql)
     conn.exec_driver_sql(BUMP)

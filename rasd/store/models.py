@@ -263,16 +263,19 @@ class EditMention(Base):
 # (kilobytes), so a query that scans rows reads the whole table. "browse" covers every column the API
 # filters and sorts on (text search included), so counts, bbox and text filters and sorts scan it instead;
 # the other two are seeks.
-Index("ix_events_admin1_event_date", Event.admin1, Event.event_date, Event.id)
-Index("ix_events_event_type_event_date", Event.event_type, Event.event_date, Event.id)
+# Migration 0008 adds the report kind and the country, the filters of every list (incidents first), at the end.
+_KIND = (Event.report_kind, Event.country)
+Index("ix_events_admin1_event_date", Event.admin1, Event.event_date, Event.id, *_KIND)
+Index("ix_events_event_type_event_date", Event.event_type, Event.event_date, Event.id, *_KIND)
 Index("ix_events_browse", Event.event_date, Event.id, Event.admin1, Event.event_type, Event.sub_event_type,
       Event.latitude, Event.longitude, Event.fatalities, Event.injured, Event.arrested, Event.n_sources,
-      Event.confidence, Event.location, Event.search)
+      Event.confidence, Event.location, Event.search, *_KIND)
 # migration 0004: a filter combined with the default sort, and every other sort key with its tie (id); on
-# SQLite also ix_events_location_lower (lower(location), id) and the structures of rasd.store.accel
-Index("ix_events_sub_event_type_event_date", Event.sub_event_type, Event.event_date, Event.id)
+# SQLite also ix_events_location_lower (lower(location), id, report_kind, country) and the structures of
+# rasd.store.accel
+Index("ix_events_sub_event_type_event_date", Event.sub_event_type, Event.event_date, Event.id, *_KIND)
 for _col in ("admin1", "event_type", "sub_event_type", "fatalities", "injured", "arrested", "n_sources",
              "confidence"):
-    Index(f"ix_events_{_col}_id", Event.__table__.c[_col], Event.id)
+    Index(f"ix_events_{_col}_id", Event.__table__.c[_col], Event.id, *_KIND)
 
 TABLES += [ApiToken.__table__, Edit.__table__, EditMention.__table__]
