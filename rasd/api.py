@@ -544,16 +544,18 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
     """Events matching the filters. With rasd.store.accel: from the summary rows (and the partial weeks at the
     ends of a date range), the actor/event pairs or the FTS5 and R*Tree id lists, and kept until the next write.
     """
-    if not accel:
-        return conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
-    from rasd.store.accel import TOTALS, version
+    from rasd.store.accel import TOTALS, version, versioned
 
+    if not accel and not versioned(conn):
+        return conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
     ver = version(conn)
     key = ("total", str(conn.engine.url), f.key())
     n = TOTALS.get(key, ver)
     if n is None:
         keys = _actor_keys(f)
-        if f.only_columns():
+        if not accel:  # PostgreSQL: a count over the indexes, kept until the next write
+            n = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
+        elif f.only_columns():
             n = _summary_total(conn, f)
         elif f.bbox is not None and not f.actor and not (f.q and f.q.strip()) and not (
                 f.date_from or f.date_to or f.admin1 or f.event_type or f.sub_event_type or f.kind_or_country()):
@@ -740,19 +742,20 @@ def _iso_day(d: Any) -> str | None:
 def stats(engine: Engine, f: Filters, with_cells: bool = False) -> dict[str, Any]:
     """Counts by week x event type (the timeline), by governorate and by type; with `with_cells`, by week x type x
     governorate as well. Grouped by the database on index-only reads (a few thousand groups, not one row per event);
-    with rasd.store.accel, the whole weeks are read from the summary rows and the answer is kept until the next write.
+    with rasd.store.accel, the whole weeks are read from the summary rows; on SQLite with it and on PostgreSQL (its
+    write counter, migration 0009) the answer is kept until the next write.
     """
+    from rasd.store.accel import TOTALS, version, versioned
+
     with engine.connect() as conn:
         accel = _accel(conn)
-        if not accel:
+        if not accel and not versioned(conn):
             return _stats(conn, f, with_cells, False)
-        from rasd.store.accel import TOTALS, version
-
         ver = version(conn)
         key = ("stats", str(conn.engine.url), f.key(), with_cells)
         out = TOTALS.get(key, ver)
         if out is None:
-            out = _stats(conn, f, with_cells, True)
+            out = _stats(conn, f, with_cells, accel)
             TOTALS.put(key, ver, out)
         return json.loads(json.dumps(out))  # a copy: the cached answer stays as it is
 

@@ -270,6 +270,18 @@ def enabled(conn: Connection) -> bool:
     return bool(info["rasd_accel"])
 
 
+def versioned(conn: Connection) -> bool:
+    """Whether this database keeps a write counter (SQLite with the structures; PostgreSQL from migration
+    0009), so answers can be kept until the next write; remembered per connection."""
+    if conn.dialect.name == "sqlite":
+        return enabled(conn)
+    info = conn.info
+    if "rasd_versioned" not in info:
+        info["rasd_versioned"] = conn.execute(text(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'rasd_counters'")).first() is not None
+    return bool(info["rasd_versioned"])
+
+
 def version(conn: Connection) -> tuple[int, ...]:
     """(this database's instance number, its write counter): cached totals are valid while it stays the same."""
     rows = dict(conn.execute(text("SELECT name, value FROM rasd_counters")).all())
