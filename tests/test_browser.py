@@ -313,3 +313,34 @@ def test_the_timeline_leaves_far_outliers_out_of_its_range(page: Any, server: di
     assert got["withOutliers"]["note"] == "timeline.outside:2" and got["withOutliers"]["weeks"] < 40
     assert got["spread"]["note"] == "" and got["spread"]["weeks"] > 100
     assert page.errors == []
+
+
+def test_merge_and_split_through_the_panel(page: Any, server: dict[str, Any]) -> None:
+    """Two events of Dar'a made one through the panel (with a reason), then a source split off again."""
+    import httpx
+
+    with httpx.Client(base_url=server["url"]) as c:
+        items = c.get("api/events", params={"admin1": "Dar'a", "country": "Syria", "limit": 50}).json()["items"]
+    a, b = [next(e for e in items if e["sources"][0]["article_id"].startswith(n)) for n in ("02_", "07_")]
+    page.add_init_script(f"sessionStorage.setItem('rasd.token', {server['token']!r}); "
+                         "sessionStorage.setItem('rasd.who', 'browser-test');")
+    _open(page, server["url"] + f"?lang=en&event={a['id']}")
+    panel = page.locator("[data-testid=event-panel]")
+    panel.locator("[data-testid=merge-other]").fill(b["id"])
+    panel.locator("[data-testid=review-reason]").fill("one raid told twice")
+    panel.locator("[data-testid=merge-apply]").click()
+    page.wait_for_function("document.querySelectorAll('[data-testid=split-source]').length === 2")
+    merged = page.evaluate("new URL(location.href).searchParams.get('event')")
+    assert merged not in (a["id"], b["id"])
+    assert "one raid told twice" in panel.locator("[data-testid=corrections]").inner_text()
+    panel.locator("[data-testid=split-source]").first.check()
+    panel.locator("[data-testid=review-reason]").fill("two raids after all")
+    panel.locator("[data-testid=split-apply]").click()
+    page.wait_for_function(f"new URL(location.href).searchParams.get('event') !== {merged!r}")
+    page.locator("[data-testid=review-state]").wait_for()
+    with httpx.Client(base_url=server["url"]) as c:
+        after = c.get("api/events", params={"admin1": "Dar'a", "country": "Syria", "limit": 50}).json()["items"]
+    mine = {s["article_id"] for s in a["sources"] + b["sources"]}
+    back = [e for e in after if {s["article_id"] for s in e["sources"]} & mine]
+    assert len(after) == len(items) and sorted(len(e["sources"]) for e in back) == [1, 1]  # two events again
+    assert page.errors == []
