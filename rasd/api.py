@@ -12,6 +12,8 @@ tile server (`--tile-url` / RASD_TILE_URL), offered to the page through /api/met
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import datetime as dt
 import json
@@ -367,6 +369,8 @@ class EventPage(BaseModel):
     total: int = Field(description="Events matching the filters (all pages).")
     limit: int
     offset: int
+    next: str | None = Field(None, description="Give it as `after` (with the same filters and sort) for the next "
+                                               "page; null on the last page.")
     items: list[EventRecord]
 
 
@@ -488,19 +492,45 @@ class SplitOut(BaseModel):
 
 # --- reading -----------------------------------------------------------------------------------------
 
-def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int) -> tuple[int, list[str]]:
-    """The total and one page of records as stored JSON text (spliced into the response, never parsed).
+def encode_cursor(sort: Sort, value: Any, event_id: str) -> str:
+    """Where the next page starts: after (value of the sort key, id) of the last event of this one."""
+    v = value.isoformat() if isinstance(value, dt.date) else value
+    raw = json.dumps([sort.key, sort.desc, v, event_id], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, str]:
+    """(value, id) of a cursor from `encode_cursor`; 422 when it is not one, or was made for another sort."""
+    try:
+        key, desc, v, event_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(event_id, str) or isinstance(v, (dict, list)):
+            raise ValueError
+        if key == "event_date" and v is not None:
+            v = dt.date.fromisoformat(v)
+    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
+        raise HTTPException(422, "after must be the `next` cursor of an earlier page") from None
+    if (key, bool(desc)) != (sort.key, sort.desc):
+        raise HTTPException(422, "after was made for another sort order: give the same `sort` as that page")
+    return v, event_id
+
+
+def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int,
+                 after: tuple[Any, str] | None = None) -> tuple[int, list[str], str | None]:
+    """The total, one page of records as stored JSON text (spliced into the response, never parsed) and the
+    cursor of the next page (None on the last one).
 
     The page's ids come first, from the indexes alone: the events with a value to sort by, then (past
-    their end) the nulls, each in an order an index can give; then the records of just those ids.
+    their end) the nulls, each in an order an index can give; then the records of just those ids. With
+    `after` (a cursor) the page starts right after that event (keyset pagination: a deep page costs what
+    the first does, where an offset walks every row before it); `offset` is then ignored.
     """
     e = _E
     raw = sort.nullable
     with engine.connect() as conn:
         accel = _accel(conn)
         total = _total(conn, f, accel)
-        if limit <= 0 or offset >= total:
-            return total, []
+        if limit <= 0 or (after is None and offset >= total):
+            return total, [], None
         # few matches: read them from the id lists (FTS5, R*Tree, actor pairs); many: walk the sort's index,
         # testing each row, which stops at the page's end
         keys = _actor_keys(f)
@@ -513,22 +543,44 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
             order = [raw.desc(), id_col.desc()] if sort.desc else [raw, id_col]
         else:
             where = f.conditions(paging=True, accel=accel and total <= ID_LIST_MAX and not f.only_columns())
+        val = (raw if raw is not None else SORT_KEYS[sort.key]) if sort.key != "id" else id_col
+        if table is _ACTOR_EVENTS:
+            val = raw
+        tie = id_col.desc() if sort.desc else id_col
+        later = (lambda c, x: c < x) if sort.desc else (lambda c, x: c > x)  # noqa: E731
         part = where + ([raw.is_not(None)] if raw is not None else [])
-        ids: list[str] = list(conn.execute(select(id_col).where(*part).order_by(*order).limit(limit)
-                                           .offset(offset)).scalars())
-        if raw is not None and len(ids) < limit:
-            if ids or offset == 0:
-                nonnull = offset + len(ids)
+        rows: list[tuple[str, Any]] = []
+        in_nulls = after is not None and after[0] is None and raw is not None
+        if not in_nulls:
+            q = select(id_col, val).where(*part).order_by(*order).limit(limit)
+            if after is not None:
+                v, last = after
+                q = q.where(or_(later(val, v), and_(val == v, later(id_col, last))) if sort.key != "id"
+                            else later(id_col, last))
             else:
-                nonnull = conn.execute(select(func.count()).select_from(table).where(*part)).scalar_one()
-            if total > nonnull:
-                tie = id_col.desc() if sort.desc else id_col
-                ids += conn.execute(select(id_col).where(*where, raw.is_(None)).order_by(tie)
-                                    .limit(limit - len(ids)).offset(max(0, offset - nonnull))).scalars()
-        if not ids:
-            return total, []
+                q = q.offset(offset)
+            rows = [tuple(r) for r in conn.execute(q)]
+        if raw is not None and len(rows) < limit:
+            if after is not None:
+                q = select(id_col).where(*where, raw.is_(None)).order_by(tie).limit(limit - len(rows))
+                if in_nulls:
+                    q = q.where(later(id_col, after[1]))
+                rows += [(i, None) for i in conn.execute(q).scalars()]
+            else:
+                if rows or offset == 0:
+                    nonnull = offset + len(rows)
+                else:
+                    nonnull = conn.execute(select(func.count()).select_from(table).where(*part)).scalar_one()
+                if total > nonnull:
+                    rows += [(i, None) for i in conn.execute(
+                        select(id_col).where(*where, raw.is_(None)).order_by(tie)
+                        .limit(limit - len(rows)).offset(max(0, offset - nonnull))).scalars()]
+        if not rows:
+            return total, [], None
+        ids = [i for i, _ in rows]
+        nxt = encode_cursor(sort, rows[-1][1], rows[-1][0]) if len(rows) == limit else None
         text_of = dict(conn.execute(select(e.id, cast(e.record, Text)).where(e.id.in_(ids))).all())
-    return total, [text_of[i] for i in ids]
+    return total, [text_of[i] for i in ids], nxt
 
 
 ID_LIST_MAX = 20_000  # matches up to which a page is read from id lists rather than by walking an index
@@ -1051,11 +1103,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                                                            "sources, confidence, id); prefix - for descending. "
                                                            "Nulls last either way; ties by id.")] = "-event_date",
                     limit: Annotated[int, Query(description=f"Page size (at most {MAX_LIMIT}).")] = 100,
-                    offset: Annotated[int, Query(description="Events to skip.")] = 0) -> Response:
-        """Events matching the filters, one page, with the total over all pages."""
+                    offset: Annotated[int, Query(description="Events to skip.")] = 0,
+                    after: Annotated[str | None, Query(description="The `next` cursor of the page before: the "
+                                                                   "page starts right after it, as fast however "
+                                                                   "deep (offset is then ignored).")] = None
+                    ) -> Response:
+        """Events matching the filters, one page, with the total over all pages and the next page's cursor."""
         limit, offset = max(0, min(MAX_LIMIT, limit)), max(0, offset)
-        total, raw = _raw_records(engine, f.incidents_first(), Sort.parse(sort), limit, offset)
-        body = (f'{{"total":{total},"limit":{limit},"offset":{offset},"items":[' + ",".join(raw) + "]}")
+        order = Sort.parse(sort)
+        total, raw, nxt = _raw_records(engine, f.incidents_first(), order, limit, offset,
+                                       decode_cursor(after, order) if after else None)
+        body = (f'{{"total":{total},"limit":{limit},"offset":{offset},"next":{json.dumps(nxt)},"items":['
+                + ",".join(raw) + "]}")
         return Response(body, media_type="application/json")
 
     @app.get("/api/events/{event_id}", response_model=EventDetail, tags=["events"],

@@ -255,6 +255,52 @@ def test_pagination(ro: Api, records: list[dict[str, Any]]) -> None:
     assert ro.client.get("/api/events", params={"offset": 10_000}).json()["items"] == []
 
 
+@pytest.mark.parametrize("sort", ["-event_date", "event_date", "fatalities", "-fatalities", "location", "-sources",
+                                  "id", "-confidence"])
+def test_keyset_pages_walk_the_same_order(ro: Api, records: list[dict[str, Any]], sort: str) -> None:
+    """Following `next` (keyset pagination) visits every event once, in the order offsets give."""
+    seen, after, pages = [], None, 0
+    while True:
+        params = {"limit": 4, "sort": sort, **({"after": after} if after else {})}
+        page = ro.client.get("/api/events", params=params).json()
+        assert page["total"] == len(records)
+        seen += [e["id"] for e in page["items"]]
+        pages += 1
+        after = page["next"]
+        if after is None:
+            break
+        assert len(page["items"]) == 4 and pages < 100
+    assert seen == [e["id"] for e in by_sort(records, sort)]
+    assert ro.client.get("/api/events", params={"limit": 1000, "sort": sort}).json()["next"] is None
+
+
+@pytest.mark.parametrize("case", [{"actor": "isis"}, {"admin1": "Deir ez Zor"}, {"q": "داعش"}])
+def test_keyset_pages_with_filters(ro: Api, records: list[dict[str, Any]], case: dict[str, str]) -> None:
+    for sort in ("-event_date", "arrested"):
+        seen, after = [], None
+        while True:
+            page = ro.client.get("/api/events", params={"limit": 2, "sort": sort, **case,
+                                                         **({"after": after} if after else {})}).json()
+            seen += [e["id"] for e in page["items"]]
+            after = page["next"]
+            if after is None:
+                break
+        full = ro.client.get("/api/events", params={"limit": 1000, "sort": sort, **case}).json()
+        assert seen == [e["id"] for e in full["items"]] and len(seen) == full["total"] > 0, (case, sort)
+
+
+def test_a_cursor_of_another_sort_or_garbage_is_a_422(ro: Api) -> None:
+    nxt = ro.client.get("/api/events", params={"limit": 2, "sort": "fatalities"}).json()["next"]
+    assert nxt
+    r = ro.client.get("/api/events", params={"after": nxt, "sort": "-event_date"})
+    assert r.status_code == 422 and "sort" in r.json()["detail"]
+    for bad in ("not-a-cursor", "e30", "W10"):
+        assert ro.client.get("/api/events", params={"after": bad}).status_code == 422, bad
+    with_filter = ro.client.get("/api/events", params={"limit": 2, "sort": "fatalities", "after": nxt,
+                                                        "admin1": "Lattakia"})
+    assert with_filter.status_code == 200  # the same cursor under other filters starts after that event there
+
+
 def _filter_cases(records: list[dict[str, Any]]) -> list[dict[str, str]]:
     dated = sorted(e["event_date"] for e in records if e.get("event_date"))
     located = [e for e in records if e.get("latitude") is not None]
@@ -797,7 +843,8 @@ def test_postgres_answers_as_sqlite(sample_db: Path, tmp_path: Path) -> None:
         calls += [("/api/events", {"q": q}) for q in ("جبلة", "isis", "Jablah", "Arrests")]
         calls += [("/api/events", {"review": "todo", "report_kind": "all"}), ("/api/places", {"q": "جبلة"})]
         calls += [("/api/stats", {"cells": "true"}), ("/api/stats", {"admin1": "Lattakia"}),
-                  ("/api/events", {"limit": 3, "offset": 17, "sort": "arrested"})]
+                  ("/api/events", {"limit": 3, "offset": 17, "sort": "arrested"}),
+                  ("/api/events", {"limit": 5, "sort": "-fatalities"})]
 
         def answers() -> list[Any]:
             out = []
