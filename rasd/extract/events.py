@@ -12,7 +12,7 @@ from typing import Any
 from rasd.doc import Doc, Span
 from rasd.extract import quantities, sides
 from rasd.extract.actors import registry_entry, resolve_key
-from rasd.extract.cues import cue_matches, cue_set
+from rasd.extract.cues import cue_matches
 from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident, _tokens_before, article_in_span
 from rasd.extract.notes import make_notes
@@ -252,7 +252,6 @@ def _record(doc: Doc, inc: Incident, aid: str) -> dict[str, Any] | None:
     if not places and inc.kind == "aggregate" and inc.scope is not None:
         # "ارتفعت الحصيلة منذ الجمعة إلى 61": a toll of the area the article is about
         places = [p for u in inc.scope.units for p in u.places]
-    places = [p for p in places if not _speaking_capital(doc, p)]
     geo = resolve(doc, places) if places else None
     country = getattr(geo, "country", None) or "Syria"
     if country not in covered_countries():
@@ -408,18 +407,6 @@ def _military_site(doc: Doc, inc: Incident, day: Any) -> str | None:
             if near and (kinds & {"airport", "base"} or p.get("head_kind") in ("airport", "base")):
                 return resolve_key(_types()["state_army"], day)
     return None
-
-
-def _speaking_capital(doc: Doc, p: Span) -> bool:
-    """"واتهمت دمشق وموسكو ...", "نفت أنقرة": a capital that speaks is its government, not a place."""
-    if p.get("prep") or p.get("head") or p.get("direction"):
-        return False
-    ti = doc.token_of(p.start)
-    if ti is None or ti == 0:
-        return False
-    prev = doc.tokens[ti - 1].norm
-    verbs = cue_set("announce_verbs")
-    return prev in verbs or (prev[:1] in "وف" and prev[1:] in verbs)
 
 
 _SYRIAN_WORD = ("سوري", "سورية", "السوري", "السورية", "دمشق")

@@ -557,6 +557,7 @@ def _abroad(mentions: list[Span], foreign: list[tuple[Span, _R]]) -> GeoResult |
 
 def resolve(doc: Doc, mentions: list[Span]) -> GeoResult | None:
     """The location of ONE incident from the place spans of its sentences (in text order)."""
+    mentions = [m for m in mentions if m.get("role") != "government"]  # a government speaking is nowhere
     if not mentions:
         return None
     res = _Resolver(doc, mentions)
@@ -578,8 +579,8 @@ def resolve(doc: Doc, mentions: list[Span]) -> GeoResult | None:
         if r.place is not None and m.get("parent_ref") is not None:
             containers.add(m.get("parent_ref"))
     for pos, (m, r) in enumerate(zip(mentions, results, strict=True)):
-        if m.get("index") in covered or m.get("role") == "government":
-            continue  # "رحبت دمشق": a government speaking is nowhere
+        if m.get("index") in covered:
+            continue
         if r.place is None:
             if r.ambiguous:
                 ambiguous.append((m, r))

@@ -49,6 +49,7 @@ from pathlib import Path
 from rasd.arabic.normalize import LETTER, normalize
 from rasd.arabic.tokens import proclitic_splits, token_index, token_norms
 from rasd.doc import Doc, Span
+from rasd.extract.cues import cue_set
 from rasd.geo.gazetteer import (
     _BASIC_FOLD,
     _BASIC_WORD,
@@ -142,6 +143,7 @@ class _Lex:
     seats: set[str]  # capitals named for their governments ("رحبت دمشق"): keys
     stance: set[str]  # the speech, stance and blame verbs that make them actors
     government_nouns: set[str]  # "نظام دمشق", "الحكومة الشرعية في دمشق": the capital as a government
+    announce: frozenset[str]  # cues.json announce_verbs: "نفت أنقرة", any place that speaks right after one
     surroundings: dict[str, str]  # a city-governorate -> the governorate around it
     prefixes: set[str]
     not_names: set[str]
@@ -290,6 +292,7 @@ def _lex() -> _Lex:
             seats={place_key(w) for w in d["government_seats"]},
             stance={normalize(w) for w in d["stance_verbs"]},
             government_nouns={normalize(w) for w in d["government_nouns"]},
+            announce=cue_set("announce_verbs"),
             surroundings=dict(d["capital_surroundings"]),
             prefixes={place_key(w) for w in d["name_prefixes"]},
             not_names={normalize(w) for w in d["not_names"]},
@@ -412,6 +415,7 @@ class _M:
     list_next: bool = False
     antecedent: int | None = None
     role: str | None = None  # "home" (a person's town), "name" (part of an institution's name), "government"
+    # (a place that speaks: "نفت أنقرة", "رحبت دمشق"); none of them is where the act was
 
 
 class _Parser:
@@ -723,6 +727,9 @@ def _role(p: _Parser, m: _M, prev: str) -> str | None:
     """"من أبناء مدينة إنخل", "ينحدر من تلكلخ": a person's home; "جامعة دمشق", "محافظ حمص",
     "السويداء 24": part of a name. Neither says where the act was."""
     lex, norms = p.lex, p.norms
+    if m.head is None and m.direction is None and m.prep is None and (
+            prev in lex.announce or prev[:1] in "وف" and prev[1:] in lex.announce):
+        return "government"  # "واتهمت دمشق وموسكو ...", "نفت أنقرة": a place that speaks is its government
     if m.head is None and m.direction is None and m.t0 > 0 and norms[m.t0 - 1] in lex.institution:
         return "name"
     if m.t1 < len(norms) and norms[m.t1] in lex.outlet_suffixes:
