@@ -144,14 +144,14 @@ def key_score(a: Key, b: Key) -> float | None:
     """pair_score on precomputed keys."""
     if a.country != b.country:
         return None
-    if a.kind != b.kind:
-        if link_family(a.kind) != link_family(b.kind):
-            return None
-        return _recall_score(b, a) if a.kind == "background" else _recall_score(a, b)
     if a.admin1 and b.admin1 and a.admin1 != b.admin1:
         return None
     if not a.articles.isdisjoint(b.articles):
         return None  # two incidents of one article were already told apart by segmentation
+    if a.kind != b.kind:
+        if link_family(a.kind) != link_family(b.kind):
+            return None
+        return _recall_score(b, a) if a.kind == "background" else _recall_score(a, b)
     gap = abs(a.day - b.day) if a.day is not None and b.day is not None else None
     if gap is not None and gap > max(a.tol, b.tol, RARE_DAYS):
         return None  # beyond the tolerance and too far apart for a re-post (the cheap test first)
@@ -198,21 +198,14 @@ def key_score(a: Key, b: Key) -> float | None:
         # one spot on the same day (as far as known) or with the same toll, told as one kind of act
         # (clashes and shelling, a raid and arrests): outlets that word one fight differently
         score += 2.0 if one_fight else 1.0 if d <= 10 else 0.0
-    for x, y in ((a.arrested, b.arrested), (a.fatalities, b.fatalities), (a.injured, b.injured)):
-        if x is not None and x == y:
-            score += 1.0 if x >= STRONG_FIGURE else 0.5
-    return score
+    return score + _figures_score(((a.arrested, b.arrested), (a.fatalities, b.fatalities), (a.injured, b.injured)))
 
 
 def _recall_score(inc: Key, rec: Key) -> float | None:
-    """An incident and an article that recalls an event (`background`): the recall points to it when
-    the place is the same or contains it, the kind of act is of its family, and the dates agree; an
-    undated recall points only to an incident before its article (within RECALL_DAYS) at one spot
-    or, for a rare kind of act (a chemical attack), in one governorate."""
-    if inc.admin1 and rec.admin1 and inc.admin1 != rec.admin1:
-        return None
-    if not inc.articles.isdisjoint(rec.articles):
-        return None
+    """An incident and an article that recalls an event (`background`), in one country and governorate
+    (key_score): the recall points to it when the place is the same or contains it, the kind of act is
+    of its family, and the dates agree; an undated recall points only to an incident before its article
+    (within RECALL_DAYS) at one spot or, for a rare kind of act (a chemical attack), in one governorate."""
     if not (inc.event_type == rec.event_type or _one_family(inc, rec)):
         return None
     if _reported_before(inc, rec) or _reported_before(rec, inc):
@@ -243,10 +236,12 @@ def _recall_score(inc: Key, rec: Key) -> float | None:
         score += 1.0
     if d is not None:
         score += 1.0 if d <= 10 else 0.0
-    for x, y in ((inc.fatalities, rec.fatalities), (inc.injured, rec.injured)):
-        if x is not None and x == y:
-            score += 1.0 if x >= STRONG_FIGURE else 0.5
-    return score
+    return score + _figures_score(((inc.fatalities, rec.fatalities), (inc.injured, rec.injured)))
+
+
+def _figures_score(pairs: tuple[tuple[int | None, int | None], ...]) -> float:
+    """What equal figures add to a pair's score: a large toll tells one incident more than a small one."""
+    return sum(1.0 if x >= STRONG_FIGURE else 0.5 for x, y in pairs if x is not None and x == y)
 
 
 SAME_SPOT_KM = 2.0  # two mentions placed this close (town or neighbourhood named) are at one spot
@@ -435,6 +430,10 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
     pairs.sort()
     told_key: dict[tuple[int, ...], Key] = {}  # a cluster's reports -> the key of the incident they make
 
+    def linkable(ri: int, rj: int) -> bool:
+        """Every pair across the two clusters can link (no chaining A~B~C with A!~C)."""
+        return all((x * n + y if x < y else y * n + x) in compatible for x in members[ri] for y in members[rj])
+
     def incident_key(root: int) -> Key:
         reports = tuple(sorted(x for x in members[root] if keys[x].kind != "background"))
         k = told_key.get(reports)
@@ -459,14 +458,11 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
                 k = incident_key(inc)
                 if any(key_score(k, keys[x]) is None for x in recalls):
                     continue
-            elif not all((x * n + y if x < y else y * n + x) in compatible
-                         for x in members[ri] for y in members[rj]):
+            elif not linkable(ri, rj):
                 continue
-        # every pair across the two clusters must be linkable (no chaining A~B~C with A!~C), except
-        # for two tellings of one rare act, judged on the incidents the two clusters make
-        elif not all((x * n + y if x < y else y * n + x) in compatible for x in members[ri] for y in members[rj]) \
-                and not (keys[i].sub_event_type == keys[j].sub_event_type in _rare()
-                         and _one_rare_act(incident_key(ri), incident_key(rj))):
+        # two tellings of one rare act are judged on the incidents the two clusters make
+        elif not linkable(ri, rj) and not (keys[i].sub_event_type == keys[j].sub_event_type in _rare()
+                                           and _one_rare_act(incident_key(ri), incident_key(rj))):
             continue
         if cannot and separated(ri, rj):
             continue
