@@ -779,14 +779,19 @@ def _pluperfect(doc: Doc, u: Unit) -> bool:
 
 def _recalled_incident(doc: Doc, inc: Incident, published: dt.date | None) -> bool:
     """Will _classify make it `background` (recalled), judging by what it holds so far?"""
-    if inc.kind == "background":
-        return True
-    if inc.kind == "aggregate":
-        return False
-    first = inc.units[0]
+    if inc.kind != "incident":
+        return inc.kind == "background"
+    return _recalled_by_cue(doc, inc.units[0]) or _long_ago(inc, published)
+
+
+def _recalled_by_cue(doc: Doc, first: Unit) -> bool:
+    return first.has("background_cues") or _pluperfect(doc, first)
+
+
+def _long_ago(inc: Incident, published: dt.date | None) -> bool:
+    """It ended more than BACKGROUND_DAYS before its article: recalled, not reported."""
     rng = inc.date_range()
-    return first.has("background_cues") or _pluperfect(doc, first) or (
-        rng is not None and published is not None and (published - rng[1]).days > BACKGROUND_DAYS)
+    return rng is not None and published is not None and (published - rng[1]).days > BACKGROUND_DAYS
 
 
 def _classify(doc: Doc, inc: Incident, published: dt.date | None) -> None:
@@ -800,13 +805,12 @@ def _classify(doc: Doc, inc: Incident, published: dt.date | None) -> None:
         elif first.period_dates:
             d = first.period_dates[0]
             inc.kind_evidence = (doc.view_index(d.start), doc.view_index(d.end))
-    rng = inc.date_range()
     if inc.kind == "aggregate":
         return
-    if first.has("background_cues") or _pluperfect(doc, first):
+    if _recalled_by_cue(doc, first):
         inc.kind = "background"
         inc.kind_evidence = (first.cues.get("background_cues") or [(first.nstart, first.nstart + 4)])[0]
-    elif rng is not None and published is not None and (published - rng[1]).days > BACKGROUND_DAYS:
+    elif _long_ago(inc, published):
         inc.kind = "background"
     elif inc.kind == "background" and inc.opened_by and inc.kind_evidence is None:
         inc.kind_evidence = (first.nstart, first.nstart + 4)  # recalled with the act before it

@@ -226,13 +226,20 @@ def bulk_load(conn: Connection) -> Iterator[None]:
 def rebuild_counts(conn: Connection) -> None:
     """The summary rows again, by report kind and country too and with their deaths (migration 0006): the
     events' triggers are replaced (their counting changed), the other structures stay."""
+    _rebuild_table(conn, "event_counts", [COUNTS_DDL], COUNTS_FILL)
+
+
+def _rebuild_table(conn: Connection, table: str, ddl: list[str], fill: str) -> None:
+    """One structure built again from the stored rows (a migration changed its columns); the triggers are
+    replaced, since they write it, and the other structures stay."""
     if not enabled(conn):
         return
     for sql in SQLITE_DROP[:6]:
         conn.exec_driver_sql(sql)
-    conn.exec_driver_sql("DROP TABLE IF EXISTS event_counts")
-    conn.exec_driver_sql(COUNTS_DDL)
-    conn.exec_driver_sql(COUNTS_FILL)
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+    for sql in ddl:
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql(fill)
     for sql in SQLITE_TRIGGERS:
         conn.exec_driver_sql(sql)
     conn.exec_driver_sql(BUMP)
@@ -241,17 +248,7 @@ def rebuild_counts(conn: Connection) -> None:
 def rebuild_actor_events(conn: Connection) -> None:
     """The actor/event pairs again, with the report kind and the country (migration 0008); the triggers that
     keep them are replaced, the other structures stay."""
-    if not enabled(conn):
-        return
-    for sql in SQLITE_DROP[:6]:
-        conn.exec_driver_sql(sql)
-    conn.exec_driver_sql("DROP TABLE IF EXISTS actor_events")
-    for sql in ACTOR_EVENTS_DDL:
-        conn.exec_driver_sql(sql)
-    conn.exec_driver_sql(ACTOR_EVENTS_FILL)
-    for sql in SQLITE_TRIGGERS:
-        conn.exec_driver_sql(sql)
-    conn.exec_driver_sql(BUMP)
+    _rebuild_table(conn, "actor_events", ACTOR_EVENTS_DDL, ACTOR_EVENTS_FILL)
 
 
 def uninstall(conn: Connection) -> None:
