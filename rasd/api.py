@@ -543,9 +543,7 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
             order = [raw.desc(), id_col.desc()] if sort.desc else [raw, id_col]
         else:
             where = f.conditions(paging=True, accel=accel and total <= ID_LIST_MAX and not f.only_columns())
-        val = (raw if raw is not None else SORT_KEYS[sort.key]) if sort.key != "id" else id_col
-        if table is _ACTOR_EVENTS:
-            val = raw
+        val = raw if table is _ACTOR_EVENTS else SORT_KEYS[sort.key]  # what the page is ordered by
         tie = id_col.desc() if sort.desc else id_col
         later = (lambda c, x: c < x) if sort.desc else (lambda c, x: c > x)  # noqa: E731
         part = where + ([raw.is_not(None)] if raw is not None else [])
@@ -555,8 +553,7 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
             q = select(id_col, val).where(*part).order_by(*order).limit(limit)
             if after is not None:
                 v, last = after
-                q = q.where(or_(later(val, v), and_(val == v, later(id_col, last))) if sort.key != "id"
-                            else later(id_col, last))
+                q = q.where(or_(later(val, v), and_(val == v, later(id_col, last))))
             else:
                 q = q.offset(offset)
             rows = [tuple(r) for r in conn.execute(q)]
