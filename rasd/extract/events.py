@@ -13,6 +13,7 @@ from rasd.doc import Doc, Span
 from rasd.extract import quantities, sides
 from rasd.extract.actors import registry_entry, resolve_key
 from rasd.extract.cues import cue_matches
+from rasd.extract.events_types import rare_sub_events
 from rasd.extract.events_types import types as _types
 from rasd.extract.incidents import Incident, _tokens_before, article_in_span
 from rasd.extract.notes import make_notes
@@ -152,7 +153,7 @@ def _one_rare_act_per_place(records: list[dict[str, Any]]) -> list[dict[str, Any
     chemical attack) told twice by one article is one act told again: "the attack on Douma" in the
     lead and again where the article reports the inspectors' visit or a council session that day.
     The first telling stays; a later one in its governorate (or with no place) is that incident."""
-    rare = frozenset(_types().get("rare_sub_events", []))
+    rare = rare_sub_events()
     first: dict[str, dict[str, Any]] = {}
     out = []
     for r in records:

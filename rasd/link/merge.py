@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from rasd.extract.events_types import types
+from rasd.extract.events_types import rare_sub_events, types
 
 TOLERANCE_DAYS = {1: 1, 2: 7, 3: 31}
 COMPATIBLE = {
@@ -162,7 +162,7 @@ def key_score(a: Key, b: Key) -> float | None:
     figure = _same_figure(a, b)
     # a story re-posted days later (dated by its "اليوم") keeps its spot, its figures and its kind of act
     family = _one_family(a, b)
-    rare = a.sub_event_type == b.sub_event_type and a.sub_event_type in _rare()
+    rare = a.sub_event_type == b.sub_event_type and a.sub_event_type in rare_sub_events()
     repost = gap is not None and same_spot and (gap <= REPOST_DAYS and figure and family or gap <= RARE_DAYS and rare)
     # one spot, and the days may be one (one of them known only to the week): another outlet's wording
     one_fight = same_spot and family and (figure or repost or gap is not None and gap <= 1 and (
@@ -225,7 +225,7 @@ def _recall_score(inc: Key, rec: Key) -> float | None:
         if inc.day is None or rec.pub is None or not rec.pub - RECALL_DAYS <= inc.day <= rec.pub + _REPORT_SLACK:
             return None
         spot = d is not None and d <= SAME_SPOT_KM * 5 and max(inc.geo_precision, rec.geo_precision) <= 2
-        rare = inc.sub_event_type == rec.sub_event_type and inc.sub_event_type in _rare() and (
+        rare = inc.sub_event_type == rec.sub_event_type and inc.sub_event_type in rare_sub_events() and (
             inc.admin1 is not None and inc.admin1 == rec.admin1)
         if not (spot or rare):
             return None
@@ -248,12 +248,6 @@ SAME_SPOT_KM = 2.0  # two mentions placed this close (town or neighbourhood name
 REPOST_DAYS = 14  # a story re-posted later: same spot, same figure, up to this many days apart
 RARE_DAYS = 31  # a rare act (types.json rare_sub_events) at one spot: its follow-ups for a month are it
 STRONG_FIGURE = 3  # a toll this large, equal in both, tells one incident
-
-
-@functools.cache
-def _rare() -> frozenset[str]:
-    """types.json rare_sub_events: one at a spot within RARE_DAYS is one incident, re-reported."""
-    return frozenset(types().get("rare_sub_events", []))
 
 
 @functools.cache
@@ -461,7 +455,7 @@ def cluster(mentions: list[dict[str, Any]], constraints: Constraints | None = No
             elif not linkable(ri, rj):
                 continue
         # two tellings of one rare act are judged on the incidents the two clusters make
-        elif not linkable(ri, rj) and not (keys[i].sub_event_type == keys[j].sub_event_type in _rare()
+        elif not linkable(ri, rj) and not (keys[i].sub_event_type == keys[j].sub_event_type in rare_sub_events()
                                            and _one_rare_act(incident_key(ri), incident_key(rj))):
             continue
         if cannot and separated(ri, rj):
