@@ -18,6 +18,8 @@ import click
 
 from rasd.cli.common import DB_OPTION, _fail, _open, attacher, standalone
 
+PORT_OPTION = click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+                           help="Port (0: any free one).")
 HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 TILE_OPTION = click.option("--tile-url", envvar="RASD_TILE_URL", metavar="URL",
                            help="Map tiles to offer (a URL template such as https://tiles.example.org/{z}/{x}/{y}.png; "
@@ -61,8 +63,7 @@ def _run(engine: Any, sock: socket.socket, tile_url: str | None, tile_attributio
 @click.command()
 @DB_OPTION
 @HOST_OPTION
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port (0: any free one).")
+@PORT_OPTION
 @TILE_OPTION
 @TILE_ATTR_OPTION
 def serve(db: str | None, host: str, port: int, tile_url: str | None, tile_attribution: str | None) -> None:
@@ -139,8 +140,7 @@ def ingest_samples(engine: Any) -> int:
 @click.command()
 @click.option("--db", "db", metavar="URL", help="Database to fill (default: a new temporary file).")
 @HOST_OPTION
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port (0: any free one).")
+@PORT_OPTION
 @TILE_OPTION
 @TILE_ATTR_OPTION
 def demo(db: str | None, host: str, port: int, tile_url: str | None, tile_attribution: str | None) -> None:
