@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 import operator
 import re
@@ -108,7 +109,11 @@ class Doc:
         self.layers: dict[str, list[Any]] = {}
         self.cache: dict[str, Any] = {}  # derived lookups shared by components (cue hits, ...)
         self.tokens: list[Token] = self._tokenize()
-        self.sentences: list[Span] = self._sentences()
+
+    @functools.cached_property
+    def sentences(self) -> list[Span]:
+        """Built on first use: an article that tells no act is dropped before anything reads them."""
+        return self._sentences()
 
     # --- offsets -------------------------------------------------------------
     def orig_start(self, n: int) -> int:

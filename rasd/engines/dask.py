@@ -254,7 +254,7 @@ def extract_part(part: Part, include_background: bool = False, keep_text: bool =
             out.append(item)
             continue
         try:
-            found, error = mentions_of(make_doc(item), include_background=include_background), None
+            found, error = mentions_of(make_doc(item, acts_only=True), include_background=include_background), None
         except Exception as exc:  # one bad article must not sink the batch
             found, error = None, repr(exc)
         if packed and found:

@@ -132,6 +132,8 @@ def mentions_of(doc: Doc, include_background: bool = False) -> list[dict[str, An
     """Event records of one article (before cross-article linking)."""
     art = doc.article
     aid = art.id if art else "doc"
+    if not doc.get("incidents"):
+        return []  # nothing to keep or drop: no need to weigh the article's topic
     if offtopic_score(doc) > OFFTOPIC_LIMIT:
         for inc in doc.get("incidents"):
             inc.dropped = "off-topic article (sport, economy, culture, technology)"

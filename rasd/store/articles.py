@@ -70,7 +70,7 @@ def default_extractor(article: Article) -> list[dict[str, Any]]:
     from rasd.extract.events import mentions_of
     from rasd.pipeline import make_doc
 
-    return mentions_of(make_doc(article), include_background=True)
+    return mentions_of(make_doc(article, acts_only=True), include_background=True)
 
 
 def content_hash(text: str) -> str:
