@@ -141,11 +141,12 @@ class Filters:
         return (self.date_from, self.date_to, self.admin1, self.event_type, self.sub_event_type, self.actor,
                 self.q, self.bbox, self.q_actors, self.report_kind, self.country, self.review)
 
-    def conditions(self, paging: bool = False, accel: bool = False) -> list[Any]:
+    def conditions(self, paging: bool = False, accel: bool = False, scan_text: bool = False) -> list[Any]:
         """WHERE terms. `paging`: for a query that walks an index in sort order and stops at a page's end,
         where the actor test is best a probe per row (EXISTS) rather than a list of ids (IN, best for counts).
         `accel` (SQLite with rasd.store.accel): text, actor and bounding box as id lists from the FTS5 index,
         the actor/event pairs and the R*Tree, for a query that reads every match (a count, a short list).
+        `scan_text`: the text is tested on each event even then (`rasd.store.accel.fts_is_broad`).
         """
         e = _E
         out = _column_conditions(e, self)
@@ -159,7 +160,7 @@ class Filters:
                 out.append(exists().where(ea.event_id == e.id, ea.key.in_(keys)) if paging
                            else e.id.in_(select(ea.event_id).where(ea.key.in_(keys))))
         if self.q and self.q.strip():
-            out.append(_text_condition(self.q.strip(), self.q_actors, accel))
+            out.append(_text_condition(self.q.strip(), self.q_actors, accel and not scan_text, paging))
         if self.bbox is not None:
             x0, y0, x1, y1 = self.bbox
             w, s_, east, n = min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
@@ -194,12 +195,15 @@ def _like(s: str) -> str:
     return "%" + s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _text_condition(q: str, actors: tuple[str, ...] | None = None, accel: bool = False) -> Any:
+def _text_condition(q: str, actors: tuple[str, ...] | None = None, accel: bool = False,
+                    paging: bool = False) -> Any:
     """Words in the notes or the place (Arabic folded as `rasd events --text` does), a type, a governorate, an
     actor (key, or words of its name) or an id.
 
     The vocabularies are matched here, not in SQL, so the condition stays on indexed columns; so are the
-    actors when `actors` (their keys, from `Filters.resolve`) is given.
+    actors when `actors` (their keys, from `Filters.resolve`) is given. `paging` as for `Filters.conditions`:
+    a page that walks an index probes each row for the actors (an id list of a common actor's events costs
+    more to build than the page).
     """
     from rasd.store.linking import search_text
 
@@ -224,7 +228,8 @@ def _text_condition(q: str, actors: tuple[str, ...] | None = None, accel: bool =
         keys: Any = select(ac.key).where(or_(ac.key == low, func.lower(ac.name).like(_like(low), escape="\\")))
         conds.append(e.id.in_(select(ea.event_id).where(ea.key.in_(keys))))
     elif actors:
-        conds.append(e.id.in_(select(ea.event_id).where(ea.key.in_(actors))))
+        conds.append(exists().where(ea.event_id == e.id, ea.key.in_(actors)) if paging
+                     else e.id.in_(select(ea.event_id).where(ea.key.in_(actors))))
     return or_(*conds)
 
 
@@ -614,9 +619,19 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
             n = conn.execute(select(func.count()).select_from(ae).where(ae.c.key == keys[0],
                                                                          *_column_conditions(ae.c, f))).scalar_one()
         else:
-            n = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions(accel=True))).scalar_one()
+            n = conn.execute(select(func.count()).select_from(events_t).where(
+                *f.conditions(accel=True, scan_text=_broad_text(conn, f)))).scalar_one()
         TOTALS.put(key, ver, n)
     return n
+
+
+def _broad_text(conn: Connection, f: Filters) -> bool:
+    """Whether the text `q` asks for is better tested event by event than read from the FTS5 index. Not when `q`
+    also names an actor: a scan would probe that actor's list of events for each event, which costs more."""
+    from rasd.store.accel import fts_is_broad
+    from rasd.store.linking import search_text
+
+    return bool(f.q and f.q.strip()) and not f.q_actors and fts_is_broad(conn, search_text(f.q.strip()))
 
 
 def _bbox_total(conn: Connection, bbox: tuple[float, float, float, float]) -> int:
@@ -829,7 +844,8 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
                       c.report_kind, func.sum(c.fatalities), summary))
     for g in edges:
         parts.append((week, _E.event_type, _E.admin1, func.count(), _E.report_kind,
-                      func.sum(func.coalesce(_E.fatalities, 0)), g.conditions(accel=accel)))
+                      func.sum(func.coalesce(_E.fatalities, 0)),
+                      g.conditions(accel=accel, scan_text=accel and _broad_text(conn, g))))
     for w_col, t_col, a_col, n_col, k_col, d_col, where in parts:
         for kind, n, d in conn.execute(select(k_col, n_col, d_col).where(*where).group_by(k_col)):
             kinds[kind or ""] += n

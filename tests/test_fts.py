@@ -191,3 +191,21 @@ def test_migration_0004_fills_an_existing_database(tmp_path: Path, bench: Any, m
         assert _answers(engine, fs) == fast
     with engine.connect() as c:
         assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == store_db.SCHEMA_HEAD
+
+
+def test_a_broad_text_is_counted_by_a_scan_with_the_same_answers(tmp_path: Path, bench: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "b.db"
+    bench.build(path, 1500)
+    engine = open_db(str(path), quiet=True)
+    fs = [Filters(q=q, **kw) for q in ("killed", "Armed clash", "جبلة", "zzqx")
+          for kw in ({}, {"report_kind": "incident"}, {"admin1": "Aleppo"})]
+    monkeypatch.setattr(accel, "_MIN_LIST", 50)  # 1,500 events: broad past 100 matches
+    with engine.connect() as c:
+        assert accel.fts_is_broad(c, "killed") and not accel.fts_is_broad(c, "zzqx")
+    fast = _answers(engine, fs)
+    assert fast[0][0][0] > 100
+    with monkeypatch.context() as m:
+        _plain(m)
+        assert _answers(engine, fs) == fast
+    engine.dispose()

@@ -119,12 +119,23 @@ _FOLD_KEY_CACHE: dict[str, str] = {}
 _FOLD_KEY_CACHE_MAX = 1 << 16
 
 
+_KEY_FOLD_ITEMS = tuple((chr(k), v) for k, v in _KEY_FOLD.items())
+_CACHED_KEY_LEN = 80  # names and phrases repeat; a longer text (an event's notes) is folded once
+
+
 def fold_key(text: str) -> str:
     """A stronger fold for dictionary keys (ta marbuta, hamza seats), never for offsets."""
     key = _FOLD_KEY_CACHE.get(text)
     if key is None:
-        key = " ".join(normalize(text).translate(_KEY_FOLD).split())
-        if len(_FOLD_KEY_CACHE) >= _FOLD_KEY_CACHE_MAX:
-            _FOLD_KEY_CACHE.clear()
-        _FOLD_KEY_CACHE[text] = key
+        view = normalize(text)
+        if len(view) < _SHORT:
+            view = view.translate(_KEY_FOLD)
+        else:  # as in _fold: a few str.replace calls beat translate's lookup per character on long Arabic text
+            for src, dst in _KEY_FOLD_ITEMS:
+                view = view.replace(src, dst)
+        key = " ".join(view.split())
+        if len(text) <= _CACHED_KEY_LEN:
+            if len(_FOLD_KEY_CACHE) >= _FOLD_KEY_CACHE_MAX:
+                _FOLD_KEY_CACHE.clear()
+            _FOLD_KEY_CACHE[text] = key
     return key

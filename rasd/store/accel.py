@@ -294,6 +294,26 @@ def fts_phrase(needle: str) -> str | None:
     return '"' + needle.replace('"', '""') + '"'
 
 
+# Reading a text's matches from the FTS5 index and probing each event by id costs about 15 times what testing
+# one event on the covering index does: past one event in SCAN_SHARE, a count scans instead.
+SCAN_SHARE = 15
+_MIN_LIST = 2_000
+
+
+def fts_is_broad(conn: Connection, needle: str) -> bool:
+    """Whether `needle` is in so many events' `search` that a count is cheaper as one scan of the covering index
+    than through the FTS5 id list ("killed" in 40% of a million events: 1.1 s by the list, 0.3 s by the scan).
+    The matches are counted only up to that share, which costs a few milliseconds."""
+    phrase = fts_phrase(needle)
+    if phrase is None:
+        return False
+    events = conn.exec_driver_sql("SELECT max(n) FROM event_rowid").scalar() or 0
+    cap = max(_MIN_LIST, events // SCAN_SHARE)
+    n = conn.execute(text("SELECT count(*) FROM (SELECT rowid FROM events_fts WHERE events_fts MATCH :fts "
+                          "LIMIT :cap)"), {"fts": phrase, "cap": cap + 1}).scalar_one()
+    return n > cap
+
+
 def fts_event_ids() -> Any:
     """A SELECT of the event ids whose `search` matches :fts (bind it with `fts_phrase`)."""
     return text("SELECT r.event_id FROM events_fts f JOIN event_rowid r ON r.n = f.rowid WHERE events_fts MATCH :fts")
