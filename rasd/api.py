@@ -976,6 +976,9 @@ class _Pipe:
         self.put(None)
 
 
+RAW_FORMATS = ("jsonl", "geojson")  # export writers that take a record's stored JSON text as it is
+
+
 def _stream_export(engine: Engine, fmt: str, f: Filters, sort: Sort) -> Iterator[bytes]:
     from rasd.export import BINARY_FORMATS, WRITERS
 
@@ -983,9 +986,9 @@ def _stream_export(engine: Engine, fmt: str, f: Filters, sort: Sort) -> Iterator
 
     def produce() -> None:
         try:
-            # JSONL is the stored record itself: its text goes out as it is, never parsed and written again
-            WRITERS[fmt](_stream_records(engine, f, sort, raw=fmt == "jsonl" and engine.dialect.name == "sqlite"),
-                         pipe)
+            # JSONL is the stored record itself: its text goes out as it is, never parsed and written again;
+            # a GeoJSON feature is spliced out of that text
+            WRITERS[fmt](_stream_records(engine, f, sort, raw=fmt in RAW_FORMATS), pipe)
             pipe.finish()
         except _Cancelled:
             pass

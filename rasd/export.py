@@ -14,6 +14,7 @@ import io
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,32 +103,79 @@ def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def write_geojson(events: Iterable[dict[str, Any]], out: TextIO) -> int:
+def _geometry(lat: Any, lon: Any) -> dict[str, Any] | None:
+    if _finite(lat) and _finite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180:
+        return {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
+    return None
+
+
+def _feature(e: dict[str, Any]) -> str:
+    props = {k: v for k, v in e.items() if k not in ("latitude", "longitude")}
+    return json.dumps({"type": "Feature", "id": e["id"], "geometry": _geometry(e.get("latitude"), e.get("longitude")),
+                       "properties": props}, ensure_ascii=False)
+
+
+# A stored record's JSON text as the store writes it (json.dumps, ensure_ascii=False): its id first, and its
+# coordinates as ', "latitude": 36.2' - a quote after ", " can only open a key, never sit inside a string
+_ID_HEAD = re.compile(r'\{"id": ("(?:[^"\\]|\\.)*"), ')
+_NUMBER = re.compile(r"null|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_COORD_KEYS = (', "latitude": ', ', "longitude": ')
+
+
+def _coordinate(text: str, key: str) -> tuple[int, int, Any] | None:
+    """(start, end, value) of the one top-level `key` member in a stored record's text; None unless there is
+    exactly one, with a plain number or null."""
+    at = text.find(key)
+    if at < 0 or text.rfind(key) != at:  # (the two scans meet at the one member)
+        return None
+    m = _NUMBER.match(text, at + len(key))
+    if m is None or m.end() >= len(text) or text[m.end()] not in ",}":
+        return None
+    v = m.group()
+    return at, m.end(), None if v == "null" else float(v) if "." in v or "e" in v or "E" in v else int(v)
+
+
+def _feature_of_text(text: str) -> list[str] | None:
+    """The Feature `_feature` writes for a record, in pieces (their concatenation), spliced out of the record's
+    stored JSON text without parsing it (several times faster); None when the text is not in the store's shape
+    (then the record is parsed)."""
+    head = _ID_HEAD.match(text)
+    lat = _coordinate(text, _COORD_KEYS[0]) if head is not None else None
+    lon = _coordinate(text, _COORD_KEYS[1]) if lat is not None else None
+    if lon is None:
+        return None
+    first, second = sorted((lat, lon))  # by where they stand in the text
+    point = _geometry(lat[2], lon[2])
+    geom = "null" if point is None else \
+        f'{{"type": "Point", "coordinates": [{point["coordinates"][0]!r}, {point["coordinates"][1]!r}]}}'
+    return [f'{{"type": "Feature", "id": {head.group(1)}, "geometry": {geom}, "properties": ', text[:first[0]],
+            text[first[1]:second[0]], text[second[1]:], "}"]
+
+
+def write_geojson(events: Iterable[dict[str, Any] | str], out: TextIO) -> int:
     """A FeatureCollection; events without coordinates get a null geometry (allowed by RFC 7946).
 
     Positions are [longitude, latitude] in WGS84, so no "crs" member (RFC 7946 removed it).
     Streamed feature by feature (the bytes `json.dump` would give for the whole collection), so an export of
-    any size never holds its features in memory.
+    any size never holds its features in memory. An item may be a record's stored JSON text, as for
+    `write_jsonl`: its feature is then spliced out of the text.
     """
     out.write('{"type": "FeatureCollection", "features": [')
     n = 0
-    block: list[str] = []
+    block: list[str] = []  # the features' pieces, ", " between features: one join per 256 features
     for e in events:
-        geom = None
-        lat, lon = e.get("latitude"), e.get("longitude")
-        if _finite(lat) and _finite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180:
-            geom = {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
-        props = {k: v for k, v in e.items() if k not in ("latitude", "longitude")}
-        block.append(json.dumps({"type": "Feature", "id": e["id"], "geometry": geom, "properties": props},
-                                ensure_ascii=False))
-        if len(block) >= 256:
-            out.write((", " if n else "") + ", ".join(block))
-            n += len(block)
+        if n:
+            block.append(", ")
+        pieces = _feature_of_text(e) if isinstance(e, str) else None
+        if pieces is not None:
+            block += pieces
+        else:
+            block.append(_feature(json.loads(e) if isinstance(e, str) else e))
+        n += 1
+        if n % 256 == 0:
+            out.write("".join(block))
             block = []
-    if block:
-        out.write((", " if n else "") + ", ".join(block))
-        n += len(block)
-    out.write("]}\n")
+    out.write("".join(block) + "]}\n")
     return n
 
 

@@ -48,6 +48,29 @@ def test_geojson():
     assert f1["geometry"] is None
 
 
+def test_geojson_from_stored_texts_is_byte_for_byte_the_same() -> None:
+    from rasd.export import _feature_of_text
+
+    tricky = 'quote " backslash \\ , "latitude": 1, "longitude": 2} ليلة'
+    recs = [rec("a"), rec("b", latitude=None, longitude=None), rec("c", latitude=36, longitude=37),
+            rec("d", latitude=1e-05, longitude=-0.5), rec("e", latitude=95.0, longitude=37.0),
+            rec('f"\\x', notes=tricky), rec("g", latitude=float("nan"), longitude=37.0)]
+    recs.append({k: v for k, v in rec("h").items() if k != "longitude"})  # no longitude key
+    last = rec("i")
+    last["latitude"] = last.pop("latitude")  # coordinates as the last keys
+    last["longitude"] = last.pop("longitude")
+    recs.append(last)
+    texts = [json.dumps(r, ensure_ascii=False) for r in recs]
+    spliced = [_feature_of_text(t) for t in texts]
+    assert sum(x is not None for x in spliced) == 7  # the NaN and the missing key are parsed instead
+    by_text, by_dict = io.StringIO(), io.StringIO()
+    assert write_geojson(texts, by_text) == write_geojson(recs, by_dict) == len(recs)
+    assert by_text.getvalue() == by_dict.getvalue()
+    feats = json.loads(by_text.getvalue())["features"]
+    assert feats[5]["properties"]["notes"] == tricky and feats[5]["id"] == recs[5]["id"]
+    assert feats[2]["geometry"]["coordinates"] == [37, 36] and feats[4]["geometry"] is None
+
+
 # --- ACLED layout, Parquet, writer registry --------------------------------------------------
 
 ACLED_ORDER = (
