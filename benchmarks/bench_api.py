@@ -21,6 +21,7 @@ actors, figures with many nulls, places jittered around the governorate's capita
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import datetime as dt
 import itertools
@@ -117,23 +118,71 @@ def _is_url(db: str) -> bool:
     return "://" in db
 
 
+CHUNK = 5000  # events a write takes at once
+_RNG: list[random.Random] = []  # the generator's state, in the process that makes the rows
+
+
+def _start_rows(seed: int) -> None:
+    _RNG[:] = [random.Random(seed)]
+
+
+def _rows(start: int, stop: int, sqlite: bool, lines: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Events start..stop-1 as rows of the events and event_actors tables: with `sqlite`, the values as the store's
+    column types write them there (ISO dates, the record as its JSON text), handed to the driver as they are; with
+    `lines`, with their stored export rows. The chunks must come in order: the generator's state runs on."""
+    from rasd.export import acled_line, csv_line, lines_stamp
+    from rasd.store.linking import search_text
+
+    rng = _RNG[0]
+    rows: list[dict[str, Any]] = []
+    pairs: list[dict[str, Any]] = []
+    for i in range(start, stop):
+        e = synthetic_event(i, rng)
+        row = {
+            "id": e["id"], "report_kind": e["report_kind"], "event_date": e["event_date"],
+            "date_end": e["date_end"], "time_precision": e["time_precision"],
+            "disorder_type": e["disorder_type"], "event_type": e["event_type"],
+            "sub_event_type": e["sub_event_type"], "country": "Syria", "admin1": e["admin1"], "admin2": None,
+            "admin3": None, "location": e["location"], "location_ar": e["location_ar"],
+            "latitude": e["latitude"], "longitude": e["longitude"], "geo_precision": e["geo_precision"],
+            "fatalities": e["fatalities"], "injured": e["injured"], "arrested": e["arrested"],
+            "confidence": e["confidence"], "notes": e["notes"],
+            "search": search_text(e["notes"], e["location"], e["location_ar"]), "place_id": None,
+            "n_sources": len(e["sources"]),
+            "record": json.dumps(e, ensure_ascii=False, default=str) if sqlite else e,
+        }
+        if not sqlite:
+            row["event_date"] = row["event_date"] and dt.date.fromisoformat(row["event_date"])
+            row["date_end"] = dt.date.fromisoformat(row["date_end"])
+        if lines:
+            row.update(csv_line=csv_line(e), acled_line=acled_line(e), lines_stamp=lines_stamp())
+        rows.append(row)
+        pairs += [{"event_id": e["id"], "key": a["key"], "side": a["side"], "role": a["role"]} for a in e["actors"]]
+    return rows, pairs
+
+
 def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None:
     """Insert n synthetic events (and their actor rows) in bulk through the store's tables.
 
     `bulk`: the structures of rasd.store.accel are rebuilt once at the end rather than by their triggers row by row.
+    The rows are made in a second process while this one writes them (the same rows, in the same order).
     """
-    from sqlalchemy import insert
+    import multiprocessing as mp
+
+    from sqlalchemy import insert, inspect
 
     from rasd.store.accel import bulk_load
     from rasd.store.db import open_db
-    from rasd.store.linking import search_text, sync_actors
+    from rasd.store.linking import sync_actors
     from rasd.store.models import Actor, Event, EventActor
 
     engine = open_db(str(path), quiet=True)
     sqlite = engine.dialect.name == "sqlite"
-    rng = random.Random(seed)
+    lines = "lines_stamp" in {c["name"] for c in inspect(engine).get_columns("events")}  # schema 0010 on
     t0 = time.perf_counter()
-    with engine.begin() as conn, (bulk_load(conn) if bulk else contextlib.nullcontext()):
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    with engine.begin() as conn, (bulk_load(conn) if bulk else contextlib.nullcontext()), \
+            ctx.Pool(1, initializer=_start_rows, initargs=(seed,)) as pool:
         # a bulk load: a large page cache, so the indexes are updated in memory rather than page by page on
         # disk; the search index, R*Tree and summary rows (rasd.store.accel) are built once at the end
         if sqlite:
@@ -146,46 +195,21 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
         missing = [{"key": k, "name": k.upper(), "inter": None} for k in ACTORS if k not in have]
         if missing:  # a database built before has them all
             conn.execute(insert(Actor.__table__), missing)
-        batch_e: list[dict[str, Any]] = []
-        batch_a: list[dict[str, Any]] = []
-
-        def write(rows: list[dict[str, Any]], pairs: list[dict[str, Any]]) -> None:
+        # one worker runs the chunks in the order they are asked for; three ahead at most, so memory stays flat
+        chunks = iter([(a, min(a + CHUNK, n), sqlite, lines) for a in range(0, n, CHUNK)])
+        pending = collections.deque(pool.apply_async(_rows, c) for c in itertools.islice(chunks, 3))
+        while pending:
+            rows, pairs = pending.popleft().get()
+            for c in itertools.islice(chunks, 1):
+                pending.append(pool.apply_async(_rows, c))
             if not sqlite:
                 conn.execute(insert(Event.__table__), rows)
                 conn.execute(insert(EventActor.__table__), pairs)
-                return
-            # SQLite: the values as the store's column types write them (ISO dates, the record as its JSON text),
-            # handed to the driver as they are: the same rows for a tenth of the Python work per row
-            for r in rows:
-                r["event_date"] = r["event_date"] and r["event_date"].isoformat()
-                r["date_end"] = r["date_end"] and r["date_end"].isoformat()
-                r["record"] = json.dumps(r["record"], ensure_ascii=False, default=str)
+                continue
             for table, batch in (("events", rows), ("event_actors", pairs)):
                 cols = list(batch[0])
                 conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                                      [tuple(r[c] for c in cols) for r in batch])
-        for i in range(n):
-            e = synthetic_event(i, rng)
-            batch_e.append({
-                "id": e["id"], "report_kind": e["report_kind"],
-                "event_date": dt.date.fromisoformat(e["event_date"]) if e["event_date"] else None,
-                "date_end": dt.date.fromisoformat(e["date_end"]), "time_precision": e["time_precision"],
-                "disorder_type": e["disorder_type"], "event_type": e["event_type"],
-                "sub_event_type": e["sub_event_type"], "country": "Syria", "admin1": e["admin1"], "admin2": None,
-                "admin3": None, "location": e["location"], "location_ar": e["location_ar"],
-                "latitude": e["latitude"], "longitude": e["longitude"], "geo_precision": e["geo_precision"],
-                "fatalities": e["fatalities"], "injured": e["injured"], "arrested": e["arrested"],
-                "confidence": e["confidence"], "notes": e["notes"],
-                "search": search_text(e["notes"], e["location"], e["location_ar"]), "place_id": None,
-                "n_sources": len(e["sources"]), "record": e,
-            })
-            batch_a += [{"event_id": e["id"], "key": a["key"], "side": a["side"], "role": a["role"]}
-                        for a in e["actors"]]
-            if len(batch_e) >= 5000:
-                write(batch_e, batch_a)
-                batch_e, batch_a = [], []
-        if batch_e:
-            write(batch_e, batch_a)
     t1 = time.perf_counter()
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")

@@ -738,26 +738,29 @@ def _summary_total(conn: Connection, f: Filters) -> int:
 
 def iter_records(engine: Engine, f: Filters, sort: Sort | None = None) -> Iterator[dict[str, Any]]:
     """Every matching record, streamed; default order (event_date, id) with undated events last, as the CLI."""
-    yield from _stream_records(engine, f, sort, raw=False)
+    yield from _stream_records(engine, f, sort)
 
 
-def _stream_records(engine: Engine, f: Filters, sort: Sort | None, raw: bool) -> Iterator[Any]:
-    """The records (`raw`: their stored JSON text, never parsed) in the sort's order, nulls last: the events with a
-    value first, then the others, each part in an order an index gives, so no record goes through a sort."""
+def _stream_records(engine: Engine, f: Filters, sort: Sort | None, fmt: str | None = None) -> Iterator[Any]:
+    """The records in the sort's order, nulls last (the events with a value first, then the others, each part in
+    an order an index gives, so no record goes through a sort): parsed, or with `fmt` what that format's export
+    writer reads fastest (`rasd.store.query.export_item`: the stored text, or the stored row)."""
+    from rasd.store.query import export_columns, export_item
+
     sort = sort or Sort("event_date", False)
-    col = cast(_E.record, Text) if raw else _E.record
+    cols = export_columns(fmt) if fmt else [_E.record]
     with engine.connect() as conn:
         where = f.conditions(accel=_accel(conn))
         nullable = sort.nullable
         if nullable is None:
-            parts = [select(col).where(*where).order_by(*sort.order())]
+            parts = [select(*cols).where(*where).order_by(*sort.order())]
         else:
             tie = _E.id.desc() if sort.desc else _E.id
-            parts = [select(col).where(*where, nullable.is_not(None)).order_by(*sort.order()),
-                     select(col).where(*where, nullable.is_(None)).order_by(tie)]
+            parts = [select(*cols).where(*where, nullable.is_not(None)).order_by(*sort.order()),
+                     select(*cols).where(*where, nullable.is_(None)).order_by(tie)]
         for q in parts:
-            for (rec,) in conn.execution_options(yield_per=1000).execute(q):
-                yield rec
+            for row in conn.execution_options(yield_per=1000).execute(q):
+                yield export_item(row, fmt) if fmt else row[0]
 
 
 def event_detail(engine: Engine, event_id: str, texts: bool = True) -> dict[str, Any] | None:
@@ -976,9 +979,6 @@ class _Pipe:
         self.put(None)
 
 
-RAW_FORMATS = ("jsonl", "geojson")  # export writers that take a record's stored JSON text as it is
-
-
 def _stream_export(engine: Engine, fmt: str, f: Filters, sort: Sort) -> Iterator[bytes]:
     from rasd.export import BINARY_FORMATS, WRITERS
 
@@ -986,9 +986,9 @@ def _stream_export(engine: Engine, fmt: str, f: Filters, sort: Sort) -> Iterator
 
     def produce() -> None:
         try:
-            # JSONL is the stored record itself: its text goes out as it is, never parsed and written again;
-            # a GeoJSON feature is spliced out of that text
-            WRITERS[fmt](_stream_records(engine, f, sort, raw=fmt in RAW_FORMATS), pipe)
+            # JSONL is the stored record itself: its text goes out as it is, never parsed and written again; a
+            # GeoJSON feature is spliced out of that text; CSV and ACLED rows are stored beside it
+            WRITERS[fmt](_stream_records(engine, f, sort, fmt), pipe)
             pipe.finish()
         except _Cancelled:
             pass

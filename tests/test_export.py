@@ -71,6 +71,24 @@ def test_geojson_from_stored_texts_is_byte_for_byte_the_same() -> None:
     assert feats[2]["geometry"]["coordinates"] == [37, 36] and feats[4]["geometry"] is None
 
 
+def test_stored_lines_write_what_the_records_write() -> None:
+    from rasd.export import Stored, acled_line, csv_line, lines_stamp
+
+    abroad = rec("y", country="Yemen", admin1="Aleppo", notes='a "quoted", line\nbreak')
+    recs = [rec("a", seized=["ied"]), rec("b", event_date=None), abroad, rec("a2"), rec("c", latitude=None)]
+    recs[3]["id"] = recs[0]["id"]  # two rows that want one event_id_cnty: the second takes the next number
+    for write, line in ((write_csv, csv_line), (write_acled_csv, acled_line)):
+        want = io.StringIO()
+        n = write(recs, want)
+        for stale in (False, True):  # a line of another mapping is not written: the record is read instead
+            items = [Stored(json.dumps(r, ensure_ascii=False), None if stale else line(r), r["id"], r.get("country"))
+                     for r in recs]
+            got = io.StringIO()
+            assert write(items, got) == n and got.getvalue() == want.getvalue()
+    assert acled_line(recs[1]) == "" and csv_line(recs[1]).endswith("\r\n")
+    assert len(lines_stamp()) == 16
+
+
 # --- ACLED layout, Parquet, writer registry --------------------------------------------------
 
 ACLED_ORDER = (

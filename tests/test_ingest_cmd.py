@@ -254,6 +254,56 @@ def test_export_formats(tmp_path: Path, sample_events: list[dict[str, Any]]) -> 
     assert run("export", "--db", url, "--format", "parquet").exit_code == 2  # binary: needs -o
 
 
+def test_stored_export_lines_give_the_records_export(tmp_path: Path, sample_events: list[dict[str, Any]]) -> None:
+    from sqlalchemy import text
+
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+
+    def exported(fmt: str) -> str:
+        out = tmp_path / "out.csv"
+        assert run("export", "--db", url, "--format", fmt, "-o", str(out)).exit_code == 0
+        return out.read_bytes().decode("utf-8")  # as written: csv's \r\n line ends
+
+    want = {}
+    for fmt in ("csv", "acled-csv"):
+        buf = io.StringIO(newline="")
+        export.WRITERS[fmt](sample_events, buf)
+        want[fmt] = buf.getvalue()
+        assert exported(fmt) == want[fmt]
+    engine = open_db(url)
+    with engine.begin() as c:
+        assert c.execute(text("SELECT count(*) FROM events WHERE lines_stamp = :s"),
+                         {"s": export.lines_stamp()}).scalar() == len(sample_events)
+        c.execute(text("UPDATE events SET lines_stamp = 'another mapping', csv_line = 'stale', acled_line = 'stale'"))
+    engine.dispose()
+    for fmt in ("csv", "acled-csv"):
+        assert exported(fmt) == want[fmt]
+
+
+def test_migration_0010_makes_the_lines_of_stored_events(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from rasd.store.db import alembic_config, make_engine, resolve_url
+
+    url = str(tmp_path / "r.db")
+    run("ingest", str(samples_dir()), "--db", url)
+    engine = make_engine(resolve_url(url))
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0009")
+    with engine.connect() as c:
+        assert "csv_line" not in {r[1] for r in c.execute(text("PRAGMA table_info(events)"))}
+    engine.dispose()
+    engine = open_db(url)  # `rasd db upgrade`
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT record, csv_line, acled_line, lines_stamp FROM events")).all()
+    assert rows and all(s == export.lines_stamp() and cl == export.csv_line(json.loads(r))
+                        and al == export.acled_line(json.loads(r)) for r, cl, al, s in rows)
+
+
 def test_db_upgrade_and_info(tmp_path: Path) -> None:
     url = str(tmp_path / "r.db")
     r = run("db", "upgrade", "--db", url)

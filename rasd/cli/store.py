@@ -210,7 +210,7 @@ def _writer(fmt: str) -> Any:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout.")
 def export_cmd(db: str | None, fmt: str, output: str | None) -> None:
     """Write every stored event, ordered by (event_date, id), in one of the export formats."""
-    from rasd.store.query import iter_events
+    from rasd.store.query import iter_export
 
     writer = _writer(fmt)
     if fmt in _BINARY and not output:
@@ -218,12 +218,12 @@ def export_cmd(db: str | None, fmt: str, output: str | None) -> None:
     engine = _open(db)
     read = [0]
 
-    def counted(events: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def counted(events: Iterator[Any]) -> Iterator[Any]:
         for e in events:
             read[0] += 1
             yield e
 
-    found = counted(iter_events(engine))
+    found = counted(iter_export(engine, fmt))
     if fmt in _BINARY:
         n = writer(found, output)
     elif output:

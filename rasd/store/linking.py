@@ -408,6 +408,9 @@ def _write_events(conn: Connection, events: list[tuple[dict[str, Any], list[dict
     at = Article.__table__
     for part in chunks(art_ids):
         dup_of.update(conn.execute(select(at.c.id, at.c.duplicate_of).where(at.c.id.in_(part))).all())
+    from rasd.export import acled_line, csv_line, lines_stamp
+
+    stamp = lines_stamp()
     ev_rows, src_rows, evid_rows, actor_rows, mention_rows = [], [], [], [], []
     places: dict[str, dict[str, Any]] = {}
     actors: dict[str, dict[str, Any]] = {}
@@ -420,7 +423,8 @@ def _write_events(conn: Connection, events: list[tuple[dict[str, Any], list[dict
         row.update(id=e["id"], event_date=_date(e.get("event_date")), date_end=_date(e.get("date_end")),
                    search=event_search_text(e),
                    place_id=place.id if place is not None else None,
-                   n_sources=len(e["sources"]), record=e)
+                   n_sources=len(e["sources"]), record=e,
+                   csv_line=csv_line(e), acled_line=acled_line(e), lines_stamp=stamp)
         ev_rows.append(row)
         for m in members:
             aid = m["sources"][0]["article_id"]

@@ -139,6 +139,11 @@ class Event(Base):
     place_id: Mapped[str | None] = mapped_column(String, ForeignKey("places.id", ondelete="SET NULL"))
     n_sources: Mapped[int] = mapped_column(Integer, default=1)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the event's rows of the CSV and ACLED exports, made when it is written (rasd.export.csv_line, acled_line)
+    # by the mapping `lines_stamp` names; an export makes a row again when the stamp is another
+    csv_line: Mapped[str | None] = mapped_column(Text)
+    acled_line: Mapped[str | None] = mapped_column(Text)
+    lines_stamp: Mapped[str | None] = mapped_column(String)
 
 
 class Mention(Base):

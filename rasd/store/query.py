@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, case, exists, func, or_, select
+from sqlalchemy import Engine, Text, case, cast, exists, func, or_, select
 
 from rasd.store.models import Event, EventActor
 
@@ -63,6 +63,40 @@ def iter_events(engine: Engine, **filters: Any) -> Iterator[dict[str, Any]]:
         result = conn.execution_options(yield_per=500).execute(event_query(**filters))
         for (record,) in result:
             yield record
+
+
+# What an export writer reads of each event: the record's stored JSON text for the formats that use it as it is,
+# or the stored row of the format beside it (rasd.export.Stored); the parsed record for the others.
+RAW_FORMATS = ("jsonl", "geojson")
+LINE_COLUMNS = {"csv": "csv_line", "acled-csv": "acled_line"}
+
+
+def export_columns(fmt: str) -> list[Any]:
+    """The columns `export_item` makes one writer's item of."""
+    e = events_t.c
+    if fmt in RAW_FORMATS:
+        return [cast(e.record, Text)]
+    if fmt in LINE_COLUMNS:
+        return [cast(e.record, Text), e[LINE_COLUMNS[fmt]], e.lines_stamp, e.id, e.country]
+    return [e.record]
+
+
+def export_item(row: Any, fmt: str) -> Any:
+    """The item the writer of `fmt` takes for a row of `export_columns(fmt)`."""
+    if fmt in LINE_COLUMNS:
+        from rasd.export import Stored, lines_stamp
+
+        text, line, stamp, event_id, country = row
+        return Stored(text, line if stamp == lines_stamp() else None, event_id, country)
+    return row[0]
+
+
+def iter_export(engine: Engine, fmt: str, **filters: Any) -> Iterator[Any]:
+    """`iter_events` for the writer of `fmt` (rasd.export.WRITERS): the items it reads fastest."""
+    cols = export_columns(fmt)
+    with engine.connect() as conn:
+        for row in conn.execution_options(yield_per=1000).execute(event_query(**filters).with_only_columns(*cols)):
+            yield export_item(row, fmt)
 
 
 def counts(engine: Engine) -> dict[str, int]:

@@ -1,0 +1,54 @@
+"""Each event keeps its rows of the CSV and ACLED exports (rasd.export.csv_line, acled_line), made when it is
+written, so an export writes stored text instead of parsing every record.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-05
+
+The rows of the events already stored are made here from their records; `lines_stamp` names the mapping that
+made them (an export makes a row again when the mapping has changed since).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+BATCH = 1000
+
+
+def upgrade() -> None:
+    from rasd.export import acled_line, csv_line, lines_stamp
+
+    conn = op.get_bind()
+    have = {c["name"] for c in sa.inspect(conn).get_columns("events")}
+    for name, kind in (("csv_line", sa.Text()), ("acled_line", sa.Text()), ("lines_stamp", sa.String())):
+        if name not in have:  # (a database set back to an older revision by hand keeps them)
+            op.add_column("events", sa.Column(name, kind, nullable=True))
+    events = sa.table("events", sa.column("id", sa.String), sa.column("record", sa.JSON),
+                      sa.column("csv_line", sa.Text), sa.column("acled_line", sa.Text),
+                      sa.column("lines_stamp", sa.String))
+    stamp = lines_stamp()
+    update = events.update().where(events.c.id == sa.bindparam("i")).values(
+        csv_line=sa.bindparam("c"), acled_line=sa.bindparam("a"), lines_stamp=stamp)
+    last = ""
+    while True:
+        rows = conn.execute(sa.select(events.c.id, events.c.record).where(events.c.id > last)
+                            .order_by(events.c.id).limit(BATCH)).all()
+        if not rows:
+            break
+        made = [{"i": i, "c": csv_line(rec), "a": acled_line(rec)} for i, rec in rows if isinstance(rec, dict)]
+        if made:
+            conn.execute(update, made)
+        last = rows[-1][0]
+
+
+def downgrade() -> None:
+    op.drop_column("events", "lines_stamp")
+    op.drop_column("events", "acled_line")
+    op.drop_column("events", "csv_line")
