@@ -149,7 +149,7 @@ def _rows(start: int, stop: int, sqlite: bool, lines: bool) -> tuple[list[dict[s
             "confidence": e["confidence"], "notes": e["notes"],
             "search": search_text(e["notes"], e["location"], e["location_ar"]), "place_id": None,
             "n_sources": len(e["sources"]),
-            "record": json.dumps(e, ensure_ascii=False, default=str) if sqlite else e,
+            "record": json.dumps(e, ensure_ascii=False, default=str),
         }
         if not sqlite:
             row["event_date"] = row["event_date"] and dt.date.fromisoformat(row["event_date"])
@@ -174,7 +174,7 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
     from rasd.store.accel import bulk_load
     from rasd.store.db import open_db
     from rasd.store.linking import sync_actors
-    from rasd.store.models import Actor, Event, EventActor
+    from rasd.store.models import Actor
 
     engine = open_db(str(path), quiet=True)
     sqlite = engine.dialect.name == "sqlite"
@@ -188,8 +188,7 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
         if sqlite:
             conn.exec_driver_sql("PRAGMA cache_size=-1000000")
         else:  # another count of events before: start again
-            conn.execute(EventActor.__table__.delete())
-            conn.execute(Event.__table__.delete())
+            conn.exec_driver_sql("TRUNCATE events, event_actors, event_sources, evidence CASCADE")
         sync_actors(conn)
         have = set(conn.execute(Actor.__table__.select().with_only_columns(Actor.__table__.c.key)).scalars())
         missing = [{"key": k, "name": k.upper(), "inter": None} for k in ACTORS if k not in have]
@@ -202,9 +201,13 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
             rows, pairs = pending.popleft().get()
             for c in itertools.islice(chunks, 1):
                 pending.append(pool.apply_async(_rows, c))
-            if not sqlite:
-                conn.execute(insert(Event.__table__), rows)
-                conn.execute(insert(EventActor.__table__), pairs)
+            if not sqlite:  # PostgreSQL: COPY, a tenth of the time of INSERTs
+                cursor = conn.connection.driver_connection.cursor()
+                for table, batch in (("events", rows), ("event_actors", pairs)):
+                    cols = list(batch[0])
+                    with cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                        for r in batch:
+                            copy.write_row(tuple(r[c] for c in cols))
                 continue
             for table, batch in (("events", rows), ("event_actors", pairs)):
                 cols = list(batch[0])

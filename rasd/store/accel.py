@@ -199,20 +199,19 @@ def install(conn: Connection, fill: bool = True) -> None:
 def bulk_load(conn: Connection) -> Iterator[None]:
     """Many events written at once (a bulk import, a benchmark): the triggers are set aside while the block runs
     and the structures rebuilt from the tables once at its end, in the same transaction (far cheaper than row by
-    row for a million events). Without the structures (PostgreSQL, an older schema) it does nothing."""
+    row for a million events); so are the secondary indexes of events. PostgreSQL has only those indexes to set
+    aside; an older SQLite schema without the structures, nothing."""
+    if conn.dialect.name == "postgresql":
+        with indexes_set_aside(conn):
+            yield
+        return
     if not enabled(conn):
         yield
         return
     for sql in SQLITE_DROP[:6]:
         conn.exec_driver_sql(sql)
-    # the secondary indexes of events too: built once from the loaded rows (a sort) rather than grown row by row
-    indexes = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' "
-                                   "AND sql IS NOT NULL").all()
-    for name, _ in indexes:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    yield
-    for _, sql in indexes:
-        conn.exec_driver_sql(sql)
+    with indexes_set_aside(conn):
+        yield
     conn.exec_driver_sql("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
     for table in ("events_rtree", "event_rowid", "actor_events", "event_counts"):
         conn.exec_driver_sql(f"DELETE FROM {table}")
@@ -221,6 +220,27 @@ def bulk_load(conn: Connection) -> Iterator[None]:
     for sql in SQLITE_TRIGGERS:
         conn.exec_driver_sql(sql)
     conn.exec_driver_sql(BUMP)
+
+
+_INDEX_LISTINGS = {  # the names and definitions of the secondary indexes of events
+    "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL",
+    "postgresql": "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'events' AND i.schemaname = "
+                  "current_schema() AND i.indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = "
+                  "'events'::regclass)",
+}
+
+
+@contextmanager
+def indexes_set_aside(conn: Connection) -> Iterator[None]:
+    """The secondary indexes of events dropped while the block runs and built again at its end, each once from the
+    rows (a sort) rather than kept up row by row: for a block that writes most events (a bulk load, a migration
+    that fills a column on PostgreSQL, where every updated row is entered again in every index)."""
+    indexes = conn.exec_driver_sql(_INDEX_LISTINGS[conn.dialect.name]).all()
+    for name, _ in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        conn.exec_driver_sql(sql)
 
 
 def rebuild_counts(conn: Connection) -> None:

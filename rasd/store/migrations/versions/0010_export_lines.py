@@ -11,6 +11,8 @@ made them (an export makes a row again when the mapping has changed since).
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,6 +26,7 @@ BATCH = 1000
 
 def upgrade() -> None:
     from rasd.export import acled_line, csv_line, lines_stamp
+    from rasd.store.accel import indexes_set_aside
 
     conn = op.get_bind()
     have = {c["name"] for c in sa.inspect(conn).get_columns("events")}
@@ -36,16 +39,24 @@ def upgrade() -> None:
     stamp = lines_stamp()
     update = events.update().where(events.c.id == sa.bindparam("i")).values(
         csv_line=sa.bindparam("c"), acled_line=sa.bindparam("a"), lines_stamp=stamp)
-    last = ""
-    while True:
-        rows = conn.execute(sa.select(events.c.id, events.c.record).where(events.c.id > last)
-                            .order_by(events.c.id).limit(BATCH)).all()
-        if not rows:
-            break
-        made = [{"i": i, "c": csv_line(rec), "a": acled_line(rec)} for i, rec in rows if isinstance(rec, dict)]
-        if made:
-            conn.execute(update, made)
-        last = rows[-1][0]
+    # PostgreSQL enters an updated row again in every index: they are built once at the end instead (SQLite
+    # updates only the indexes of the columns that change, none here)
+    with indexes_set_aside(conn) if conn.dialect.name == "postgresql" else contextlib.nullcontext():
+        last = ""
+        while True:
+            rows = conn.execute(sa.select(events.c.id, events.c.record).where(events.c.id > last)
+                                .order_by(events.c.id).limit(BATCH)).all()
+            if not rows:
+                break
+            made = [{"i": i, "c": csv_line(rec), "a": acled_line(rec)} for i, rec in rows if isinstance(rec, dict)]
+            if made and conn.dialect.name == "postgresql":  # one statement a batch: the rows as three arrays
+                conn.execute(sa.text("UPDATE events SET csv_line = v.c, acled_line = v.a, lines_stamp = :s FROM "
+                                     "(SELECT unnest(CAST(:i AS text[])) AS i, unnest(CAST(:c AS text[])) AS c, "
+                                     "unnest(CAST(:a AS text[])) AS a) v WHERE events.id = v.i"),
+                             {"s": stamp, **{k: [m[k] for m in made] for k in ("i", "c", "a")}})
+            elif made:
+                conn.execute(update, made)
+            last = rows[-1][0]
 
 
 def downgrade() -> None:
