@@ -99,6 +99,19 @@ def iter_export(engine: Engine, fmt: str, **filters: Any) -> Iterator[Any]:
             yield export_item(row, fmt)
 
 
+def record_batches(conn: Any, size: int = 1000) -> Iterator[list[tuple[str, Any]]]:
+    """(id, record) of every stored event, `size` at a time in id order: for a migration that rewrites a column
+    of each (the events are never all in memory, and rows updated in a batch do not disturb the walk)."""
+    e = select(events_t.c.id, events_t.c.record)
+    last = ""
+    while True:
+        rows = [tuple(r) for r in conn.execute(e.where(events_t.c.id > last).order_by(events_t.c.id).limit(size))]
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
 def counts(engine: Engine) -> dict[str, int]:
     """Rows per table, for `rasd db info` and the tests."""
     from rasd.store.models import TABLES

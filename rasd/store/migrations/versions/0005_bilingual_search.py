@@ -24,19 +24,13 @@ BATCH = 1000
 
 def upgrade() -> None:
     from rasd.store.linking import event_search_text
+    from rasd.store.query import record_batches
 
     conn = op.get_bind()
-    events = sa.table("events", sa.column("id", sa.String), sa.column("record", sa.JSON),
-                      sa.column("search", sa.String))
-    last = ""
-    while True:
-        rows = conn.execute(sa.select(events.c.id, events.c.record).where(events.c.id > last)
-                            .order_by(events.c.id).limit(BATCH)).all()
-        if not rows:
-            break
+    events = sa.table("events", sa.column("id", sa.String), sa.column("search", sa.String))
+    for rows in record_batches(conn, BATCH):
         conn.execute(events.update().where(events.c.id == sa.bindparam("i")).values(search=sa.bindparam("s")),
                      [{"i": i, "s": event_search_text(rec if isinstance(rec, dict) else {})} for i, rec in rows])
-        last = rows[-1][0]
 
 
 def downgrade() -> None:

@@ -27,27 +27,22 @@ BATCH = 1000
 def upgrade() -> None:
     from rasd.export import acled_line, csv_line, lines_stamp
     from rasd.store.accel import indexes_set_aside
+    from rasd.store.query import record_batches
 
     conn = op.get_bind()
     have = {c["name"] for c in sa.inspect(conn).get_columns("events")}
     for name, kind in (("csv_line", sa.Text()), ("acled_line", sa.Text()), ("lines_stamp", sa.String())):
         if name not in have:  # (a database set back to an older revision by hand keeps them)
             op.add_column("events", sa.Column(name, kind, nullable=True))
-    events = sa.table("events", sa.column("id", sa.String), sa.column("record", sa.JSON),
-                      sa.column("csv_line", sa.Text), sa.column("acled_line", sa.Text),
-                      sa.column("lines_stamp", sa.String))
+    events = sa.table("events", sa.column("id", sa.String), sa.column("csv_line", sa.Text),
+                      sa.column("acled_line", sa.Text), sa.column("lines_stamp", sa.String))
     stamp = lines_stamp()
     update = events.update().where(events.c.id == sa.bindparam("i")).values(
         csv_line=sa.bindparam("c"), acled_line=sa.bindparam("a"), lines_stamp=stamp)
     # PostgreSQL enters an updated row again in every index: they are built once at the end instead (SQLite
     # updates only the indexes of the columns that change, none here)
     with indexes_set_aside(conn) if conn.dialect.name == "postgresql" else contextlib.nullcontext():
-        last = ""
-        while True:
-            rows = conn.execute(sa.select(events.c.id, events.c.record).where(events.c.id > last)
-                                .order_by(events.c.id).limit(BATCH)).all()
-            if not rows:
-                break
+        for rows in record_batches(conn, BATCH):
             made = [{"i": i, "c": csv_line(rec), "a": acled_line(rec)} for i, rec in rows if isinstance(rec, dict)]
             if made and conn.dialect.name == "postgresql":  # one statement a batch: the rows as three arrays
                 conn.execute(sa.text("UPDATE events SET csv_line = v.c, acled_line = v.a, lines_stamp = :s FROM "
@@ -56,7 +51,6 @@ def upgrade() -> None:
                              {"s": stamp, **{k: [m[k] for m in made] for k in ("i", "c", "a")}})
             elif made:
                 conn.execute(update, made)
-            last = rows[-1][0]
 
 
 def downgrade() -> None:
