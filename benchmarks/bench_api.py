@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import os
 import random
 import statistics
 import sys
@@ -118,22 +119,18 @@ def _is_url(db: str) -> bool:
     return "://" in db
 
 
-CHUNK = 5000  # events a write takes at once
-_RNG: list[random.Random] = []  # the generator's state, in the process that makes the rows
+CHUNK = 5000  # events a write takes at once (each chunk has its own seed, so workers can make them in parallel)
 
 
-def _start_rows(seed: int) -> None:
-    _RNG[:] = [random.Random(seed)]
-
-
-def _rows(start: int, stop: int, sqlite: bool, lines: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _rows(seed: int, start: int, stop: int, sqlite: bool,
+          lines: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Events start..stop-1 as rows of the events and event_actors tables: with `sqlite`, the values as the store's
     column types write them there (ISO dates, the record as its JSON text), handed to the driver as they are; with
-    `lines`, with their stored export rows. The chunks must come in order: the generator's state runs on."""
+    `lines`, with their stored export rows."""
     from rasd.export import acled_line, csv_line, lines_stamp
     from rasd.store.linking import search_text
 
-    rng = _RNG[0]
+    rng = random.Random(seed * 1_000_003 + start)
     rows: list[dict[str, Any]] = []
     pairs: list[dict[str, Any]] = []
     for i in range(start, stop):
@@ -167,22 +164,54 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
     `bulk`: the structures of rasd.store.accel are rebuilt once at the end rather than by their triggers row by row.
     The rows are made in a second process while this one writes them (the same rows, in the same order).
     """
-    import multiprocessing as mp
+    from sqlalchemy import inspect
 
-    from sqlalchemy import insert, inspect
-
-    from rasd.store.accel import bulk_load
     from rasd.store.db import open_db
-    from rasd.store.linking import sync_actors
-    from rasd.store.models import Actor
 
     engine = open_db(str(path), quiet=True)
     sqlite = engine.dialect.name == "sqlite"
     lines = "lines_stamp" in {c["name"] for c in inspect(engine).get_columns("events")}  # schema 0010 on
     t0 = time.perf_counter()
+    with engine.connect() as conn:
+        if sqlite:
+            # the load writes its pages straight into the file (a rollback journal keeps only the pages that
+            # held something before): in WAL mode every page goes through the log first, and each read of a
+            # page searches the log's index, which grows with the load (845 s for a million events, vs ...)
+            conn.exec_driver_sql(f"PRAGMA journal_mode={os.environ.get('BENCH_JOURNAL', 'DELETE')}")
+            conn.commit()  # (SQLAlchemy's own; the driver opens no transaction for a PRAGMA)
+        with conn.begin():
+            _load(conn, sqlite, n, seed, lines, bulk)
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            conn.commit()
+    t1 = time.perf_counter()
+    if sqlite:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.commit()
+    else:  # VACUUM too: it marks the loaded pages all-visible, so counts are read from the indexes alone
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+    where = f"{Path(path).stat().st_size / 1e6:.0f} MB at {path}" if sqlite else "in PostgreSQL"
+    print(f"built: {n} events in {time.perf_counter() - t0:.1f} s (rows, indexes, search index, R*Tree and summary "
+          f"rows {t1 - t0:.1f} s; {'ANALYZE and checkpoint' if sqlite else 'VACUUM ANALYZE'} "
+          f"{time.perf_counter() - t1:.1f} s), {where}")
+
+
+def _load(conn: Any, sqlite: bool, n: int, seed: int, lines: bool, bulk: bool) -> None:
+    """The rows of `build`, written in one transaction."""
+    import multiprocessing as mp
+
+    from sqlalchemy import insert
+
+    from rasd.store.accel import bulk_load
+    from rasd.store.linking import sync_actors
+    from rasd.store.models import Actor
+
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with engine.begin() as conn, (bulk_load(conn) if bulk else contextlib.nullcontext()), \
-            ctx.Pool(1, initializer=_start_rows, initargs=(seed,)) as pool:
+    with (bulk_load(conn) if bulk else contextlib.nullcontext()), ctx.Pool(2) as pool:
         # a bulk load: a large page cache, so the indexes are updated in memory rather than page by page on
         # disk; the search index, R*Tree and summary rows (rasd.store.accel) are built once at the end
         if sqlite:
@@ -194,9 +223,10 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
         missing = [{"key": k, "name": k.upper(), "inter": None} for k in ACTORS if k not in have]
         if missing:  # a database built before has them all
             conn.execute(insert(Actor.__table__), missing)
-        # one worker runs the chunks in the order they are asked for; three ahead at most, so memory stays flat
-        chunks = iter([(a, min(a + CHUNK, n), sqlite, lines) for a in range(0, n, CHUNK)])
-        pending = collections.deque(pool.apply_async(_rows, c) for c in itertools.islice(chunks, 3))
+        # two workers make the chunks while this process writes them, in order; four ahead at most, so memory
+        # stays flat
+        chunks = iter([(seed, a, min(a + CHUNK, n), sqlite, lines) for a in range(0, n, CHUNK)])
+        pending = collections.deque(pool.apply_async(_rows, c) for c in itertools.islice(chunks, 4))
         while pending:
             rows, pairs = pending.popleft().get()
             for c in itertools.islice(chunks, 1):
@@ -213,16 +243,6 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
                 cols = list(batch[0])
                 conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                                      [tuple(r[c] for c in cols) for r in batch])
-    t1 = time.perf_counter()
-    with engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.commit()
-    engine.dispose()
-    where = f"{Path(path).stat().st_size / 1e6:.0f} MB at {path}" if sqlite else "in PostgreSQL"
-    print(f"built: {n} events in {time.perf_counter() - t0:.1f} s (rows, indexes, search index, R*Tree and summary "
-          f"rows {t1 - t0:.1f} s; ANALYZE and checkpoint {time.perf_counter() - t1:.1f} s), {where}")
 
 
 def request_mix(rng: random.Random, n: int) -> list[tuple[str, dict[str, Any]]]:
