@@ -34,12 +34,17 @@ def _warm() -> None:
 
 # Articles make many short-lived objects (tokens, spans, matches) and few reference cycles.
 _GEN0_THRESHOLD = 20_000
+_settled: list[bool] = []
 
 
 def settle_heap() -> None:
     """Once the lexicons and the gazetteer are built (they live as long as the process), move
     them out of the collector's sight and collect the young generation less often: otherwise
-    every full collection walks those millions of objects again. 15% of extraction's CPU time."""
+    every full collection walks those millions of objects again. 15% of extraction's CPU time.
+    Once a process: frozen later, whatever a caller still held would never be collected."""
+    if _settled:
+        return
+    _settled.append(True)
     gc.collect()
     gc.freeze()
     _g0, g1, g2 = gc.get_threshold()
