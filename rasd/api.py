@@ -744,11 +744,11 @@ def iter_records(engine: Engine, f: Filters, sort: Sort | None = None) -> Iterat
 def _stream_records(engine: Engine, f: Filters, sort: Sort | None, fmt: str | None = None) -> Iterator[Any]:
     """The records in the sort's order, nulls last (the events with a value first, then the others, each part in
     an order an index gives, so no record goes through a sort): parsed, or with `fmt` what that format's export
-    writer reads fastest (`rasd.store.query.export_item`: the stored text, or the stored row)."""
-    from rasd.store.query import export_columns, export_item
+    writer reads fastest (`rasd.store.query.export_items`: the stored text, or the stored row)."""
+    from rasd.store.query import export_columns, export_items
 
     sort = sort or Sort("event_date", False)
-    cols = export_columns(fmt) if fmt else [_E.record]
+    cols = export_columns(fmt)
     with engine.connect() as conn:
         where = f.conditions(accel=_accel(conn))
         nullable = sort.nullable
@@ -759,8 +759,8 @@ def _stream_records(engine: Engine, f: Filters, sort: Sort | None, fmt: str | No
             parts = [select(*cols).where(*where, nullable.is_not(None)).order_by(*sort.order()),
                      select(*cols).where(*where, nullable.is_(None)).order_by(tie)]
         for q in parts:
-            for row in conn.execution_options(yield_per=1000).execute(q):
-                yield export_item(row, fmt) if fmt else row[0]
+            rows = conn.execution_options(yield_per=1000).execute(q)
+            yield from export_items(rows, fmt)
 
 
 def event_detail(engine: Engine, event_id: str, texts: bool = True) -> dict[str, Any] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Engine, Text, case, cast, exists, func, or_, select
@@ -71,8 +71,8 @@ RAW_FORMATS = ("jsonl", "geojson")
 LINE_COLUMNS = {"csv": "csv_line", "acled-csv": "acled_line"}
 
 
-def export_columns(fmt: str) -> list[Any]:
-    """The columns `export_item` makes one writer's item of."""
+def export_columns(fmt: str | None) -> list[Any]:
+    """The columns `export_items` makes the writer's items of (None: the parsed record, for any reader)."""
     e = events_t.c
     if fmt in RAW_FORMATS:
         return [cast(e.record, Text)]
@@ -81,22 +81,26 @@ def export_columns(fmt: str) -> list[Any]:
     return [e.record]
 
 
-def export_item(row: Any, fmt: str) -> Any:
-    """The item the writer of `fmt` takes for a row of `export_columns(fmt)`."""
-    if fmt in LINE_COLUMNS:
-        from rasd.export import Stored, lines_stamp
+def export_items(rows: Iterable[Any], fmt: str | None) -> Iterator[Any]:
+    """The items the writer of `fmt` takes, from rows of `export_columns(fmt)`: a stored row is kept when the
+    mapping that made it is this one's."""
+    if fmt not in LINE_COLUMNS:
+        for row in rows:
+            yield row[0]
+        return
+    from rasd.export import Stored, lines_stamp
 
-        text, line, stamp, event_id, country = row
-        return Stored(text, line if stamp == lines_stamp() else None, event_id, country)
-    return row[0]
+    stamp = lines_stamp()
+    for text, line, made_by, event_id, country in rows:
+        yield Stored(text, line if made_by == stamp else None, event_id, country)
 
 
 def iter_export(engine: Engine, fmt: str, **filters: Any) -> Iterator[Any]:
     """`iter_events` for the writer of `fmt` (rasd.export.WRITERS): the items it reads fastest."""
     cols = export_columns(fmt)
     with engine.connect() as conn:
-        for row in conn.execution_options(yield_per=1000).execute(event_query(**filters).with_only_columns(*cols)):
-            yield export_item(row, fmt)
+        yield from export_items(conn.execution_options(yield_per=1000).execute(
+            event_query(**filters).with_only_columns(*cols)), fmt)
 
 
 def record_batches(conn: Any, size: int = 1000) -> Iterator[list[tuple[str, Any]]]:
