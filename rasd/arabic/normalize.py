@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 
 # One character in, zero or one character out. Removed characters (diacritics, tatweel,
 # zero-width marks) vanish from the view; everything else maps one to one.
@@ -48,18 +49,25 @@ ARABIC_WORD = re.compile(f"[{LETTER}]+")
 # text that is several times faster than str.translate (which looks every character up in a
 # dict); short strings (lexicon words, keys) are cheaper through translate. No fold result is
 # itself folded, so the order of the chain does not matter.
-_FOLD_TABLE = str.maketrans(_FOLD)
-_FOLD_ITEMS = tuple(_FOLD.items())
-assert not set(_FOLD.values()) & set(_FOLD)
 _SHORT = 40
 
 
-def _fold(text: str) -> str:
-    if len(text) < _SHORT:
-        return text.translate(_FOLD_TABLE)
-    for src, dst in _FOLD_ITEMS:
-        text = text.replace(src, dst)
-    return text
+def _folder(mapping: dict[str, str]) -> Callable[[str], str]:
+    """One character in, zero or one out, by `mapping` (no result is itself a key)."""
+    assert not set(mapping.values()) & set(mapping)
+    table, items = str.maketrans(mapping), tuple(mapping.items())
+
+    def fold(text: str) -> str:
+        if len(text) < _SHORT:
+            return text.translate(table)
+        for src, dst in items:
+            text = text.replace(src, dst)
+        return text
+
+    return fold
+
+
+_fold = _folder(_FOLD)
 
 
 # Everything that does not map one to one: removed marks, and the presentation-form block
@@ -109,7 +117,8 @@ def normalize(text: str) -> str:
     return _fold(_SPECIAL.sub(lambda m: _expand(m.group()), text))
 
 
-_KEY_FOLD = str.maketrans({"\u0629": "\u0647", "\u0624": "\u0648", "\u0626": "\u064a", "\u0621": ""})
+# ta marbuta, hamza seats and the lone hamza, for keys only
+_key_fold = _folder({"\u0629": "\u0647", "\u0624": "\u0648", "\u0626": "\u064a", "\u0621": ""})
 
 
 # fold_key is asked for the same few thousand names and words over and over. A plain dict of
@@ -119,7 +128,6 @@ _FOLD_KEY_CACHE: dict[str, str] = {}
 _FOLD_KEY_CACHE_MAX = 1 << 16
 
 
-_KEY_FOLD_ITEMS = tuple((chr(k), v) for k, v in _KEY_FOLD.items())
 _CACHED_KEY_LEN = 80  # names and phrases repeat; a longer text (an event's notes) is folded once
 
 
@@ -127,13 +135,7 @@ def fold_key(text: str) -> str:
     """A stronger fold for dictionary keys (ta marbuta, hamza seats), never for offsets."""
     key = _FOLD_KEY_CACHE.get(text)
     if key is None:
-        view = normalize(text)
-        if len(view) < _SHORT:
-            view = view.translate(_KEY_FOLD)
-        else:  # as in _fold: a few str.replace calls beat translate's lookup per character on long Arabic text
-            for src, dst in _KEY_FOLD_ITEMS:
-                view = view.replace(src, dst)
-        key = " ".join(view.split())
+        key = " ".join(_key_fold(normalize(text)).split())
         if len(text) <= _CACHED_KEY_LEN:
             if len(_FOLD_KEY_CACHE) >= _FOLD_KEY_CACHE_MAX:
                 _FOLD_KEY_CACHE.clear()
