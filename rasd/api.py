@@ -741,14 +741,16 @@ def iter_records(engine: Engine, f: Filters, sort: Sort | None = None) -> Iterat
     yield from _stream_records(engine, f, sort)
 
 
-def _stream_records(engine: Engine, f: Filters, sort: Sort | None, fmt: str | None = None) -> Iterator[Any]:
+def _stream_records(engine: Engine, f: Filters, sort: Sort | None, fmt: str | None = None,
+                    binary: bool = False) -> Iterator[Any]:
     """The records in the sort's order, nulls last (the events with a value first, then the others, each part in
     an order an index gives, so no record goes through a sort): parsed, or with `fmt` what that format's export
-    writer reads fastest (`rasd.store.query.export_items`: the stored text, or the stored row)."""
+    writer reads fastest (`rasd.store.query.export_items`: the stored text, or the stored row). `binary`: for a
+    writer whose stream takes bytes, stored text as SQLite's UTF-8 bytes (never decoded, never encoded again)."""
     from rasd.store.query import export_columns, export_items
 
     sort = sort or Sort("event_date", False)
-    cols = export_columns(fmt)
+    cols = export_columns(fmt, binary and engine.dialect.name == "sqlite")
     with engine.connect() as conn:
         where = f.conditions(accel=_accel(conn))
         nullable = sort.nullable
@@ -925,13 +927,13 @@ class _Pipe:
     """A write-only file whose bytes go to the HTTP response in chunks (bounded: the writer waits for the client).
 
     The export writers (rasd.export.WRITERS) push into a stream; this lets them run in a thread of their
-    own while the response pulls, so an export of any size never sits in memory.
+    own while the response pulls, so an export of any size never sits in memory. It takes text (sent as UTF-8)
+    and bytes alike: Parquet, and the stored records' bytes the JSONL and GeoJSON writers pass through.
     """
 
     CHUNK = 512 * 1024  # large enough that handing chunks to the response costs little per event
 
-    def __init__(self, binary: bool) -> None:
-        self.binary = binary
+    def __init__(self) -> None:
         self.q: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
         self.buf = bytearray()
         self.pos = 0
@@ -939,7 +941,7 @@ class _Pipe:
         self.cancelled = threading.Event()
 
     def write(self, data: Any) -> int:
-        b = bytes(data) if self.binary else data.encode("utf-8")
+        b = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         self.buf += b
         self.pos += len(b)
         if len(self.buf) >= self.CHUNK:
@@ -980,15 +982,15 @@ class _Pipe:
 
 
 def _stream_export(engine: Engine, fmt: str, f: Filters, sort: Sort) -> Iterator[bytes]:
-    from rasd.export import BINARY_FORMATS, WRITERS
+    from rasd.export import WRITERS
 
-    pipe = _Pipe(fmt in BINARY_FORMATS)
+    pipe = _Pipe()
 
     def produce() -> None:
         try:
             # JSONL is the stored record itself: its text goes out as it is, never parsed and written again; a
             # GeoJSON feature is spliced out of that text; CSV and ACLED rows are stored beside it
-            WRITERS[fmt](_stream_records(engine, f, sort, fmt), pipe)
+            WRITERS[fmt](_stream_records(engine, f, sort, fmt, binary=True), pipe)
             pipe.finish()
         except _Cancelled:
             pass

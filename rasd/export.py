@@ -34,26 +34,34 @@ FORMATS = ("jsonl", "csv", "geojson", "acled-csv", "parquet")
 BINARY_FORMATS = {"parquet"}  # the CLI opens these in binary mode and will not write them to a terminal
 
 
-def write_jsonl(events: Iterable[dict[str, Any] | str], out: TextIO) -> int:
+def write_jsonl(events: Iterable[dict[str, Any] | str | bytes], out: TextIO) -> int:
     """One record a line. An item may also be a record already serialised (its JSON text as the database stores
-    it, `json.dumps(record, ensure_ascii=False)`), written as it is: a database export then never parses it.
+    it, `json.dumps(record, ensure_ascii=False)`), written as it is: a database export then never parses it. Given
+    as UTF-8 bytes, it goes out as bytes, never decoded (for a stream that takes bytes, as the API's does).
 
     Lines go out in blocks, so a stream of any length is written with few calls and little memory.
     """
     n = 0
-    block: list[str] = []
+    block: list[Any] = []
     for e in events:
-        block.append(e if isinstance(e, str) else json.dumps(e, ensure_ascii=False))
+        block.append(e if isinstance(e, str | bytes) else json.dumps(e, ensure_ascii=False))
         if len(block) >= 256:
-            block.append("")
-            out.write("\n".join(block))
-            n += len(block) - 1
+            n += _write_lines(block, out)
             block = []
     if block:
+        n += _write_lines(block, out)
+    return n
+
+
+def _write_lines(block: list[Any], out: Any) -> int:
+    """The block's lines, each ended by a newline, in one write: bytes when its first line is bytes."""
+    if isinstance(block[0], bytes):
+        out.write(b"\n".join([x if isinstance(x, bytes) else x.encode("utf-8") for x in block]) + b"\n")
+    else:
         block.append("")
         out.write("\n".join(block))
-        n += len(block) - 1
-    return n
+        block.pop()
+    return len(block)
 
 
 def _flat(e: dict[str, Any]) -> dict[str, Any]:
@@ -169,65 +177,145 @@ def _feature(e: dict[str, Any]) -> str:
 
 # A stored record's JSON text as the store writes it (json.dumps, ensure_ascii=False): its id first, and its
 # coordinates as ', "latitude": 36.2' - a quote after ", " can only open a key, never sit inside a string
-_ID_HEAD = re.compile(r'\{"id": ("(?:[^"\\]|\\.)*"), ')
-_NUMBER = re.compile(r"null|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-_COORD_KEYS = (', "latitude": ', ', "longitude": ')
+_NUM = r"null|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 
 
-def _coordinate(text: str, key: str) -> tuple[int, int, Any] | None:
+@dataclass(frozen=True)
+class _Marks:
+    """What the splice looks for in a record's text, as str or as bytes (its UTF-8 form, the same shape)."""
+
+    id_start: Any
+    id_end: Any
+    backslash: Any
+    lat: Any
+    lon: Any
+    id_head: re.Pattern[Any]
+    number: re.Pattern[Any]
+    pair: re.Pattern[Any]  # the coordinates side by side, as the store writes them: latitude's value, then longitude
+    feature: Any  # the Feature's text around the id, the geometry and the record
+    geometry: Any
+    props: Any
+    close: Any
+
+    @classmethod
+    def of(cls, kind: type) -> _Marks:
+        def t(x: str) -> Any:
+            return x if kind is str else x.encode()
+
+        return cls(t('{"id": "'), t('", '), t("\\"), t(', "latitude": '), t(', "longitude": '),
+                   re.compile(t(r'\{"id": ("(?:[^"\\]|\\.)*"), ')), re.compile(t(_NUM)),
+                   re.compile(t(f'({_NUM}), "longitude": ({_NUM})(?=[,}}])')),
+                   t('{"type": "Feature", "id": '), t(', "geometry": '), t(', "properties": '), t("}"))
+
+
+_MARKS = {str: _Marks.of(str), bytes: _Marks.of(bytes)}
+
+
+def _coordinate(text: Any, key: Any, marks: _Marks) -> tuple[int, int, Any] | None:
     """(start, end, value) of the one top-level `key` member in a stored record's text; None unless there is
     exactly one, with a plain number or null."""
     at = text.find(key)
-    if at < 0 or text.rfind(key) != at:  # (the two scans meet at the one member)
+    if at < 0 or text.find(key, at + 1) >= 0:
         return None
-    m = _NUMBER.match(text, at + len(key))
-    if m is None or m.end() >= len(text) or text[m.end()] not in ",}":
+    m = marks.number.match(text, at + len(key))
+    if m is None or m.end() >= len(text) or text[m.end():m.end() + 1] not in (",", "}", b",", b"}"):
         return None
-    v = m.group()
+    v = m.group() if isinstance(text, str) else m.group().decode()
     return at, m.end(), None if v == "null" else float(v) if "." in v or "e" in v or "E" in v else int(v)
 
 
-def _feature_of_text(text: str) -> list[str] | None:
-    """The Feature `_feature` writes for a record, in pieces (their concatenation), spliced out of the record's
-    stored JSON text without parsing it (several times faster); None when the text is not in the store's shape
-    (then the record is parsed)."""
-    head = _ID_HEAD.match(text)
-    lat = _coordinate(text, _COORD_KEYS[0]) if head is not None else None
-    lon = _coordinate(text, _COORD_KEYS[1]) if lat is not None else None
-    if lon is None:
-        return None
-    first, second = sorted((lat, lon))  # by where they stand in the text
-    point = _geometry(lat[2], lon[2])
-    geom = "null" if point is None else \
+def _point_text(point: dict[str, Any] | None) -> str:
+    return "null" if point is None else \
         f'{{"type": "Point", "coordinates": [{point["coordinates"][0]!r}, {point["coordinates"][1]!r}]}}'
-    return [f'{{"type": "Feature", "id": {head.group(1)}, "geometry": {geom}, "properties": ', text[:first[0]],
-            text[first[1]:second[0]], text[second[1]:], "}"]
 
 
-def write_geojson(events: Iterable[dict[str, Any] | str], out: TextIO) -> int:
+def _plain(text: str, value: float) -> bool:
+    """Whether a coordinate's text is what `_geometry` writes for its value: an integer, or a float as repr gives it
+    with at most 6 decimals (json.dumps writes repr), so rounding to 6 decimals keeps it."""
+    if "." not in text:
+        return "e" not in text and "E" not in text and text != "-0"
+    return "e" not in text and len(text) - text.index(".") <= 7 and repr(value) == text
+
+
+def _plain_point(lat: str, lon: str) -> str | None:
+    """The geometry's text straight from the coordinates' texts (numbers or null) where they already are what
+    `_geometry` writes (None: they need parsing)."""
+    if lat == "null" or lon == "null":
+        return "null"
+    y, x = float(lat), float(lon)
+    if not (_plain(lat, y) and _plain(lon, x)):
+        return None
+    return f'{{"type": "Point", "coordinates": [{lon}, {lat}]}}' if -90 <= y <= 90 and -180 <= x <= 180 else "null"
+
+
+def _feature_of_text(text: str | bytes) -> list[Any] | None:
+    """The Feature `_feature` writes for a record, in pieces (their concatenation), spliced out of the record's
+    stored JSON text (or its UTF-8 bytes: then the pieces are bytes) without parsing it (several times faster);
+    None when the text is not in the store's shape (then the record is parsed)."""
+    marks = _MARKS[type(text)]
+    end = text.find(marks.id_end, 8) if text.startswith(marks.id_start) else -1
+    if end > 0 and text.find(marks.backslash, 8, end) < 0:  # a plain id, as every stored one is
+        head: Any = text[7:end + 1]
+    else:
+        m = marks.id_head.match(text)
+        head = None if m is None else m.group(1)
+    if head is None:
+        return None
+    geom = None
+    at = text.find(marks.lat)
+    if at >= 0 and text.find(marks.lat, at + 1) < 0:  # one latitude member, longitude right after it
+        pair = marks.pair.match(text, at + len(marks.lat))
+        if pair is not None:
+            lat, lon = pair.group(1, 2)
+            geom = _plain_point(lat, lon) if isinstance(text, str) else _plain_point(lat.decode(), lon.decode())
+            cuts = [(at, pair.end())]
+    if geom is None:
+        lat_at = _coordinate(text, marks.lat, marks)
+        lon_at = _coordinate(text, marks.lon, marks) if lat_at is not None else None
+        if lon_at is None:
+            return None
+        first, second = sorted((lat_at, lon_at))  # by where they stand in the text
+        geom = _point_text(_geometry(lat_at[2], lon_at[2]))
+        cuts = [first[:2], second[:2]]
+    pieces = [marks.feature, head, marks.geometry, geom if isinstance(text, str) else geom.encode(), marks.props]
+    last = 0
+    for start, stop in cuts:
+        pieces.append(text[last:start])
+        last = stop
+    pieces += [text[last:], marks.close]
+    return pieces
+
+
+def write_geojson(events: Iterable[dict[str, Any] | str | bytes], out: TextIO) -> int:
     """A FeatureCollection; events without coordinates get a null geometry (allowed by RFC 7946).
 
     Positions are [longitude, latitude] in WGS84, so no "crs" member (RFC 7946 removed it).
     Streamed feature by feature (the bytes `json.dump` would give for the whole collection), so an export of
     any size never holds its features in memory. An item may be a record's stored JSON text, as for
-    `write_jsonl`: its feature is then spliced out of the text.
+    `write_jsonl`: its feature is then spliced out of the text; given as bytes, the collection goes out as bytes.
     """
-    out.write('{"type": "FeatureCollection", "features": [')
     n = 0
-    block: list[str] = []  # the features' pieces, ", " between features: one join per 256 features
+    block: list[Any] = ['{"type": "FeatureCollection", "features": [']  # one join per 256 features
+    binary = False
     for e in events:
+        if n == 0 and isinstance(e, bytes):
+            binary = True
+            block = [block[0].encode()]
         if n:
-            block.append(", ")
-        pieces = _feature_of_text(e) if isinstance(e, str) else None
-        if pieces is not None:
-            block += pieces
-        else:
-            block.append(_feature(json.loads(e) if isinstance(e, str) else e))
+            block.append(b", " if binary else ", ")
+        pieces = _feature_of_text(e) if isinstance(e, str | bytes) else None
+        if pieces is None:
+            feature = _feature(json.loads(e) if isinstance(e, str | bytes) else e)
+            pieces = [feature.encode() if binary else feature]
+        elif binary != isinstance(e, bytes):
+            pieces = [x.encode() if binary else x.decode() for x in pieces]
+        block += pieces
         n += 1
         if n % 256 == 0:
-            out.write("".join(block))
+            out.write((b"" if binary else "").join(block))
             block = []
-    out.write("".join(block) + "]}\n")
+    block.append(b"]}\n" if binary else "]}\n")
+    out.write((b"" if binary else "").join(block))
     return n
 
 

@@ -4,8 +4,11 @@ import csv
 import io
 import json
 import math
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rasd.export import (
     ACLED_FIELDS,
@@ -66,9 +69,31 @@ def test_geojson_from_stored_texts_is_byte_for_byte_the_same() -> None:
     by_text, by_dict = io.StringIO(), io.StringIO()
     assert write_geojson(texts, by_text) == write_geojson(recs, by_dict) == len(recs)
     assert by_text.getvalue() == by_dict.getvalue()
+    by_bytes = io.BytesIO()  # the records' UTF-8 bytes, as the API reads them from SQLite: the same bytes out
+    assert write_geojson([t.encode() for t in texts], by_bytes) == len(recs)
+    assert by_bytes.getvalue() == by_dict.getvalue().encode()
+    lines, by_dict = io.BytesIO(), io.StringIO()
+    assert write_jsonl([t.encode() for t in texts], lines) == write_jsonl(recs, by_dict) == len(recs)
+    assert lines.getvalue() == by_dict.getvalue().encode()
     feats = json.loads(by_text.getvalue())["features"]
     assert feats[5]["properties"]["notes"] == tricky and feats[5]["id"] == recs[5]["id"]
     assert feats[2]["geometry"]["coordinates"] == [37, 36] and feats[4]["geometry"] is None
+
+
+@given(st.one_of(st.none(), st.integers(-200, 200), st.floats(-200, 200), st.floats(allow_nan=False)),
+       st.one_of(st.none(), st.integers(-200, 200), st.floats(-200, 200), st.floats(allow_nan=False)),
+       st.integers(0, 8))
+def test_spliced_coordinates_are_the_parsed_ones(lat: Any, lon: Any, digits: int) -> None:
+    from rasd.export import _feature, _feature_of_text
+
+    lat, lon = (round(x, digits) if isinstance(x, float) and math.isfinite(x) else x for x in (lat, lon))
+    r = rec("a", latitude=lat, longitude=lon)
+    text = json.dumps(r, ensure_ascii=False)
+    pieces, raw = _feature_of_text(text), _feature_of_text(text.encode())
+    if all(x is None or math.isfinite(x) for x in (lat, lon)):  # else JSON's Infinity: the record is parsed
+        assert pieces is not None and raw is not None
+    if pieces is not None:
+        assert "".join(pieces) == _feature(r) and b"".join(raw) == _feature(r).encode()
 
 
 def test_stored_lines_write_what_the_records_write() -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Engine, Text, case, cast, exists, func, or_, select
+from sqlalchemy import Engine, LargeBinary, Text, case, cast, exists, func, or_, select
 
 from rasd.store.models import Event, EventActor
 
@@ -71,11 +71,13 @@ RAW_FORMATS = ("jsonl", "geojson")
 LINE_COLUMNS = {"csv": "csv_line", "acled-csv": "acled_line"}
 
 
-def export_columns(fmt: str | None) -> list[Any]:
-    """The columns `export_items` makes the writer's items of (None: the parsed record, for any reader)."""
+def export_columns(fmt: str | None, binary: bool = False) -> list[Any]:
+    """The columns `export_items` makes the writer's items of (None: the parsed record, for any reader).
+    `binary`: the stored text of a raw format's record as its UTF-8 bytes, for a stream that sends bytes (SQLite
+    keeps the text so: the writer splices bytes, and no text is decoded here to be encoded again)."""
     e = events_t.c
     if fmt in RAW_FORMATS:
-        return [cast(e.record, Text)]
+        return [cast(e.record, LargeBinary) if binary else cast(e.record, Text)]
     if fmt in LINE_COLUMNS:
         return [cast(e.record, Text), e[LINE_COLUMNS[fmt]], e.lines_stamp, e.id, e.country]
     return [e.record]
