@@ -843,10 +843,9 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
     # (week, event_type, admin1, count, report_kind, deaths, where): the summary rows, or the events themselves
     parts: list[tuple[Any, Any, Any, Any, Any, Any, list[Any]]] = []
     summary, edges = (_summary_parts(f) if accel and f.only_columns() else (None, [f]))
-    if summary is not None:
+    if summary is not None:  # grouped by the bare columns (their covering indexes' order; "" is "none" there)
         c = _event_counts().c
-        parts.append((func.nullif(c.week, ""), c.event_type, func.nullif(c.admin1, ""), func.sum(c.n),
-                      c.report_kind, func.sum(c.fatalities), summary))
+        parts.append((c.week, c.event_type, c.admin1, func.sum(c.n), c.report_kind, func.sum(c.fatalities), summary))
     for g in edges:
         parts.append((week, _E.event_type, _E.admin1, func.count(), _E.report_kind,
                       func.sum(func.coalesce(_E.fatalities, 0)),
@@ -858,7 +857,7 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
         for w, etype, n in conn.execute(select(w_col, t_col, n_col).where(*where).group_by(w_col, t_col)):
             etype = etype or ""
             types[etype] += n
-            if w is None:
+            if not w:
                 undated += n
             else:
                 weeks[(_monday(dt.date.fromisoformat(_iso_day(w))), etype)] += n
@@ -868,8 +867,8 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
         if with_cells:
             for w, etype, a, n in conn.execute(select(w_col, t_col, a_col, n_col).where(*where)
                                                .group_by(w_col, t_col, a_col)):
-                if w is not None:
-                    cells[(_monday(dt.date.fromisoformat(_iso_day(w))), etype or "", a)] += n
+                if w:
+                    cells[(_monday(dt.date.fromisoformat(_iso_day(w))), etype or "", a or None)] += n
     types = Counter({t: n for t, n in types.items() if n})
     out: dict[str, Any] = {
         "total": sum(types.values()), "undated": undated,

@@ -193,6 +193,38 @@ def test_migration_0004_fills_an_existing_database(tmp_path: Path, bench: Any, m
         assert c.execute(text("SELECT version_num FROM alembic_version")).scalar() == store_db.SCHEMA_HEAD
 
 
+@pytest.mark.parametrize("upgraded", [False, True])
+def test_stats_stream_the_summary_rows_from_their_indexes(tmp_path: Path, bench: Any, upgraded: bool) -> None:
+    """/api/stats groups the summary rows in the order of an index that covers them (no sort of the rows), on a
+    new database and on one migration 0011 upgraded."""
+    import datetime as dt
+
+    from sqlalchemy import event
+
+    path = tmp_path / "s.db"
+    bench.build(path, 400)
+    engine = open_db(str(path), quiet=True)
+    if upgraded:  # as 0010 left it: no such indexes, then the migration
+        with engine.begin() as c:
+            for name in ("ix_event_counts_week", "ix_event_counts_admin1"):
+                c.exec_driver_sql(f"DROP INDEX {name}")
+            c.exec_driver_sql("UPDATE alembic_version SET version_num = '0010'")
+        engine.dispose()
+        engine = open_db(str(path), quiet=False)
+    seen: list[tuple[str, Any]] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, sql, params, *_: seen.append((sql, params)) if "event_counts" in sql else None)
+    for f in (Filters(), Filters(admin1="Aleppo"), Filters(event_type="Battles", date_from=dt.date(2021, 1, 1))):
+        stats(engine, f.incidents_first())
+    grouped = [(sql, params) for sql, params in seen if "GROUP BY" in sql]
+    assert len(grouped) == 9
+    with engine.connect() as c:
+        for sql, params in grouped:
+            plan = " ".join(r[3] for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+            assert "COVERING INDEX ix_event_counts_" in plan and "TEMP B-TREE" not in plan, (sql, plan)
+    engine.dispose()
+
+
 def test_a_broad_text_is_counted_by_a_scan_with_the_same_answers(tmp_path: Path, bench: Any,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "b.db"
