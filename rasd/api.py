@@ -595,10 +595,11 @@ def _accel(conn: Connection) -> bool:
 
 
 def _total(conn: Connection, f: Filters, accel: bool) -> int:
-    """Events matching the filters. With rasd.store.accel: from the summary rows (and the partial weeks at the
-    ends of a date range), the actor/event pairs or the FTS5 and R*Tree id lists, and kept until the next write.
+    """Events matching the filters, kept until the next write. Under column filters alone, from the summary rows
+    (SQLite with rasd.store.accel, PostgreSQL from 0012) and the partial weeks at the ends of a date range; with
+    rasd.store.accel, otherwise from the actor/event pairs or the FTS5 and R*Tree id lists.
     """
-    from rasd.store.accel import TOTALS, version, versioned
+    from rasd.store.accel import TOTALS, has_counts, version, versioned
 
     if not accel and not versioned(conn):
         return conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
@@ -607,10 +608,10 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
     n = TOTALS.get(key, ver)
     if n is None:
         keys = _actor_keys(f)
-        if not accel:  # PostgreSQL: a count over the indexes, kept until the next write
-            n = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
-        elif f.only_columns():
+        if f.only_columns() and has_counts(conn):  # SQLite with the structures, PostgreSQL from 0012
             n = _summary_total(conn, f)
+        elif not accel:  # PostgreSQL: a count over the indexes, kept until the next write
+            n = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
         elif f.bbox is not None and not f.actor and not (f.q and f.q.strip()) and not (
                 f.date_from or f.date_to or f.admin1 or f.event_type or f.sub_event_type or f.kind_or_country()):
             n = _bbox_total(conn, f.bbox)
@@ -811,8 +812,9 @@ def _iso_day(d: Any) -> str | None:
 def stats(engine: Engine, f: Filters, with_cells: bool = False) -> dict[str, Any]:
     """Counts by week x event type (the timeline), by governorate and by type; with `with_cells`, by week x type x
     governorate as well. Grouped by the database on index-only reads (a few thousand groups, not one row per event);
-    with rasd.store.accel, the whole weeks are read from the summary rows; on SQLite with it and on PostgreSQL (its
-    write counter, migration 0009) the answer is kept until the next write.
+    under column filters the whole weeks are read from the summary rows (SQLite with rasd.store.accel, PostgreSQL
+    from 0012); on SQLite with them and on PostgreSQL (its write counter, 0009) the answer is kept until the next
+    write.
     """
     from rasd.store.accel import TOTALS, version, versioned
 
@@ -830,6 +832,8 @@ def stats(engine: Engine, f: Filters, with_cells: bool = False) -> dict[str, Any
 
 
 def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[str, Any]:
+    from rasd.store.accel import has_counts
+
     week = _week(conn.engine)
     weeks: Counter[tuple[str, str]] = Counter()
     types: Counter[str] = Counter()
@@ -842,7 +846,7 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
         week = _E.event_date
     # (week, event_type, admin1, count, report_kind, deaths, where): the summary rows, or the events themselves
     parts: list[tuple[Any, Any, Any, Any, Any, Any, list[Any]]] = []
-    summary, edges = (_summary_parts(f) if accel and f.only_columns() else (None, [f]))
+    summary, edges = _summary_parts(f) if f.only_columns() and has_counts(conn) else (None, [f])
     if summary is not None:  # grouped by the bare columns (their covering indexes' order; "" is "none" there)
         c = _event_counts().c
         parts.append((c.week, c.event_type, c.admin1, func.sum(c.n), c.report_kind, func.sum(c.fatalities), summary))

@@ -241,3 +241,47 @@ def test_a_broad_text_is_counted_by_a_scan_with_the_same_answers(tmp_path: Path,
         _plain(m)
         assert _answers(engine, fs) == fast
     engine.dispose()
+
+
+def test_postgres_keeps_the_summary_rows_in_step(bench: Any) -> None:
+    """PostgreSQL (migration 0012): the summary rows follow a COPY, updates, deletes and a TRUNCATE of events, and
+    the totals and stats read from them are the events' own counts (RASD_TEST_POSTGRES_URL)."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from rasd.store.models import Event
+    from tests.test_store import postgres_url
+
+    url = postgres_url()
+    bench.build(url, 600)
+    engine = open_db(url, quiet=True)
+    fresh = ("SELECT coalesce(to_char(date_trunc('week', event_date), 'YYYY-MM-DD'), ''), coalesce(admin1, ''), "
+             "coalesce(event_type, ''), coalesce(sub_event_type, ''), coalesce(report_kind, ''), "
+             "coalesce(country, 'Syria'), count(*), sum(coalesce(fatalities, 0)) FROM events GROUP BY 1, 2, 3, 4, 5, 6")
+    kept = f"SELECT {accel.COUNT_KEYS}, n, fatalities FROM event_counts"
+
+    def in_step() -> int:
+        with engine.connect() as c:
+            want = sorted(tuple(r) for r in c.execute(text(fresh)))
+            assert sorted(tuple(r) for r in c.execute(text(kept))) == want
+        return len(want)
+
+    assert in_step() > 50
+    with engine.begin() as c:
+        c.execute(text("UPDATE events SET admin1 = 'Homs', event_date = '2019-03-05', fatalities = 7 "
+                       "WHERE id IN ('syn-000001', 'syn-000002', 'syn-000003')"))
+        c.execute(text("UPDATE events SET event_date = NULL, sub_event_type = NULL WHERE id = 'syn-000004'"))
+        c.execute(text("UPDATE events SET confidence = 0.5"))  # no counted column: the rows stay as they are
+        c.execute(text("DELETE FROM events WHERE id IN ('syn-000020', 'syn-000021', 'syn-000022')"))
+    in_step()
+    fs = [Filters(), Filters(admin1="Homs", date_from=dt.date(2019, 3, 1)), Filters(event_type="Battles"),
+          Filters(date_from=dt.date(2020, 2, 5), date_to=dt.date(2021, 7, 9), report_kind="incident")]
+    with engine.connect() as c:
+        for f in fs:
+            plain = c.execute(select(func.count()).select_from(Event.__table__).where(*f.conditions())).scalar_one()
+            assert stats(engine, f)["total"] == plain == _raw_records(engine, f, Sort.parse("-event_date"), 5, 0)[0]
+    with engine.begin() as c:
+        c.execute(text("TRUNCATE events CASCADE"))
+    assert in_step() == 0
+    engine.dispose()

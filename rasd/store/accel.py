@@ -1,6 +1,7 @@
 """Structures that keep the API fast at a million events (migration 0004), kept in step by the database itself.
 
-SQLite only (PostgreSQL gets the plain indexes of `rasd.store.models` and reads as before). Every structure
+SQLite, except the summary rows, which PostgreSQL keeps too (migration 0012; its other reads use the plain
+indexes of `rasd.store.models`). Every structure
 is maintained by triggers on `events` and `event_actors`, so whatever writes events (linking, corrections,
 `rasd db relink`, a bulk load) keeps them exact, inside the writer's own transaction:
 
@@ -173,6 +174,64 @@ SQLITE_TRIGGERS = [
     END""",
 ]
 
+# --- PostgreSQL: the summary rows (migration 0012) --------------------------------------------------------
+# The same table and indexes, kept by statement-level triggers that read the statement's rows as transition
+# tables: one grouped upsert per statement (a COPY of a million events included), not one per row.
+
+def _pg_count_values(p: str) -> list[str]:
+    """The summary row's key of an event (`p`: an alias of events), as the table stores it (no NULLs)."""
+    return [f"coalesce(to_char(date_trunc('week', {p}.event_date), 'YYYY-MM-DD'), '')", f"coalesce({p}.admin1, '')",
+            f"coalesce({p}.event_type, '')", f"coalesce({p}.sub_event_type, '')", f"coalesce({p}.report_kind, '')",
+            f"coalesce({p}.country, 'Syria')"]
+
+
+def _pg_apply(rows: str) -> str:
+    """The upsert of the summary rows' changes (`rows`: a SELECT of the keys, +1/-1 and deaths) and the removal
+    of the rows it brings to zero."""
+    return (f"INSERT INTO event_counts AS c ({COUNT_KEYS}, n, fatalities) SELECT {COUNT_KEYS}, sum(d), sum(f) "
+            f"FROM ({rows}) x GROUP BY {COUNT_KEYS} HAVING sum(d) <> 0 OR sum(f) <> 0 "
+            f"ON CONFLICT ({COUNT_KEYS}) DO UPDATE SET n = c.n + excluded.n, "
+            f"fatalities = c.fatalities + excluded.fatalities; "
+            f"DELETE FROM event_counts c WHERE c.n = 0 AND ({COUNT_KEYS}) IN (SELECT {COUNT_KEYS} FROM ({rows}) y);")
+
+
+def _pg_side(table: str, sign: str) -> str:
+    keys = ", ".join(f"{v} AS {k}" for v, k in zip(_pg_count_values("r"), COUNT_KEYS.split(", "), strict=True))
+    return f"SELECT {keys}, {sign}1 AS d, {sign}coalesce(r.fatalities, 0) AS f FROM {table} r"
+
+
+def _pg_function(name: str, body: str) -> str:
+    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; "
+            "END $$")
+
+
+PG_COUNTS_DDL = [
+    "DROP TABLE IF EXISTS event_counts",
+    COUNTS_DDL,
+    *COUNTS_INDEXES,
+    _pg_function("rasd_counts_insert", _pg_apply(_pg_side("new_rows", "+"))),
+    _pg_function("rasd_counts_delete", _pg_apply(_pg_side("old_rows", "-"))),
+    _pg_function("rasd_counts_update", _pg_apply(f"{_pg_side('old_rows', '-')} UNION ALL {_pg_side('new_rows', '+')}")),
+    _pg_function("rasd_counts_truncate", "DELETE FROM event_counts;"),
+    "CREATE TRIGGER tr_events_counts_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION rasd_counts_insert()",
+    "CREATE TRIGGER tr_events_counts_delete AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION rasd_counts_delete()",
+    "CREATE TRIGGER tr_events_counts_update AFTER UPDATE ON events REFERENCING OLD TABLE AS old_rows "
+    "NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rasd_counts_update()",
+    "CREATE TRIGGER tr_events_counts_truncate AFTER TRUNCATE ON events FOR EACH STATEMENT "
+    "EXECUTE FUNCTION rasd_counts_truncate()",
+    f"INSERT INTO event_counts ({COUNT_KEYS}, n, fatalities) SELECT {', '.join(_pg_count_values('e'))}, count(*), "
+    "sum(coalesce(e.fatalities, 0)) FROM events e GROUP BY 1, 2, 3, 4, 5, 6",
+    "ANALYZE event_counts",
+]
+PG_COUNTS_DROP = [
+    *(f"DROP TRIGGER IF EXISTS tr_events_counts_{op} ON events" for op in ("insert", "delete", "update", "truncate")),
+    *(f"DROP FUNCTION IF EXISTS rasd_counts_{op}()" for op in ("insert", "delete", "update", "truncate")),
+    "DROP TABLE IF EXISTS event_counts",
+]
+
+
 # filling the structures from the rows already stored (migration 0004 on an existing database)
 SQLITE_FILL = [
     "INSERT INTO event_rowid (event_id) SELECT id FROM events ORDER BY rowid",
@@ -295,6 +354,19 @@ def enabled(conn: Connection) -> bool:
         info["rasd_accel"] = conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
                                                "name = 'event_counts'")).first() is not None
     return bool(info["rasd_accel"])
+
+
+def has_counts(conn: Connection) -> bool:
+    """Whether this database keeps the summary rows (SQLite with the structures; PostgreSQL from migration 0012);
+    remembered per connection."""
+    if conn.dialect.name == "sqlite":
+        return enabled(conn)
+    info = conn.info
+    if "rasd_counts" not in info:
+        info["rasd_counts"] = conn.execute(text(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'event_counts' "
+            "AND table_schema = current_schema()")).first() is not None
+    return bool(info["rasd_counts"])
 
 
 def versioned(conn: Connection) -> bool:
