@@ -529,6 +529,8 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
     `after` (a cursor) the page starts right after that event (keyset pagination: a deep page costs what
     the first does, where an offset walks every row before it); `offset` is then ignored.
     """
+    from rasd.store.accel import has_pairs
+
     e = _E
     raw = sort.nullable
     with engine.connect() as conn:
@@ -540,7 +542,7 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
         # testing each row, which stops at the page's end
         keys = _actor_keys(f)
         id_col, table, order = e.id, events_t, sort.order()
-        if accel and sort.key == "event_date" and len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None:
+        if sort.key == "event_date" and _one_actor(f) and has_pairs(conn):
             # an actor's events by date: the pairs carry date, governorate and types, so the page is one index read
             ae = _ACTOR_EVENTS.c
             where = [ae.key == keys[0], *_column_conditions(ae, f)]
@@ -599,7 +601,7 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
     (SQLite with rasd.store.accel, PostgreSQL from 0012) and the partial weeks at the ends of a date range; with
     rasd.store.accel, otherwise from the actor/event pairs or the FTS5 and R*Tree id lists.
     """
-    from rasd.store.accel import TOTALS, has_counts, version, versioned
+    from rasd.store.accel import TOTALS, has_counts, has_pairs, version, versioned
 
     if not accel and not versioned(conn):
         return conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
@@ -610,15 +612,15 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
         keys = _actor_keys(f)
         if f.only_columns() and has_counts(conn):  # SQLite with the structures, PostgreSQL from 0012
             n = _summary_total(conn, f)
+        elif _one_actor(f) and has_pairs(conn):  # the actor/event pairs (PostgreSQL from 0013)
+            ae = _actor_events()
+            n = conn.execute(select(func.count()).select_from(ae).where(ae.c.key == keys[0],
+                                                                         *_column_conditions(ae.c, f))).scalar_one()
         elif not accel:  # PostgreSQL: a count over the indexes, kept until the next write
             n = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
         elif f.bbox is not None and not f.actor and not (f.q and f.q.strip()) and not (
                 f.date_from or f.date_to or f.admin1 or f.event_type or f.sub_event_type or f.kind_or_country()):
             n = _bbox_total(conn, f.bbox)
-        elif len(keys) == 1 and not (f.q and f.q.strip()) and f.bbox is None:
-            ae = _actor_events()
-            n = conn.execute(select(func.count()).select_from(ae).where(ae.c.key == keys[0],
-                                                                         *_column_conditions(ae.c, f))).scalar_one()
         else:
             n = conn.execute(select(func.count()).select_from(events_t).where(
                 *f.conditions(accel=True, scan_text=_broad_text(conn, f)))).scalar_one()
@@ -659,6 +661,11 @@ def _bbox_total(conn: Connection, bbox: tuple[float, float, float, float]) -> in
         {"ow": w - pad, "oe": east + pad, "os": s_ - pad, "on": n + pad, **inside,
          "w": w, "e": east, "s": s_, "n": n}).scalar_one()
     return total
+
+
+def _one_actor(f: Filters) -> bool:
+    """Whether the filters name one actor (in one spelling) and no text or box: the actor/event pairs answer."""
+    return len(_actor_keys(f)) == 1 and not (f.q and f.q.strip()) and f.bbox is None
 
 
 def _actor_keys(f: Filters) -> list[str]:

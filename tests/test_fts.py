@@ -68,6 +68,8 @@ def _answers(engine: Engine, fs: list[Filters]) -> list[Any]:
 
 def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api, "_accel", lambda conn: False)
+    monkeypatch.setattr(accel, "has_counts", lambda conn: False)
+    monkeypatch.setattr(accel, "has_pairs", lambda conn: False)
 
 
 def _check_in_step(engine: Engine) -> None:
@@ -267,21 +269,37 @@ def test_postgres_keeps_the_summary_rows_in_step(bench: Any) -> None:
             assert sorted(tuple(r) for r in c.execute(text(kept))) == want
         return len(want)
 
-    assert in_step() > 50
+    pairs_fresh = ("SELECT DISTINCT a.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type, "
+                   "e.report_kind, e.country FROM event_actors a JOIN events e ON e.id = a.event_id")
+    pairs_kept = f"SELECT {accel._PG_PAIR_COLS} FROM actor_events"
+
+    def pairs_in_step() -> int:
+        with engine.connect() as c:
+            want = sorted(tuple(r) for r in c.execute(text(pairs_fresh)))
+            assert sorted(tuple(r) for r in c.execute(text(pairs_kept))) == want
+        return len(want)
+
+    assert in_step() > 50 and pairs_in_step() > 600
     with engine.begin() as c:
         c.execute(text("UPDATE events SET admin1 = 'Homs', event_date = '2019-03-05', fatalities = 7 "
                        "WHERE id IN ('syn-000001', 'syn-000002', 'syn-000003')"))
         c.execute(text("UPDATE events SET event_date = NULL, sub_event_type = NULL WHERE id = 'syn-000004'"))
         c.execute(text("UPDATE events SET confidence = 0.5"))  # no counted column: the rows stay as they are
         c.execute(text("DELETE FROM events WHERE id IN ('syn-000020', 'syn-000021', 'syn-000022')"))
+        c.execute(text("DELETE FROM event_actors WHERE event_id IN ('syn-000010', 'syn-000011') AND side = 1"))
+        c.execute(text("INSERT INTO event_actors (event_id, key, side, role) VALUES ('syn-000012', 'isis', 5, NULL), "
+                       "('syn-000012', 'isis', 6, NULL), ('syn-000013', 'sdf', 7, NULL)"))
+        c.execute(text("UPDATE event_actors SET key = 'hts' WHERE event_id = 'syn-000014' AND side = 1"))
     in_step()
+    pairs_in_step()
     fs = [Filters(), Filters(admin1="Homs", date_from=dt.date(2019, 3, 1)), Filters(event_type="Battles"),
-          Filters(date_from=dt.date(2020, 2, 5), date_to=dt.date(2021, 7, 9), report_kind="incident")]
+          Filters(date_from=dt.date(2020, 2, 5), date_to=dt.date(2021, 7, 9), report_kind="incident"),
+          Filters(actor="isis"), Filters(actor="sdf", admin1="Homs"), Filters(actor="hts", event_type="Battles")]
     with engine.connect() as c:
         for f in fs:
             plain = c.execute(select(func.count()).select_from(Event.__table__).where(*f.conditions())).scalar_one()
             assert stats(engine, f)["total"] == plain == _raw_records(engine, f, Sort.parse("-event_date"), 5, 0)[0]
     with engine.begin() as c:
         c.execute(text("TRUNCATE events CASCADE"))
-    assert in_step() == 0
+    assert in_step() == 0 and pairs_in_step() == 0
     engine.dispose()

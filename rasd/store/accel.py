@@ -225,6 +225,47 @@ PG_COUNTS_DDL = [
     "sum(coalesce(e.fatalities, 0)) FROM events e GROUP BY 1, 2, 3, 4, 5, 6",
     "ANALYZE event_counts",
 ]
+# the actor/event pairs (migration 0013): kept from event_actors by statement triggers (a pair lives while any
+# row of the event names the actor), and from events by a row trigger that fires only when a copied column moves
+_PG_PAIR_COLS = "key, event_id, event_date, admin1, event_type, sub_event_type, report_kind, country"
+_PG_PAIRS_ADD = (f"INSERT INTO actor_events ({_PG_PAIR_COLS}) SELECT DISTINCT n.key, e.id, e.event_date, e.admin1, "
+                 "e.event_type, e.sub_event_type, e.report_kind, e.country FROM new_rows n JOIN events e "
+                 "ON e.id = n.event_id ON CONFLICT (key, event_id) DO NOTHING;")
+_PG_PAIRS_REMOVE = ("DELETE FROM actor_events a USING (SELECT DISTINCT event_id, key FROM old_rows) o WHERE "
+                    "a.key = o.key AND a.event_id = o.event_id AND NOT EXISTS (SELECT 1 FROM event_actors x WHERE "
+                    "x.event_id = o.event_id AND x.key = o.key);")
+_PG_COPIED = ("id", "event_date", "admin1", "event_type", "sub_event_type", "report_kind", "country")
+PG_PAIRS_DDL = [
+    "DROP TABLE IF EXISTS actor_events",
+    "CREATE TABLE actor_events (key TEXT NOT NULL, event_id TEXT NOT NULL, event_date DATE, admin1 TEXT, "
+    "event_type TEXT, sub_event_type TEXT, report_kind TEXT, country TEXT, PRIMARY KEY (key, event_id))",
+    *ACTOR_EVENTS_DDL[1:],
+    _pg_function("rasd_pairs_insert", _PG_PAIRS_ADD),
+    _pg_function("rasd_pairs_delete", _PG_PAIRS_REMOVE),
+    _pg_function("rasd_pairs_update", _PG_PAIRS_REMOVE + " " + _PG_PAIRS_ADD),
+    _pg_function("rasd_pairs_truncate", "DELETE FROM actor_events;"),
+    _pg_function("rasd_pairs_event", "UPDATE actor_events SET " + ", ".join(
+        f"{'event_id' if c == 'id' else c} = NEW.{c}" for c in _PG_COPIED) + " WHERE event_id = OLD.id;"),
+    "CREATE TRIGGER tr_event_actors_pairs_insert AFTER INSERT ON event_actors REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION rasd_pairs_insert()",
+    "CREATE TRIGGER tr_event_actors_pairs_delete AFTER DELETE ON event_actors REFERENCING OLD TABLE AS old_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION rasd_pairs_delete()",
+    "CREATE TRIGGER tr_event_actors_pairs_update AFTER UPDATE ON event_actors REFERENCING OLD TABLE AS old_rows "
+    "NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rasd_pairs_update()",
+    "CREATE TRIGGER tr_event_actors_pairs_truncate AFTER TRUNCATE ON event_actors FOR EACH STATEMENT "
+    "EXECUTE FUNCTION rasd_pairs_truncate()",
+    "CREATE TRIGGER tr_events_pairs_update AFTER UPDATE ON events FOR EACH ROW WHEN (" + " OR ".join(
+        f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _PG_COPIED) + ") EXECUTE FUNCTION rasd_pairs_event()",
+    ACTOR_EVENTS_FILL.replace("INSERT OR IGNORE INTO", "INSERT INTO") + " ON CONFLICT (key, event_id) DO NOTHING",
+    "ANALYZE actor_events",
+]
+PG_PAIRS_DROP = [
+    *(f"DROP TRIGGER IF EXISTS tr_event_actors_pairs_{op} ON event_actors"
+      for op in ("insert", "delete", "update", "truncate")),
+    "DROP TRIGGER IF EXISTS tr_events_pairs_update ON events",
+    *(f"DROP FUNCTION IF EXISTS rasd_pairs_{op}()" for op in ("insert", "delete", "update", "truncate", "event")),
+    "DROP TABLE IF EXISTS actor_events",
+]
 PG_COUNTS_DROP = [
     *(f"DROP TRIGGER IF EXISTS tr_events_counts_{op} ON events" for op in ("insert", "delete", "update", "truncate")),
     *(f"DROP FUNCTION IF EXISTS rasd_counts_{op}()" for op in ("insert", "delete", "update", "truncate")),
@@ -357,16 +398,25 @@ def enabled(conn: Connection) -> bool:
 
 
 def has_counts(conn: Connection) -> bool:
-    """Whether this database keeps the summary rows (SQLite with the structures; PostgreSQL from migration 0012);
-    remembered per connection."""
+    """Whether this database keeps the summary rows (SQLite with the structures; PostgreSQL from migration 0012)."""
+    return _kept(conn, "event_counts")
+
+
+def has_pairs(conn: Connection) -> bool:
+    """Whether this database keeps the actor/event pairs (SQLite with the structures; PostgreSQL from 0013)."""
+    return _kept(conn, "actor_events")
+
+
+def _kept(conn: Connection, table: str) -> bool:
+    """Whether `table` of this module is kept here; remembered per connection."""
     if conn.dialect.name == "sqlite":
         return enabled(conn)
     info = conn.info
-    if "rasd_counts" not in info:
-        info["rasd_counts"] = conn.execute(text(
-            "SELECT 1 FROM information_schema.tables WHERE table_name = 'event_counts' "
-            "AND table_schema = current_schema()")).first() is not None
-    return bool(info["rasd_counts"])
+    if f"rasd_{table}" not in info:
+        info[f"rasd_{table}"] = conn.execute(text(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = :t AND table_schema = current_schema()"),
+            {"t": table}).first() is not None
+    return bool(info[f"rasd_{table}"])
 
 
 def versioned(conn: Connection) -> bool:
