@@ -865,19 +865,22 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
         for kind, n, d in conn.execute(select(k_col, n_col, d_col).where(*where).group_by(k_col)):
             kinds[kind or ""] += n
             deaths[kind or ""] += int(d or 0)
-        for w, etype, n in conn.execute(select(w_col, t_col, n_col).where(*where).group_by(w_col, t_col)):
+        # each grouping leads with the report kind, as the summary rows' covering indexes do, so it streams from
+        # one of them whether or not a kind is asked for (the kinds are added up here)
+        for _, w, etype, n in conn.execute(select(k_col, w_col, t_col, n_col).where(*where)
+                                           .group_by(k_col, w_col, t_col)):
             etype = etype or ""
             types[etype] += n
             if not w:
                 undated += n
             else:
                 weeks[(_monday(dt.date.fromisoformat(_iso_day(w))), etype)] += n
-        for a, n in conn.execute(select(a_col, n_col).where(*where).group_by(a_col)):
+        for _, a, n in conn.execute(select(k_col, a_col, n_col).where(*where).group_by(k_col, a_col)):
             if a:
                 admin[a] += n
         if with_cells:
-            for w, etype, a, n in conn.execute(select(w_col, t_col, a_col, n_col).where(*where)
-                                               .group_by(w_col, t_col, a_col)):
+            for _, w, etype, a, n in conn.execute(select(k_col, w_col, t_col, a_col, n_col).where(*where)
+                                                  .group_by(k_col, w_col, t_col, a_col)):
                 if w:
                     cells[(_monday(dt.date.fromisoformat(_iso_day(w))), etype or "", a or None)] += n
     types = Counter({t: n for t, n in types.items() if n})
