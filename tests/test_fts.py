@@ -259,28 +259,22 @@ def test_postgres_keeps_the_summary_rows_in_step(bench: Any) -> None:
     url = postgres_url()
     bench.build(url, 600)
     engine = open_db(url, quiet=True)
-    fresh = ("SELECT coalesce(to_char(date_trunc('week', event_date), 'YYYY-MM-DD'), ''), coalesce(admin1, ''), "
-             "coalesce(event_type, ''), coalesce(sub_event_type, ''), coalesce(report_kind, ''), "
-             "coalesce(country, 'Syria'), count(*), sum(coalesce(fatalities, 0)) FROM events GROUP BY 1, 2, 3, 4, 5, 6")
-    kept = f"SELECT {accel.COUNT_KEYS}, n, fatalities FROM event_counts"
+    counts = ("SELECT coalesce(to_char(date_trunc('week', event_date), 'YYYY-MM-DD'), ''), coalesce(admin1, ''), "
+              "coalesce(event_type, ''), coalesce(sub_event_type, ''), coalesce(report_kind, ''), "
+              "coalesce(country, 'Syria'), count(*), sum(coalesce(fatalities, 0)) FROM events GROUP BY 1, 2, 3, 4, 5, 6",
+              f"SELECT {accel.COUNT_KEYS}, n, fatalities FROM event_counts")
+    pairs = ("SELECT DISTINCT a.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type, e.report_kind, "
+             "e.country FROM event_actors a JOIN events e ON e.id = a.event_id",
+             f"SELECT {accel._PG_PAIR_COLS} FROM actor_events")
 
-    def in_step() -> int:
+    def same(fresh_and_kept: tuple[str, str]) -> int:
+        """The rows kept are the rows the events give now; how many."""
         with engine.connect() as c:
-            want = sorted(tuple(r) for r in c.execute(text(fresh)))
-            assert sorted(tuple(r) for r in c.execute(text(kept))) == want
-        return len(want)
+            fresh, kept = (sorted(tuple(r) for r in c.execute(text(sql))) for sql in fresh_and_kept)
+        assert kept == fresh
+        return len(fresh)
 
-    pairs_fresh = ("SELECT DISTINCT a.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type, "
-                   "e.report_kind, e.country FROM event_actors a JOIN events e ON e.id = a.event_id")
-    pairs_kept = f"SELECT {accel._PG_PAIR_COLS} FROM actor_events"
-
-    def pairs_in_step() -> int:
-        with engine.connect() as c:
-            want = sorted(tuple(r) for r in c.execute(text(pairs_fresh)))
-            assert sorted(tuple(r) for r in c.execute(text(pairs_kept))) == want
-        return len(want)
-
-    assert in_step() > 50 and pairs_in_step() > 600
+    assert same(counts) > 50 and same(pairs) > 600
     with engine.begin() as c:
         c.execute(text("UPDATE events SET admin1 = 'Homs', event_date = '2019-03-05', fatalities = 7 "
                        "WHERE id IN ('syn-000001', 'syn-000002', 'syn-000003')"))
@@ -291,8 +285,8 @@ def test_postgres_keeps_the_summary_rows_in_step(bench: Any) -> None:
         c.execute(text("INSERT INTO event_actors (event_id, key, side, role) VALUES ('syn-000012', 'isis', 5, NULL), "
                        "('syn-000012', 'isis', 6, NULL), ('syn-000013', 'sdf', 7, NULL)"))
         c.execute(text("UPDATE event_actors SET key = 'hts' WHERE event_id = 'syn-000014' AND side = 1"))
-    in_step()
-    pairs_in_step()
+    same(counts)
+    same(pairs)
     fs = [Filters(), Filters(admin1="Homs", date_from=dt.date(2019, 3, 1)), Filters(event_type="Battles"),
           Filters(date_from=dt.date(2020, 2, 5), date_to=dt.date(2021, 7, 9), report_kind="incident"),
           Filters(actor="isis"), Filters(actor="sdf", admin1="Homs"), Filters(actor="hts", event_type="Battles")]
@@ -302,5 +296,5 @@ def test_postgres_keeps_the_summary_rows_in_step(bench: Any) -> None:
             assert stats(engine, f)["total"] == plain == _raw_records(engine, f, Sort.parse("-event_date"), 5, 0)[0]
     with engine.begin() as c:
         c.execute(text("TRUNCATE events CASCADE"))
-    assert in_step() == 0 and pairs_in_step() == 0
+    assert same(counts) == 0 and same(pairs) == 0
     engine.dispose()

@@ -273,6 +273,13 @@ PG_COUNTS_DROP = [
 ]
 
 
+def run_on_postgresql(conn: Connection, statements: list[str]) -> None:
+    """`statements` on a PostgreSQL connection (a migration of the structures PostgreSQL keeps); none on SQLite."""
+    if conn.dialect.name == "postgresql":
+        for sql in statements:
+            conn.exec_driver_sql(sql)
+
+
 # filling the structures from the rows already stored (migration 0004 on an existing database)
 SQLITE_FILL = [
     "INSERT INTO event_rowid (event_id) SELECT id FROM events ORDER BY rowid",

@@ -22,20 +22,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    conn = op.get_bind()
-    if conn.dialect.name != "postgresql":
-        return
-    from rasd.store.accel import PG_COUNTS_DDL
+    from rasd.store.accel import PG_COUNTS_DDL, run_on_postgresql
 
-    for sql in PG_COUNTS_DDL:
-        conn.exec_driver_sql(sql)
+    run_on_postgresql(op.get_bind(), PG_COUNTS_DDL)
 
 
 def downgrade() -> None:
-    conn = op.get_bind()
-    if conn.dialect.name != "postgresql":
-        return
-    from rasd.store.accel import PG_COUNTS_DROP
+    from rasd.store.accel import PG_COUNTS_DROP, run_on_postgresql
 
-    for sql in PG_COUNTS_DROP:
-        conn.exec_driver_sql(sql)
+    run_on_postgresql(op.get_bind(), PG_COUNTS_DROP)

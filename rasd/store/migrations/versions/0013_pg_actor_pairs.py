@@ -22,20 +22,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    conn = op.get_bind()
-    if conn.dialect.name != "postgresql":
-        return
-    from rasd.store.accel import PG_PAIRS_DDL
+    from rasd.store.accel import PG_PAIRS_DDL, run_on_postgresql
 
-    for sql in PG_PAIRS_DDL:
-        conn.exec_driver_sql(sql)
+    run_on_postgresql(op.get_bind(), PG_PAIRS_DDL)
 
 
 def downgrade() -> None:
-    conn = op.get_bind()
-    if conn.dialect.name != "postgresql":
-        return
-    from rasd.store.accel import PG_PAIRS_DROP
+    from rasd.store.accel import PG_PAIRS_DROP, run_on_postgresql
 
-    for sql in PG_PAIRS_DROP:
-        conn.exec_driver_sql(sql)
+    run_on_postgresql(op.get_bind(), PG_PAIRS_DROP)
