@@ -862,13 +862,12 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
                       func.sum(func.coalesce(_E.fatalities, 0)),
                       g.conditions(accel=accel, scan_text=accel and _broad_text(conn, g))))
     for w_col, t_col, a_col, n_col, k_col, d_col, where in parts:
-        for kind, n, d in conn.execute(select(k_col, n_col, d_col).where(*where).group_by(k_col)):
+        # each grouping leads with the report kind, as the summary rows' covering indexes do, so it streams from
+        # one of them whether or not a kind is asked for; the counts by kind are added up from the first
+        for kind, w, etype, n, d in conn.execute(select(k_col, w_col, t_col, n_col, d_col).where(*where)
+                                                 .group_by(k_col, w_col, t_col)):
             kinds[kind or ""] += n
             deaths[kind or ""] += int(d or 0)
-        # each grouping leads with the report kind, as the summary rows' covering indexes do, so it streams from
-        # one of them whether or not a kind is asked for (the kinds are added up here)
-        for _, w, etype, n in conn.execute(select(k_col, w_col, t_col, n_col).where(*where)
-                                           .group_by(k_col, w_col, t_col)):
             etype = etype or ""
             types[etype] += n
             if not w:

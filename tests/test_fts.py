@@ -220,7 +220,7 @@ def test_stats_stream_the_summary_rows_from_their_indexes(tmp_path: Path, bench:
         for g in (f, f.incidents_first()):  # every kind (/api/stats by default), or the incidents (the page's)
             stats(engine, g)
     grouped = [(sql, params) for sql, params in seen if "GROUP BY" in sql]
-    assert len(grouped) == 18
+    assert len(grouped) == 12
     with engine.connect() as c:
         for sql, params in grouped:
             plan = " ".join(r[3] for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
