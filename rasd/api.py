@@ -160,7 +160,7 @@ class Filters:
                 out.append(exists().where(ea.event_id == e.id, ea.key.in_(keys)) if paging
                            else e.id.in_(select(ea.event_id).where(ea.key.in_(keys))))
         if self.q and self.q.strip():
-            out.append(_text_condition(self.q.strip(), self.q_actors, accel and not scan_text, paging))
+            out.append(_text_condition(self.q.strip(), self.q_actors, accel and not scan_text, paging, sqlite=accel))
         if self.bbox is not None:
             x0, y0, x1, y1 = self.bbox
             w, s_, east, n = min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
@@ -196,14 +196,16 @@ def _like(s: str) -> str:
 
 
 def _text_condition(q: str, actors: tuple[str, ...] | None = None, accel: bool = False,
-                    paging: bool = False) -> Any:
+                    paging: bool = False, sqlite: bool = False) -> Any:
     """Words in the notes or the place (Arabic folded as `rasd events --text` does), a type, a governorate, an
     actor (key, or words of its name) or an id.
 
     The vocabularies are matched here, not in SQL, so the condition stays on indexed columns; so are the
     actors when `actors` (their keys, from `Filters.resolve`) is given. `paging` as for `Filters.conditions`:
     a page that walks an index probes each row for the actors (an id list of a common actor's events costs
-    more to build than the page).
+    more to build than the page). `sqlite`: a needle outside ASCII is tested with instr(), which SQLite runs
+    nearly twice as fast as LIKE there (LIKE is faster for ASCII); both sides are folded to lower case, so the
+    two tests are the same.
     """
     from rasd.store.linking import search_text
 
@@ -217,6 +219,8 @@ def _text_condition(q: str, actors: tuple[str, ...] | None = None, accel: bool =
         phrase = fts_phrase(needle) if accel else None
         if phrase is not None:  # the same substring test, answered by the FTS5 trigram index
             conds.append(e.id.in_(fts_event_ids().bindparams(fts=phrase).columns(literal_column("event_id"))))
+        elif sqlite and not needle.isascii():
+            conds.append(func.instr(e.search, needle) > 0)
         else:
             conds.append(e.search.like(_like(needle), escape="\\"))
     for key in ("admin1", "event_type", "sub_event_type"):
