@@ -298,3 +298,43 @@ def test_postgres_keeps_the_summary_rows_in_step(bench: Any) -> None:
         c.execute(text("TRUNCATE events CASCADE"))
     assert same(counts) == 0 and same(pairs) == 0
     engine.dispose()
+
+
+def test_postgres_concurrent_writers_do_not_deadlock_on_the_summary_rows(bench: Any) -> None:
+    """Two transactions writing events of the same summary rows in opposite orders both commit: each takes the
+    write counter's lock before any summary row's (RASD_TEST_POSTGRES_URL)."""
+    import threading
+    import time
+
+    from tests.test_store import postgres_url
+
+    url = postgres_url()
+    bench.build(url, 50)
+    engine = open_db(url, quiet=True)
+    with engine.connect() as c:
+        cols = [r[0] for r in c.execute(text("SELECT column_name FROM information_schema.columns WHERE "
+                                             "table_name = 'events' AND table_schema = current_schema()"))]
+    copy = (f"INSERT INTO events ({', '.join(cols)}) SELECT "
+            + ", ".join(":id" if c == "id" else ":admin1" if c == "admin1" else c for c in cols)
+            + " FROM events WHERE id = 'syn-000001'")
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with engine.begin() as c:
+                c.execute(text(copy), {"id": "t2-a", "admin1": "Homs"})
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            errors.append(exc)
+
+    with engine.begin() as c:
+        c.execute(text(copy), {"id": "t1-a", "admin1": "Aleppo"})
+        t = threading.Thread(target=second)
+        t.start()
+        time.sleep(0.5)  # the second transaction is now waiting inside its statement
+        c.execute(text(copy), {"id": "t1-b", "admin1": "Homs"})  # a summary row the second one also writes
+    t.join(timeout=30)
+    assert not errors and not t.is_alive()
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM events WHERE id LIKE 't_-%'")).scalar_one() == 3
+        assert c.execute(text("SELECT sum(n) FROM event_counts")).scalar_one() == 53
+    engine.dispose()

@@ -187,9 +187,9 @@ def _pg_count_values(p: str) -> list[str]:
 
 def _pg_apply(rows: str) -> str:
     """The upsert of the summary rows' changes (`rows`: a SELECT of the keys, +1/-1 and deaths) and the removal
-    of the rows it brings to zero."""
+    of the rows it brings to zero, in key order (`_pg_function` has locked the write counter first)."""
     return (f"INSERT INTO event_counts AS c ({COUNT_KEYS}, n, fatalities) SELECT {COUNT_KEYS}, sum(d), sum(f) "
-            f"FROM ({rows}) x GROUP BY {COUNT_KEYS} HAVING sum(d) <> 0 OR sum(f) <> 0 "
+            f"FROM ({rows}) x GROUP BY {COUNT_KEYS} HAVING sum(d) <> 0 OR sum(f) <> 0 ORDER BY {COUNT_KEYS} "
             f"ON CONFLICT ({COUNT_KEYS}) DO UPDATE SET n = c.n + excluded.n, "
             f"fatalities = c.fatalities + excluded.fatalities; "
             f"DELETE FROM event_counts c WHERE c.n = 0 AND ({COUNT_KEYS}) IN (SELECT {COUNT_KEYS} FROM ({rows}) y);")
@@ -201,8 +201,12 @@ def _pg_side(table: str, sign: str) -> str:
 
 
 def _pg_function(name: str, body: str) -> str:
-    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; "
-            "END $$")
+    """A trigger function that keeps a structure. It locks the write counter's row before anything else: every
+    writing statement locks that row until commit anyway (migration 0009), and taking it first means that two
+    transactions never hold one each of it and a summary row while waiting for the other's (a deadlock
+    PostgreSQL ends by failing one of them)."""
+    return ("CREATE OR REPLACE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "PERFORM 1 FROM rasd_counters WHERE name = 'events' FOR UPDATE; " + body + " RETURN NULL; END $$")
 
 
 PG_COUNTS_DDL = [
