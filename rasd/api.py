@@ -51,6 +51,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rasd import __version__
 from rasd.store.corrections import ADMIN1, SUB_EVENT_TYPES, EditError
+from rasd.store.db import json_text
 from rasd.store.models import Actor, Article, ArticleVersion, Edit, Event, EventActor, EventSource, Mention
 from rasd.web import STATIC_DIR
 
@@ -830,11 +831,6 @@ def stats(engine: Engine, f: Filters, with_cells: bool = False) -> dict[str, Any
     return json.loads(stats_text(engine, f, with_cells))  # a copy of its own: the cached answer stays as it is
 
 
-def _dumps(obj: Any) -> str:
-    """JSON as the API sends it."""
-    return json.dumps(obj, ensure_ascii=False, default=str)
-
-
 def stats_text(engine: Engine, f: Filters, with_cells: bool = False) -> str:
     """`stats` as the JSON text /api/stats sends, kept as text until the next write: a cached answer goes out as
     it is, never copied or serialised again (a timeline of eight years is 180 KB)."""
@@ -843,12 +839,12 @@ def stats_text(engine: Engine, f: Filters, with_cells: bool = False) -> str:
     with engine.connect() as conn:
         accel = _accel(conn)
         if not accel and not versioned(conn):
-            return _dumps(_stats(conn, f, with_cells, False))
+            return json_text(_stats(conn, f, with_cells, False))
         ver = version(conn)
         key = ("stats", str(conn.engine.url), f.key(), with_cells)
         out = TOTALS.get(key, ver)
         if out is None:
-            out = _dumps(_stats(conn, f, with_cells, accel))
+            out = json_text(_stats(conn, f, with_cells, accel))
             TOTALS.put(key, ver, out)
         return out
 
@@ -1140,7 +1136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return JSONResponse({"detail": exc.message}, status_code=exc.status)
 
     def _json(obj: Any, status: int = 200) -> Response:
-        return Response(_dumps(obj), status_code=status, media_type="application/json")
+        return Response(json_text(obj), status_code=status, media_type="application/json")
 
     def _detail_or_404(event_id: str, texts: bool = True) -> dict[str, Any]:
         d = event_detail(engine, event_id, texts)

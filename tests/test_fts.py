@@ -265,7 +265,7 @@ def test_postgres_keeps_the_summary_rows_in_step(bench: Any) -> None:
               f"SELECT {accel.COUNT_KEYS}, n, fatalities FROM event_counts")
     pairs = ("SELECT DISTINCT a.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type, e.report_kind, "
              "e.country FROM event_actors a JOIN events e ON e.id = a.event_id",
-             f"SELECT {accel._PG_PAIR_COLS} FROM actor_events")
+             f"SELECT {accel.ACTOR_EVENT_COLS} FROM actor_events")
 
     def same(fresh_and_kept: tuple[str, str]) -> int:
         """The rows kept are the rows the events give now; how many."""

@@ -1,7 +1,7 @@
 """Structures that keep the API fast at a million events (migration 0004), kept in step by the database itself.
 
-SQLite, except the summary rows, which PostgreSQL keeps too (migration 0012; its other reads use the plain
-indexes of `rasd.store.models`). Every structure
+SQLite, except the summary rows and the actor/event pairs, which PostgreSQL keeps too (migrations 0012 and
+0013; its other reads use the plain indexes of `rasd.store.models`). Every structure
 is maintained by triggers on `events` and `event_actors`, so whatever writes events (linking, corrections,
 `rasd db relink`, a bulk load) keeps them exact, inside the writer's own transaction:
 
@@ -44,17 +44,19 @@ def is_accel_name(name: str | None) -> bool:
 WEEK = "date({d}, 'weekday 0', '-6 days')"  # the Monday of an ISO week, as rasd.api._week spells it
 
 
-def _week(d: str) -> str:
-    return f"coalesce({WEEK.format(d=d)}, '')"
-
-
 COUNT_KEYS = "week, admin1, event_type, sub_event_type, report_kind, country"
 
 
+def _key_values(p: str, week: str) -> list[str]:
+    """The summary row's key of an event (`p`: an alias of events, or new/old), as the table stores it (no NULLs),
+    on either backend (`week`: its Monday, spelt in the backend's SQL)."""
+    return [f"coalesce({week}, '')", f"coalesce({p}.admin1, '')", f"coalesce({p}.event_type, '')",
+            f"coalesce({p}.sub_event_type, '')", f"coalesce({p}.report_kind, '')", f"coalesce({p}.country, 'Syria')"]
+
+
 def _count_values(p: str) -> str:
-    """The summary row's key of an event (`p`: new or old), as the table stores it (no NULLs)."""
-    return (f"{_week(p + '.event_date')}, coalesce({p}.admin1, ''), coalesce({p}.event_type, ''), "
-            f"coalesce({p}.sub_event_type, ''), coalesce({p}.report_kind, ''), coalesce({p}.country, 'Syria')")
+    """The summary row's key of an event on SQLite."""
+    return ", ".join(_key_values(p, WEEK.format(d=p + ".event_date")))
 
 
 def _counts_upsert(p: str, delta: str) -> str:
@@ -85,18 +87,25 @@ COUNTS_FILL = (f"INSERT INTO event_counts ({COUNT_KEYS}, n, fatalities) SELECT {
 
 # (actor key, event) pairs with the columns a list filters on: date, governorate, types, and the report kind
 # and country every list of the page carries (incidents first, migration 0008)
+ACTOR_EVENT_COLS = "key, event_id, event_date, admin1, event_type, sub_event_type, report_kind, country"
+
+
+def _actor_events_table(date_type: str, options: str = "") -> str:
+    return (f"CREATE TABLE actor_events (key TEXT NOT NULL, event_id TEXT NOT NULL, event_date {date_type}, "
+            "admin1 TEXT, event_type TEXT, sub_event_type TEXT, report_kind TEXT, country TEXT, "
+            f"PRIMARY KEY (key, event_id)){options}")
+
+
 ACTOR_EVENTS_DDL = [
-    "CREATE TABLE actor_events (key TEXT NOT NULL, event_id TEXT NOT NULL, event_date TEXT, admin1 TEXT, "
-    "event_type TEXT, sub_event_type TEXT, report_kind TEXT, country TEXT, PRIMARY KEY (key, event_id)) WITHOUT ROWID",
+    _actor_events_table("TEXT", " WITHOUT ROWID"),
     "CREATE INDEX ix_actor_events_key_admin1 ON actor_events (key, admin1, event_date, event_type, sub_event_type, "
     "report_kind, country)",
     "CREATE INDEX ix_actor_events_key_date ON actor_events (key, event_date, event_id, report_kind, country)",
     "CREATE INDEX ix_actor_events_event_id ON actor_events (event_id)",
 ]
-ACTOR_EVENTS_FILL = (
-    "INSERT OR IGNORE INTO actor_events (key, event_id, event_date, admin1, event_type, sub_event_type, report_kind, "
-    "country) SELECT a.key, e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type, e.report_kind, e.country "
-    "FROM event_actors a JOIN events e ON e.id = a.event_id")
+_ACTOR_EVENT_VALUES = "e.id, e.event_date, e.admin1, e.event_type, e.sub_event_type, e.report_kind, e.country"
+ACTOR_EVENTS_FILL = (f"INSERT OR IGNORE INTO actor_events ({ACTOR_EVENT_COLS}) SELECT a.key, {_ACTOR_EVENT_VALUES} "
+                     "FROM event_actors a JOIN events e ON e.id = a.event_id")
 
 SQLITE_DDL = [
     "CREATE TABLE rasd_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
@@ -179,10 +188,8 @@ SQLITE_TRIGGERS = [
 # tables: one grouped upsert per statement (a COPY of a million events included), not one per row.
 
 def _pg_count_values(p: str) -> list[str]:
-    """The summary row's key of an event (`p`: an alias of events), as the table stores it (no NULLs)."""
-    return [f"coalesce(to_char(date_trunc('week', {p}.event_date), 'YYYY-MM-DD'), '')", f"coalesce({p}.admin1, '')",
-            f"coalesce({p}.event_type, '')", f"coalesce({p}.sub_event_type, '')", f"coalesce({p}.report_kind, '')",
-            f"coalesce({p}.country, 'Syria')"]
+    """The summary row's key of an event on PostgreSQL."""
+    return _key_values(p, f"to_char(date_trunc('week', {p}.event_date), 'YYYY-MM-DD')")
 
 
 def _pg_apply(rows: str) -> str:
@@ -231,18 +238,15 @@ PG_COUNTS_DDL = [
 ]
 # the actor/event pairs (migration 0013): kept from event_actors by statement triggers (a pair lives while any
 # row of the event names the actor), and from events by a row trigger that fires only when a copied column moves
-_PG_PAIR_COLS = "key, event_id, event_date, admin1, event_type, sub_event_type, report_kind, country"
-_PG_PAIRS_ADD = (f"INSERT INTO actor_events ({_PG_PAIR_COLS}) SELECT DISTINCT n.key, e.id, e.event_date, e.admin1, "
-                 "e.event_type, e.sub_event_type, e.report_kind, e.country FROM new_rows n JOIN events e "
-                 "ON e.id = n.event_id ON CONFLICT (key, event_id) DO NOTHING;")
+_PG_PAIRS_ADD = (f"INSERT INTO actor_events ({ACTOR_EVENT_COLS}) SELECT DISTINCT n.key, {_ACTOR_EVENT_VALUES} "
+                 "FROM new_rows n JOIN events e ON e.id = n.event_id ON CONFLICT (key, event_id) DO NOTHING;")
 _PG_PAIRS_REMOVE = ("DELETE FROM actor_events a USING (SELECT DISTINCT event_id, key FROM old_rows) o WHERE "
                     "a.key = o.key AND a.event_id = o.event_id AND NOT EXISTS (SELECT 1 FROM event_actors x WHERE "
                     "x.event_id = o.event_id AND x.key = o.key);")
 _PG_COPIED = ("id", "event_date", "admin1", "event_type", "sub_event_type", "report_kind", "country")
 PG_PAIRS_DDL = [
     "DROP TABLE IF EXISTS actor_events",
-    "CREATE TABLE actor_events (key TEXT NOT NULL, event_id TEXT NOT NULL, event_date DATE, admin1 TEXT, "
-    "event_type TEXT, sub_event_type TEXT, report_kind TEXT, country TEXT, PRIMARY KEY (key, event_id))",
+    _actor_events_table("DATE"),  # a date there, as events.event_date is
     *ACTOR_EVENTS_DDL[1:],
     _pg_function("rasd_pairs_insert", _PG_PAIRS_ADD),
     _pg_function("rasd_pairs_delete", _PG_PAIRS_REMOVE),

@@ -48,8 +48,9 @@ def display_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _dumps(obj: Any) -> str:
-    # Arabic stays readable (and half the size) in the JSON columns
+def json_text(obj: Any) -> str:
+    """JSON as Rasd writes it, in the JSON columns and the API's answers: Arabic stays readable (and half the
+    size)."""
     return json.dumps(obj, ensure_ascii=False, default=str)
 
 
@@ -87,12 +88,12 @@ def make_engine(url: str) -> Engine:
                 folder.mkdir(parents=True, exist_ok=True)
             elif not folder.is_dir():
                 raise DatabaseError(f"{u.database}: the folder {folder} does not exist (create it first)")
-        engine = create_engine(url, json_serializer=_dumps)
+        engine = create_engine(url, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend != "postgresql":
         raise DatabaseError(f"unsupported database {backend}:// in {display_url(url)}; use {', '.join(SUPPORTED)}")
-    return create_engine(url, json_serializer=_dumps, pool_pre_ping=True)
+    return create_engine(url, json_serializer=json_text, pool_pre_ping=True)
 
 
 def alembic_config(engine: Engine | None = None) -> Any:
