@@ -319,7 +319,14 @@ def main(argv: list[str] | None = None) -> int:
             marker.write_text(str(args.events))
         backend = "SQLite"
     engine = open_db(str(args.db), quiet=True)
-    app = create_app(Settings(tile_url=None), engine)
+    app = create_app(Settings(tile_url=None), engine)  # starts building the word bitmaps of a large database
+    from rasd.store import bitmaps
+
+    t0 = time.perf_counter()
+    if bitmaps.prepare(engine, wait=True):  # the server's warm-up: text totals come from SQL until it is done
+        st = bitmaps.status(engine)
+        print(f"word bitmaps: ready after {time.perf_counter() - t0:.1f} s (built in {st.get('built_in_s')} s), "
+              f"{st.get('words')} words, {st.get('pairs')} pairs, {st.get('memory_mb')} MB")
     server = thread = None
     if args.client == "http":
         import uvicorn

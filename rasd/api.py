@@ -606,6 +606,7 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
     (SQLite with rasd.store.accel, PostgreSQL from 0012) and the partial weeks at the ends of a date range; with
     rasd.store.accel, otherwise from the actor/event pairs or the FTS5 and R*Tree id lists.
     """
+    from rasd.store import bitmaps
     from rasd.store.accel import TOTALS, has_counts, has_pairs, version, versioned
 
     if not accel and not versioned(conn):
@@ -623,6 +624,8 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
                                                                          *_column_conditions(ae.c, f))).scalar_one()
         elif not accel:  # PostgreSQL: a count over the indexes, kept until the next write
             n = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
+        elif f.q and f.q.strip() and (n := bitmaps.count(conn, f, ver, _CANON)) is not None:
+            pass  # the in-memory bitmaps of the events' words (SQLite from 0014, a large database)
         elif f.bbox is not None and not f.actor and not (f.q and f.q.strip()) and not (
                 f.date_from or f.date_to or f.admin1 or f.event_type or f.sub_event_type or f.kind_or_country()):
             n = _bbox_total(conn, f.bbox)
@@ -1116,6 +1119,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                               "TOKEN` (`rasd token create`).")
     app.state.engine = engine
     app.state.settings = settings
+    from rasd.store import bitmaps
+
+    bitmaps.prepare(engine)  # a large database's word bitmaps, built in the background (text search totals)
     ingest_lock = threading.Lock()
     writer_box: list[Any] = []
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 
 from rasd import api
 from rasd.api import Filters, Sort, _raw_records, stats
-from rasd.store import accel
+from rasd.store import accel, bitmaps
 from rasd.store import db as store_db
 from rasd.store.db import alembic_config, make_engine, open_db, resolve_url
 
@@ -70,6 +70,7 @@ def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api, "_accel", lambda conn: False)
     monkeypatch.setattr(accel, "has_counts", lambda conn: False)
     monkeypatch.setattr(accel, "has_pairs", lambda conn: False)
+    monkeypatch.setattr(bitmaps, "count", lambda *a: None)
 
 
 def _check_in_step(engine: Engine) -> None:

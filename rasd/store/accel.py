@@ -16,7 +16,9 @@ is maintained by triggers on `events` and `event_actors`, so whatever writes eve
   case) with the trigram tokenizer, case-sensitive, so a match is exactly the substring test
   `search LIKE '%needle%'` the API always made, answered from an index;
 - `events_rtree`: an R*Tree over the events' points for the map's bounding box;
-- `rasd_counters`: a version number bumped by every write, which invalidates cached totals.
+- `rasd_counters`: a version number bumped by every write, which invalidates cached totals;
+- `search_log`: the changes of the events' texts, filter columns and actors, which keep the API's in-memory
+  bitmaps (rasd.store.bitmaps, migration 0014) in step.
 """
 
 from __future__ import annotations
@@ -30,8 +32,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from rasd.store import bitmaps
+
 # tables (and their shadow tables) that live outside the SQLAlchemy models
-TABLES = ("event_counts", "actor_events", "event_rowid", "events_fts", "events_rtree", "rasd_counters")
+TABLES = ("event_counts", "actor_events", "event_rowid", "events_fts", "events_rtree", "rasd_counters", "search_log",
+          "sqlite_sequence")
 INDEXES = ("ix_events_location_lower",)
 
 
@@ -318,6 +323,7 @@ def install(conn: Connection, fill: bool = True) -> None:
             conn.exec_driver_sql(sql)
     for sql in SQLITE_TRIGGERS:
         conn.exec_driver_sql(sql)
+    bitmaps.install_log(conn)
 
 
 @contextmanager
@@ -333,10 +339,13 @@ def bulk_load(conn: Connection) -> Iterator[None]:
     if not enabled(conn):
         yield
         return
-    for sql in SQLITE_DROP[:6]:
+    for sql in SQLITE_DROP[:6] + bitmaps.LOG_DROP:
         conn.exec_driver_sql(sql)
     with indexes_set_aside(conn):
         yield
+    if bitmaps.usable(conn):  # from migration 0014
+        bitmaps.clear_log(conn)
+        bitmaps.install_log(conn)
     conn.exec_driver_sql("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
     for table in ("events_rtree", "event_rowid", "actor_events", "event_counts"):
         conn.exec_driver_sql(f"DELETE FROM {table}")
@@ -397,7 +406,7 @@ def rebuild_actor_events(conn: Connection) -> None:
 
 
 def uninstall(conn: Connection) -> None:
-    for sql in SQLITE_DROP:
+    for sql in [*bitmaps.LOG_DROP, "DROP TABLE IF EXISTS search_log", *SQLITE_DROP]:
         conn.exec_driver_sql(sql)
 
 
