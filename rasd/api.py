@@ -847,7 +847,10 @@ def stats_text(engine: Engine, f: Filters, with_cells: bool = False) -> str:
         key = ("stats", str(conn.engine.url), f.key(), with_cells)
         out = TOTALS.get(key, ver)
         if out is None:
-            out = json_text(_stats(conn, f, with_cells, accel))
+            from rasd.store import bitmaps
+
+            got = bitmaps.stats(conn, f, ver, _CANON, with_cells) if accel else None  # a large database's arrays
+            out = json_text(got if got is not None else _stats(conn, f, with_cells, accel))
             TOTALS.put(key, ver, out)
         return out
 

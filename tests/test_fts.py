@@ -22,9 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _bench() -> Any:
+    if "bench_api" in sys.modules:  # loaded by another test module: the worker processes pickle its functions
+        return sys.modules["bench_api"]
     spec = importlib.util.spec_from_file_location("bench_api", ROOT / "benchmarks" / "bench_api.py")
     mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_api", mod)
+    sys.modules["bench_api"] = mod
     spec.loader.exec_module(mod)
     return mod
 
@@ -71,6 +73,7 @@ def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accel, "has_counts", lambda conn: False)
     monkeypatch.setattr(accel, "has_pairs", lambda conn: False)
     monkeypatch.setattr(bitmaps, "count", lambda *a: None)
+    monkeypatch.setattr(bitmaps, "stats", lambda *a: None)
 
 
 def _check_in_step(engine: Engine) -> None:

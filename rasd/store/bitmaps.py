@@ -38,6 +38,7 @@ LOG_KEEP = 200_000  # log rows kept behind the newest; an index further behind i
 REPLAY_INLINE = 5_000  # log rows replayed inside a request; more are replayed in the background
 MATCH_MAX = 50_000  # vocabulary words a needle may match (a letter or two matches most): more, and SQL counts
 CHUNK = 50_000  # events read and indexed at a time by a build
+BINS_MAX = 5_000_000  # weeks x types (x governorates) /api/stats may count in one array
 RETRY_AFTER = 60.0  # seconds before a failed build is tried again
 
 COLUMNS = ("report_kind", "country", "admin1", "event_type", "sub_event_type")
@@ -62,7 +63,7 @@ LOG_TRIGGERS = [
         {_PRUNE}
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS tr_events_log_update BEFORE UPDATE OF id, search, event_date, admin1,
-        event_type, sub_event_type, report_kind, country ON events BEGIN
+        event_type, sub_event_type, report_kind, country, fatalities ON events BEGIN
         INSERT INTO search_log (n, old) SELECT n, old.search FROM event_rowid WHERE event_id = old.id;
         {_PRUNE}
     END""",
@@ -101,7 +102,7 @@ def clear_log(conn: Connection) -> None:
 
 
 _EVENT_ROWS = ("SELECT r.n, e.search, e.report_kind, e.country, e.admin1, e.event_type, e.sub_event_type, "
-               "e.event_date FROM event_rowid r JOIN events e ON e.id = r.event_id")
+               "e.event_date, e.fatalities FROM event_rowid r JOIN events e ON e.id = r.event_id")
 _ACTOR_ROWS = "SELECT r.n, a.key FROM event_rowid r JOIN event_actors a ON a.event_id = r.event_id"
 
 
@@ -132,12 +133,13 @@ class EventBitmaps:
         self.actors: dict[str, BitMap] = {}
         self.codes: dict[str, dict[Any, int]] = {c: {None: 0} for c in COLUMNS}
         self.values: dict[str, list[Any]] = {c: [None] for c in COLUMNS}
-        self.cols: dict[str, np.ndarray] = {c: np.zeros(1024, np.int32) for c in (*COLUMNS, "day")}
+        self.cols: dict[str, np.ndarray] = {c: np.zeros(1024, np.int32) for c in (*COLUMNS, "day", "fatalities")}
         self.live = np.zeros(1024, bool)
         self.seq = 0  # the last search_log row reflected
         self.version: Any = None  # the database's version (rasd.store.accel.version) it answers for
         self.instance: Any = None  # the database's instance number (another database at the same path: rebuilt)
         self._joined: tuple[int, str, np.ndarray] | None = None
+        self._day_of: dict[Any, int] = {}
         self.built_in = 0.0
         self.events = 0
 
@@ -152,35 +154,44 @@ class EventBitmaps:
             self.cols[c] = np.concatenate([a, np.zeros(size - len(a), a.dtype)])
         self.live = np.concatenate([self.live, np.zeros(size - len(self.live), bool)])
 
-    def _code(self, col: str, value: Any) -> int:
+    def _codes(self, col: str, values: Sequence[Any]) -> np.ndarray:
+        """The codes of a column's values (new values given the next codes), by dictionary lookups in C."""
         codes = self.codes[col]
-        code = codes.get(value)
-        if code is None:
-            code = codes[value] = len(self.values[col])
-            self.values[col].append(value)
-        return code
+        for v in set(values).difference(codes):
+            codes[v] = len(self.values[col])
+            self.values[col].append(v)
+        return np.fromiter(map(codes.__getitem__, values), dtype=np.int32, count=len(values))
+
+    def _days(self, values: Sequence[Any]) -> np.ndarray:
+        days = self._day_of
+        for v in set(values).difference(days):
+            days[v] = _day(v)
+        return np.fromiter(map(days.__getitem__, values), dtype=np.int32, count=len(values))
 
     def _word_ids(self, words: Sequence[str]) -> np.ndarray:
         """Ids of `words`, new ones appended to the vocabulary."""
         wid = self.word_id
-        before = len(wid)
-        ids = np.fromiter((wid.setdefault(w, len(wid)) for w in words), dtype=np.int64, count=len(words))
-        if len(wid) > before:
-            new = list(itertools.islice(wid, before, None))
-            self.words.extend(new)
-            self.word_bits.extend(BitMap() for _ in new)
-        return ids
+        new = set(words).difference(wid)
+        for w in sorted(new):
+            wid[w] = len(self.words)
+            self.words.append(w)
+            self.word_bits.append(BitMap())
+        return np.fromiter(map(wid.__getitem__, words), dtype=np.int64, count=len(words))
 
     def add_rows(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Events as (n, search, report_kind, country, admin1, event_type, sub_event_type, event_date) rows,
+        """Events as (n, search, report_kind, country, admin1, event_type, sub_event_type, event_date, fatalities) rows,
         added in bulk: the words' postings sorted and grouped by numpy, one bitmap update per word in the batch."""
         if not rows:
             return
         ns = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        if np.any(ns[1:] <= ns[:-1]):  # in ascending order of events, each once (a pair's events stay sorted)
+            rows = sorted({r[0]: r for r in rows}.values(), key=lambda r: r[0])
+            ns = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         self._grow(int(ns.max()))
         for j, col in enumerate(COLUMNS, start=2):
-            self.cols[col][ns] = [self._code(col, r[j]) for r in rows]
-        self.cols["day"][ns] = [_day(r[7]) for r in rows]
+            self.cols[col][ns] = self._codes(col, [r[j] for r in rows])
+        self.cols["day"][ns] = self._days([r[7] for r in rows])
+        self.cols["fatalities"][ns] = [r[8] or 0 for r in rows]
         self.live[ns] = True
         split = [r[1].split(" ") if r[1] else [] for r in rows]
         counts = np.fromiter(map(len, split), dtype=np.int64, count=len(rows))
@@ -189,21 +200,20 @@ class EventBitmaps:
             return
         ids = self._word_ids(flat)
         owner = np.repeat(ns, counts)
-        keys = np.unique((ids << 32) | owner)
+        keys = np.sort((ids << 32) | owner)
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]  # a word twice in a text: once
         self._post(keys, lambda w: self.word_bits[w])
         same = owner[1:] == owner[:-1]  # adjacent words of one text
         if not same.any():
             return
-        first, second, who = ids[:-1][same], ids[1:][same], owner[1:][same]
-        order = np.lexsort((who, second, first))
-        first, second, who = first[order], second[order], who[order]
-        keep = np.ones(len(first), bool)
-        keep[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1]) | (who[1:] != who[:-1])
-        first, second, who = first[keep], second[keep], who[keep]
-        pair = (first << 32) | second
+        pair, who = ((ids[:-1] << 32) | ids[1:])[same], owner[1:][same]
+        order = np.argsort(pair, kind="stable")  # the events stay in ascending order within a pair
+        pair, who = pair[order], who[order]
+        keep = np.concatenate([[True], (pair[1:] != pair[:-1]) | (who[1:] != who[:-1])])
+        pair, who = pair[keep], who[keep]
         cuts = np.flatnonzero(np.diff(pair)) + 1
         for lo, hi in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [len(pair)]]), strict=True):
-            a, b = int(first[lo]), int(second[lo])
+            a, b = int(pair[lo] >> 32), int(pair[lo] & 0xFFFFFFFF)
             seconds = self.pairs.setdefault(a, {})
             bits = seconds.get(b)
             if bits is None:
@@ -305,9 +315,10 @@ class EventBitmaps:
     def _values(self, col: str, test: Any) -> list[Any]:
         return [v for v in self.values[col] if v is not None and test(v)]
 
-    def count(self, f: Any, id_n: int | None, canon: dict[str, dict[str, str]]) -> int | None:
-        """Events matching the API's filters `f` (rasd.api.Filters, its `q` actors resolved), as SQL counts
-        them; None when the filters ask for what these arrays do not hold. `id_n`: the event whose id is `q`."""
+    def select(self, f: Any, id_n: int | None, canon: dict[str, dict[str, str]]) -> np.ndarray | None:
+        """The events matching the API's filters `f` (rasd.api.Filters, its `q` actors resolved) as SQL selects
+        them, a mask over the event numbers; None when the filters ask for what these arrays do not hold.
+        `id_n`: the event whose id is `q`."""
         from rasd.store.linking import search_text
 
         if f.bbox is not None or f.review or (f.q and f.q.strip() and f.q_actors is None):
@@ -361,7 +372,74 @@ class EventBitmaps:
             if want == "syria":  # a record without a country is in Syria
                 mask |= self.cols["country"] == 0
             sel &= mask
-        return int(np.count_nonzero(sel))
+        return sel
+
+    def stats(self, sel: np.ndarray, with_cells: bool) -> dict[str, Any] | None:
+        """rasd.api.stats of the selected events, from the arrays: each grouping one bincount over small codes
+        (weeks numbered from the earliest date ever stored: ordinal 1 is a Monday, so week = (day - 1) // 7).
+        None when dates so far apart would need too many bins (SQL answers)."""
+        from rasd.api import REPORT_KINDS
+
+        days = [d for d in self._day_of.values() if d > 0]
+        lo, hi = ((min(days) - 1) // 7, (max(days) - 1) // 7) if days else (0, -1)
+        n_kinds, n_types, n_admin = (len(self.values[c]) for c in ("report_kind", "event_type", "admin1"))
+        n_weeks = hi - lo + 2  # row 0: no date
+        if n_weeks * n_types * max(n_kinds, n_admin if with_cells else 1) > BINS_MAX:
+            return None
+        idx = np.flatnonzero(sel)
+        kind, etype, admin, day, fat = (self.cols[c][idx] for c in ("report_kind", "event_type", "admin1", "day",
+                                                                    "fatalities"))
+        names = {c: [v or "" for v in self.values[c]] for c in ("report_kind", "event_type", "admin1")}
+
+        def by_name(col: str, counts: np.ndarray) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for code in np.flatnonzero(counts):
+                out[names[col][code]] = out.get(names[col][code], 0) + int(counts[code])
+            return out
+
+        week = np.where(day > 0, (day - 1) // 7 - (lo - 1), 0)
+        # one count per (week, type, kind): the timeline, the types, the undated and the kinds are its sums
+        cube = np.bincount((week * n_types + etype) * n_kinds + kind,
+                           minlength=n_weeks * n_types * n_kinds).reshape(n_weeks, n_types, n_kinds)
+        kinds = by_name("report_kind", cube.sum(axis=(0, 1)))
+        deaths: dict[str, int] = {}
+        for code in range(n_kinds):
+            k = names["report_kind"][code]
+            deaths[k] = deaths.get(k, 0) + (int(fat.sum(where=kind == code)) if k in kinds else 0)
+        grid = cube.sum(axis=2)
+        types = by_name("event_type", grid.sum(axis=0))
+        undated = int(grid[0].sum())
+        admins = by_name("admin1", np.bincount(admin, minlength=n_admin))
+        label = [dt.date.fromordinal(7 * (lo + w) + 1).isoformat() for w in range(n_weeks - 1)]
+        weeks: dict[tuple[str, str], int] = {}
+        for w, t in zip(*np.nonzero(grid[1:]), strict=True):
+            k = (label[w], names["event_type"][t])
+            weeks[k] = weeks.get(k, 0) + int(grid[w + 1, t])
+        cells: dict[tuple[str, str, str | None], int] = {}
+        if with_cells:
+            cube = np.bincount((week * n_types + etype) * n_admin + admin,
+                               minlength=n_weeks * n_types * n_admin).reshape(
+                n_weeks, n_types, n_admin)
+            for w, t, a in zip(*np.nonzero(cube[1:]), strict=True):
+                k3 = (label[w], names["event_type"][t], names["admin1"][a] or None)
+                cells[k3] = cells.get(k3, 0) + int(cube[w + 1, t, a])
+        types = {t: n for t, n in types.items() if n}
+        order = {k: i for i, k in enumerate(REPORT_KINDS)}
+        out: dict[str, Any] = {
+            "total": sum(types.values()), "undated": undated,
+            "weeks": [{"week": w, "event_type": t, "count": n} for (w, t), n in sorted(weeks.items()) if n],
+            "by_admin1": [{"admin1": a, "count": n} for a, n in sorted(admins.items(), key=lambda x: (-x[1], x[0]))
+                          if n and a],
+            "by_event_type": [{"event_type": t, "count": n}
+                              for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0]))],
+            "by_report_kind": [{"report_kind": k, "count": n, "fatalities": deaths[k]}
+                               for k, n in sorted(kinds.items(), key=lambda x: (order.get(x[0], 9), x[0])) if n],
+        }
+        if with_cells:
+            out["cells"] = [{"week": w, "event_type": t, "admin1": a, "count": n}
+                            for (w, t, a), n in sorted(cells.items(), key=lambda x: (x[0][0], x[0][1], x[0][2] or ""))
+                            if n]
+        return out
 
     def memory(self) -> int:
         """Bytes held, roughly (the bitmaps' serialised size, the arrays and the vocabulary's text)."""
@@ -522,8 +600,20 @@ def status(engine: Engine) -> dict[str, Any]:
 
 
 def count(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]]) -> int | None:
-    """The total of the filters `f` from the index of `conn`'s database, brought up to the database's version
-    `ver` first (a small change replayed here, a large one in the background); None: SQL is to answer."""
+    """The total of the filters `f` from the index of `conn`'s database (None: SQL is to answer)."""
+    return answer(conn, f, ver, canon, lambda idx, sel: int(np.count_nonzero(sel)))
+
+
+def stats(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]],
+          with_cells: bool) -> dict[str, Any] | None:
+    """rasd.api.stats of the filters `f` from the index of `conn`'s database (None: SQL is to answer)."""
+    return answer(conn, f, ver, canon, lambda idx, sel: idx.stats(sel, with_cells))
+
+
+def answer(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]], what: Any) -> Any:
+    """`what(index, selection)` for the filters `f`, from the index of `conn`'s database brought up to the
+    database's version `ver` first (a small change replayed here, a large one in the background); None: SQL is to
+    answer (no index yet, one being built or caught up, or filters it does not hold)."""
     if not usable(conn):
         return None
     slot = _slot(conn.engine)
@@ -551,7 +641,8 @@ def count(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]]) 
         id_n = None
         if f.q and f.q.strip():
             id_n = conn.execute(text("SELECT n FROM event_rowid WHERE event_id = :i"), {"i": f.q.strip()}).scalar()
-        return idx.count(f, id_n, canon)
+        sel = idx.select(f, id_n, canon)
+        return None if sel is None else what(idx, sel)
     finally:
         slot.lock.release()
 
