@@ -251,3 +251,37 @@ def test_word_and_pair_bitmaps_are_the_substring_test(texts: list[str | None], n
     assert 1 in idx.text_bits(needle)
     idx.remove(1, needle)
     assert 1 not in idx.text_bits(needle)
+
+
+def test_migration_0014_logs_the_changes_of_an_existing_database(tmp_path: Path, bench: Any) -> None:
+    from alembic import command
+
+    from rasd.store.db import alembic_config, make_engine, resolve_url
+
+    path = tmp_path / "m.db"
+    bench.build(path, 600)
+    engine = make_engine(resolve_url(str(path)))
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'search_log'")).first() is None
+        c.execute(text("UPDATE events SET search = 'before upgrade' WHERE id = 'syn-000001'"))  # not logged
+        c.commit()
+    engine.dispose()
+    engine = open_db(str(path), quiet=True)  # `rasd db upgrade`
+    bitmaps.forget(engine)
+    _ready(engine)
+    with engine.begin() as c:
+        c.execute(text("UPDATE events SET search = 'after upgrade' WHERE id = 'syn-000002'"))
+        c.execute(text("DELETE FROM events WHERE id = 'syn-000003'"))
+        logged = c.execute(text("SELECT n, event_id, old FROM search_log ORDER BY seq")).all()
+    # the update and the delete with the texts they end, then the deleted event's actors (ON DELETE CASCADE)
+    assert [(n is not None, old is not None) for n, _, old in logged[:2]] == [(True, True), (True, True)]
+    assert {e for _, e, _ in logged[2:]} == {"syn-000003"}
+    for q in ("before upgrade", "after upgrade", "upgrade", "syn-000003"):
+        assert _index_total(engine, Filters(q=q)) == _sql_total(engine, Filters(q=q).resolve(engine))
+    assert _index_total(engine, Filters(q="upgrade")) == 2
+    engine.dispose()
+    bitmaps.forget(engine)

@@ -40,6 +40,7 @@ MATCH_MAX = 50_000  # vocabulary words a needle may match (a letter or two match
 CHUNK = 50_000  # events read and indexed at a time by a build
 BINS_MAX = 5_000_000  # weeks x types (x governorates) /api/stats may count in one array
 RETRY_AFTER = 60.0  # seconds before a failed build is tried again
+WAIT = 0.25  # seconds a request waits for the index (held by another request, or a large replay: SQL then)
 
 COLUMNS = ("report_kind", "country", "admin1", "event_type", "sub_event_type")
 SEP = "\x00"  # between the words of the joined vocabulary (folded text never holds it)
@@ -622,7 +623,7 @@ def answer(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]],
         if events >= MIN_EVENTS:
             _start(conn.engine, slot)
         return None
-    if not slot.lock.acquire(blocking=False):  # a build or a large replay is under way
+    if not slot.lock.acquire(timeout=WAIT):  # another request's count is quick; a large replay is not
         return None
     try:
         idx = slot.index
