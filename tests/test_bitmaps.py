@@ -5,9 +5,7 @@ bulk loads rebuilt)."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +19,6 @@ from rasd.api import Filters
 from rasd.store import bitmaps
 from rasd.store.db import open_db
 from rasd.store.models import Event
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def bench() -> Any:
-    if "bench_api" in sys.modules:  # loaded by another test module: the worker processes pickle its functions
-        return sys.modules["bench_api"]
-    spec = importlib.util.spec_from_file_location("bench_api", ROOT / "benchmarks" / "bench_api.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_api"] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,7 @@ the answers of the plain queries, and stay in step with every insert, update and
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,23 +15,6 @@ from rasd.api import Filters, Sort, _raw_records, stats
 from rasd.store import accel, bitmaps
 from rasd.store import db as store_db
 from rasd.store.db import alembic_config, make_engine, open_db, resolve_url
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _bench() -> Any:
-    if "bench_api" in sys.modules:  # loaded by another test module: the worker processes pickle its functions
-        return sys.modules["bench_api"]
-    spec = importlib.util.spec_from_file_location("bench_api", ROOT / "benchmarks" / "bench_api.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_api"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-@pytest.fixture(scope="module")
-def bench() -> Any:
-    return _bench()
 
 
 def _filters(rng: random.Random, bench: Any) -> list[Filters]:
