@@ -98,7 +98,7 @@ class Stored(NamedTuple):
     the line of the asked format when it was made by this version's mapping (None: made here from the record),
     and the id and country the ACLED writer numbers rows with."""
 
-    record: str
+    record: str | None  # None where the line is current (it is then not read)
     line: str | None = None
     id: str = ""
     country: str | None = None

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import Engine, LargeBinary, Text, case, cast, exists, func, or_, select
+from sqlalchemy import Engine, LargeBinary, Text, case, cast, exists, func, null, or_, select
 
 from rasd.store.models import Event, EventActor
 
@@ -78,8 +78,11 @@ def export_columns(fmt: str | None, binary: bool = False) -> list[Any]:
     e = events_t.c
     if fmt in RAW_FORMATS:
         return [cast(e.record, LargeBinary) if binary else cast(e.record, Text)]
-    if fmt in LINE_COLUMNS:
-        return [cast(e.record, Text), e[LINE_COLUMNS[fmt]], e.lines_stamp, e.id, e.country]
+    if fmt in LINE_COLUMNS:  # the record only where the stored line is stale (PostgreSQL: jsonb to text, 25 µs)
+        from rasd.export import lines_stamp
+
+        record = case((e.lines_stamp == lines_stamp(), null()), else_=cast(e.record, Text))
+        return [record, e[LINE_COLUMNS[fmt]], e.lines_stamp, e.id, e.country]
     return [e.record]
 
 
