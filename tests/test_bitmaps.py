@@ -270,3 +270,32 @@ def test_migration_0014_logs_the_changes_of_an_existing_database(tmp_path: Path,
     assert _index_total(engine, Filters(q="upgrade")) == 2
     engine.dispose()
     bitmaps.forget(engine)
+
+
+def test_pages_of_a_few_matches_read_from_the_bitmaps_are_the_sql_pages(tmp_path: Path, bench: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasd.api import Sort, _raw_records
+
+    path = tmp_path / "p.db"
+    bench.build(path, 2500)
+    engine = open_db(str(path), quiet=True)
+    bitmaps.forget(engine)
+    _ready(engine)
+    used: list[int] = []
+    real = bitmaps.numbers
+    monkeypatch.setattr(bitmaps, "numbers", lambda *a: used.append(1) or real(*a))
+    fs = _cases(random.Random(5), bench)
+    sorts = ["-event_date", "event_date", "fatalities", "-fatalities", "admin1", "location", "-sources", "id"]
+    pages = []
+    for i, f in enumerate(fs):
+        f = Filters(**{k: v for k, v in f.__dict__.items() if k != "q_actors"}).resolve(engine).incidents_first()
+        sort = Sort.parse(sorts[i % len(sorts)])
+        pages.append((f, sort, i % 3 * 5, _raw_records(engine, f, sort, 7, i % 3 * 5)))
+    assert len(used) > 20  # few enough matches for an id list, many times
+    with monkeypatch.context() as m:
+        m.setattr(bitmaps, "numbers", lambda *a: None)
+        m.setattr(bitmaps, "count", lambda *a: None)
+        for f, sort, offset, page in pages:
+            assert _raw_records(engine, f, sort, 7, offset) == page, f
+    engine.dispose()
+    bitmaps.forget(engine)

@@ -611,6 +611,11 @@ def stats(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]],
     return answer(conn, f, ver, canon, lambda idx, sel: idx.stats(sel, with_cells))
 
 
+def numbers(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]]) -> list[int] | None:
+    """The event_rowid numbers of the events matching `f`, from the index (None: SQL is to answer)."""
+    return answer(conn, f, ver, canon, lambda idx, sel: np.flatnonzero(sel).tolist())
+
+
 def answer(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]], what: Any) -> Any:
     """`what(index, selection)` for the filters `f`, from the index of `conn`'s database brought up to the
     database's version `ver` first (a small change replayed here, a large one in the background); None: SQL is to
