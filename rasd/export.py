@@ -248,10 +248,44 @@ def _plain_point(lat: str, lon: str) -> str | None:
     return f'{{"type": "Point", "coordinates": [{lon}, {lat}]}}' if -90 <= y <= 90 and -180 <= x <= 180 else "null"
 
 
+# A coordinate's text that is exactly what `_geometry` writes for its value (repr of a float with at most 6
+# decimals): at most 9 significant digits, so repr gives these digits back; no trailing zero but ".0"; below 1e-4
+# (where repr writes an exponent) never. The common case of `_plain`, tested without float() and repr().
+_REPR_NUM = re.compile(rb"-?(?:[1-9][0-9]{0,2}\.(?:0|[0-9]{0,5}[1-9])|0\.(?:0|(?=0{0,3}[1-9])[0-9]{0,5}[1-9]))")
+_B = _Marks.of(bytes)
+
+
+def _feature_of_bytes(text: bytes) -> list[bytes] | None:
+    """`_feature_of_text` of a stored record's bytes in the store's usual shape (a plain id, one latitude member
+    with the longitude right after it, both plain decimals or null): a few calls into C. None otherwise."""
+    if not text.startswith(_B.id_start):
+        return None
+    end = text.find(_B.id_end, 8)
+    if end < 0 or text.find(_B.backslash, 8, end) >= 0:
+        return None
+    at = text.find(_B.lat, end)
+    if at < 0 or text.find(_B.lat, at + 1) >= 0:
+        return None
+    pair = _B.pair.match(text, at + len(_B.lat))
+    if pair is None:
+        return None
+    lat, lon = pair.group(1, 2)
+    if lat == b"null" or lon == b"null":
+        geom = b"null"
+    elif _REPR_NUM.fullmatch(lat) and _REPR_NUM.fullmatch(lon):
+        geom = b'{"type": "Point", "coordinates": [' + lon + b", " + lat + b"]}" \
+            if -90 <= float(lat) <= 90 and -180 <= float(lon) <= 180 else b"null"
+    else:
+        return None
+    return [_B.feature, text[7:end + 1], _B.geometry, geom, _B.props, text[:at], text[pair.end():], _B.close]
+
+
 def _feature_of_text(text: str | bytes) -> list[Any] | None:
     """The Feature `_feature` writes for a record, in pieces (their concatenation), spliced out of the record's
     stored JSON text (or its UTF-8 bytes: then the pieces are bytes) without parsing it (several times faster);
     None when the text is not in the store's shape (then the record is parsed)."""
+    if isinstance(text, bytes) and (fast := _feature_of_bytes(text)) is not None:
+        return fast
     marks = _MARKS[type(text)]
     end = text.find(marks.id_end, 8) if text.startswith(marks.id_start) else -1
     if end > 0 and text.find(marks.backslash, 8, end) < 0:  # a plain id, as every stored one is
