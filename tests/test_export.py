@@ -397,3 +397,15 @@ def test_country_table_covers_every_country_the_gazetteer_knows():
     assert all(len(c.iso3) == 3 and c.iso3.isupper() and 0 < c.iso < 1000 and c.region in acled_regions
                for c in table.values())
     assert len({c.iso3 for c in table.values()}) == len({c.iso for c in table.values()}) == len(table)
+
+
+@given(st.from_regex(r"\A-?(?:0|[1-9][0-9]{0,2})\.[0-9]{1,7}\Z"))
+def test_a_coordinate_the_fast_splice_accepts_is_reprs_own_text(s: str) -> None:
+    """The fast GeoJSON splice writes a coordinate's stored text as it is when one regex accepts it: only when
+    `_geometry` (repr of the float, at most 6 decimals) would write that very text."""
+    from rasd.export import _REPR_NUM
+
+    if _REPR_NUM.fullmatch(s.encode()):
+        assert repr(float(s)) == s and len(s.split(".")[1]) <= 6
+    elif repr(float(s)) == s and len(s.split(".")[1]) <= 6 and abs(float(s)) < 1000:
+        pytest.fail(f"{s} is repr's text but goes the slow way")
