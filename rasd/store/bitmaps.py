@@ -46,9 +46,9 @@ COLUMNS = ("report_kind", "country", "admin1", "event_type", "sub_event_type")
 SEP = "\x00"  # between the words of the joined vocabulary (folded text never holds it)
 
 # -- the change log (SQLite) -------------------------------------------------------------------------------
-# `n`: the event's number in event_rowid, and `old` its text, for a change that may remove words (a delete or
-# an update, logged before it happens); `event_id`: an event whose state is to be read again (an insert, a
-# change of its actors), resolved to its number when the log is replayed.
+# `n`: the event's number in event_rowid, and `old` the text it had, for a change that may remove words (a
+# delete, or an update of the text; logged before it happens); `event_id`: an event whose state is to be read
+# again (an insert, a change of its actors), resolved to its number when the log is replayed.
 LOG_DDL = [
     "CREATE TABLE IF NOT EXISTS search_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER, event_id TEXT, "
     "old TEXT)",
@@ -65,7 +65,8 @@ LOG_TRIGGERS = [
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS tr_events_log_update BEFORE UPDATE OF id, search, event_date, admin1,
         event_type, sub_event_type, report_kind, country, fatalities ON events BEGIN
-        INSERT INTO search_log (n, old) SELECT n, old.search FROM event_rowid WHERE event_id = old.id;
+        INSERT INTO search_log (n, old) SELECT n, CASE WHEN new.search IS NOT old.search THEN old.search END
+            FROM event_rowid WHERE event_id = old.id;
         {_PRUNE}
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS tr_event_actors_log_insert AFTER INSERT ON event_actors BEGIN
