@@ -553,11 +553,10 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
             where = [ae.key == keys[0], *_column_conditions(ae, f)]
             id_col, table, raw = ae.event_id, _ACTOR_EVENTS, ae.event_date
             order = [raw.desc(), id_col.desc()] if sort.desc else [raw, id_col]
-        elif (listed := _listed_numbers(conn, f, total, accel)) is not None:
+        elif (listed := _listed_numbers(conn, f, total)) is not None:
             # a text's few matches, from the word bitmaps: the page sorts just them (the FTS5 lists of a needle
             # made of common trigrams, a date say, cost tens of milliseconds)
-            where = [e.id.in_(text("SELECT event_id FROM event_rowid WHERE n IN (SELECT value FROM json_each(:ns))")
-                              .bindparams(ns=json.dumps(listed)).columns(literal_column("event_id")))]
+            where = [e.id.in_(listed)]
         else:
             where = f.conditions(paging=True, accel=accel and total <= ID_LIST_MAX and not f.only_columns())
         val = raw if table is _ACTOR_EVENTS else SORT_KEYS[sort.key]  # what the page is ordered by
@@ -600,14 +599,23 @@ def _raw_records(engine: Engine, f: Filters, sort: Sort, limit: int, offset: int
 ID_LIST_MAX = 20_000  # matches up to which a page is read from id lists rather than by walking an index
 
 
-def _listed_numbers(conn: Connection, f: Filters, total: int, accel: bool) -> list[int] | None:
-    """The numbers (event_rowid) of a text search's matches when they are few and the word bitmaps hold them."""
-    if not (accel and f.q and f.q.strip() and 0 < total <= ID_LIST_MAX):
+def _listed_numbers(conn: Connection, f: Filters, total: int) -> Any:
+    """A SELECT of the ids of a text search's matches when they are few and the word bitmaps hold them (None:
+    they do not)."""
+    if not (f.q and f.q.strip() and 0 < total <= ID_LIST_MAX):
         return None
     from rasd.store import bitmaps
     from rasd.store.accel import version
 
-    return bitmaps.numbers(conn, f, version(conn), _CANON)
+    ns = bitmaps.numbers(conn, f, version(conn), _CANON)
+    if ns is None:
+        return None
+    if conn.dialect.name == "sqlite":
+        sql = text("SELECT event_id FROM event_rowid WHERE n IN (SELECT value FROM json_each(:ns))").bindparams(
+            ns=json.dumps(ns))
+    else:
+        sql = text("SELECT event_id FROM event_numbers WHERE n = ANY(:ns)").bindparams(ns=ns)
+    return sql.columns(literal_column("event_id"))
 
 
 def _accel(conn: Connection) -> bool:
@@ -637,10 +645,10 @@ def _total(conn: Connection, f: Filters, accel: bool) -> int:
             ae = _actor_events()
             n = conn.execute(select(func.count()).select_from(ae).where(ae.c.key == keys[0],
                                                                          *_column_conditions(ae.c, f))).scalar_one()
+        elif f.q and f.q.strip() and (n := bitmaps.count(conn, f, ver, _CANON)) is not None:
+            pass  # the in-memory bitmaps of the events' words (a large database: SQLite from 0014, PostgreSQL 0015)
         elif not accel:  # PostgreSQL: a count over the indexes, kept until the next write
             n = conn.execute(select(func.count()).select_from(events_t).where(*f.conditions())).scalar_one()
-        elif f.q and f.q.strip() and (n := bitmaps.count(conn, f, ver, _CANON)) is not None:
-            pass  # the in-memory bitmaps of the events' words (SQLite from 0014, a large database)
         elif f.bbox is not None and not f.actor and not (f.q and f.q.strip()) and not (
                 f.date_from or f.date_to or f.admin1 or f.event_type or f.sub_event_type or f.kind_or_country()):
             n = _bbox_total(conn, f.bbox)
@@ -864,7 +872,7 @@ def stats_text(engine: Engine, f: Filters, with_cells: bool = False) -> str:
         if out is None:
             from rasd.store import bitmaps
 
-            got = bitmaps.stats(conn, f, ver, _CANON, with_cells) if accel else None  # a large database's arrays
+            got = bitmaps.stats(conn, f, ver, _CANON, with_cells)  # a large database's arrays, when they are ready
             out = json_text(got if got is not None else _stats(conn, f, with_cells, accel))
             TOTALS.put(key, ver, out)
         return out

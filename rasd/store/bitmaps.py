@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 from pyroaring import BitMap
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, bindparam, text
 
 MIN_EVENTS = 50_000  # below this, SQL counts any text in well under 50 ms: no memory is spent on bitmaps
 LOG_KEEP = 200_000  # log rows kept behind the newest; an index further behind is built again
@@ -103,9 +103,86 @@ def clear_log(conn: Connection) -> None:
     conn.exec_driver_sql("DELETE FROM search_log")
 
 
-_EVENT_ROWS = ("SELECT r.n, e.search, e.report_kind, e.country, e.admin1, e.event_type, e.sub_event_type, "
-               "e.event_date, e.fatalities FROM event_rowid r JOIN events e ON e.id = r.event_id")
-_ACTOR_ROWS = "SELECT r.n, a.key FROM event_rowid r JOIN event_actors a ON a.event_id = r.event_id"
+# -- the change log (PostgreSQL, migration 0015) ---------------------------------------------------------------
+# The same log, and `event_numbers` for the stable integer per event SQLite's event_rowid gives. Statement
+# triggers read a statement's rows as transition tables (a COPY of a million events: one insert each), a row
+# trigger logs updates. Every function first locks the write counter's row, as every writing statement does
+# until its commit (rasd.store.accel._pg_function): so log numbers are given in commit order, and a reader
+# that has seen number k has seen every number below it.
+_PG_PRUNE = f" DELETE FROM search_log WHERE seq <= (SELECT max(seq) FROM search_log) - {LOG_KEEP};"
+_PG_ACTORS = "INSERT INTO search_log (event_id) SELECT DISTINCT event_id FROM {rows};"
+
+
+def _pg_log_ddl() -> list[str]:
+    from rasd.store.accel import _pg_function
+
+    return [
+        "CREATE TABLE IF NOT EXISTS event_numbers (n BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL UNIQUE)",
+        "INSERT INTO event_numbers (event_id) SELECT id FROM events ORDER BY id ON CONFLICT (event_id) DO NOTHING",
+        "CREATE TABLE IF NOT EXISTS search_log (seq BIGSERIAL PRIMARY KEY, n BIGINT, event_id TEXT, old TEXT)",
+        _pg_function("rasd_log_insert", "INSERT INTO event_numbers (event_id) SELECT id FROM new_rows ORDER BY id "
+                     "ON CONFLICT (event_id) DO NOTHING; INSERT INTO search_log (event_id) SELECT id FROM new_rows;"
+                     + _PG_PRUNE),
+        _pg_function("rasd_log_delete", "INSERT INTO search_log (n, old) SELECT x.n, o.search FROM old_rows o "
+                     "JOIN event_numbers x ON x.event_id = o.id; DELETE FROM event_numbers x USING old_rows o "
+                     "WHERE x.event_id = o.id;" + _PG_PRUNE),
+        _pg_function("rasd_log_update", "INSERT INTO search_log (n, old) SELECT n, CASE WHEN NEW.search IS DISTINCT "
+                     "FROM OLD.search THEN OLD.search END FROM event_numbers WHERE event_id = OLD.id; "
+                     "IF NEW.id IS DISTINCT FROM OLD.id THEN UPDATE event_numbers SET event_id = NEW.id "
+                     "WHERE event_id = OLD.id; END IF;" + _PG_PRUNE),
+        # a marker two numbers on: the log no longer reaches any index, which is built again
+        _pg_function("rasd_log_truncate", "DELETE FROM event_numbers; DELETE FROM search_log; PERFORM "
+                     "nextval(pg_get_serial_sequence('search_log', 'seq')); INSERT INTO search_log (event_id) "
+                     "VALUES (NULL);"),
+        _pg_function("rasd_log_actors_new", _PG_ACTORS.format(rows="new_rows") + _PG_PRUNE),
+        _pg_function("rasd_log_actors_old", _PG_ACTORS.format(rows="old_rows") + _PG_PRUNE),
+        _pg_function("rasd_log_actors_both", _PG_ACTORS.format(rows="(SELECT event_id FROM old_rows UNION "
+                                                                    "SELECT event_id FROM new_rows) x") + _PG_PRUNE),
+        "CREATE TRIGGER tr_events_log_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION rasd_log_insert()",
+        "CREATE TRIGGER tr_events_log_delete AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION rasd_log_delete()",
+        "CREATE TRIGGER tr_events_log_update AFTER UPDATE OF id, search, event_date, admin1, event_type, "
+        "sub_event_type, report_kind, country, fatalities ON events FOR EACH ROW EXECUTE FUNCTION rasd_log_update()",
+        "CREATE TRIGGER tr_events_log_truncate AFTER TRUNCATE ON events FOR EACH STATEMENT "
+        "EXECUTE FUNCTION rasd_log_truncate()",
+        "CREATE TRIGGER tr_event_actors_log_insert AFTER INSERT ON event_actors REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION rasd_log_actors_new()",
+        "CREATE TRIGGER tr_event_actors_log_delete AFTER DELETE ON event_actors REFERENCING OLD TABLE AS old_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION rasd_log_actors_old()",
+        "CREATE TRIGGER tr_event_actors_log_update AFTER UPDATE ON event_actors REFERENCING OLD TABLE AS old_rows "
+        "NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rasd_log_actors_both()",
+        "ANALYZE event_numbers",
+    ]
+
+
+PG_LOG_DROP = [
+    *(f"DROP TRIGGER IF EXISTS tr_events_log_{op} ON events" for op in ("insert", "delete", "update", "truncate")),
+    *(f"DROP TRIGGER IF EXISTS tr_event_actors_log_{op} ON event_actors" for op in ("insert", "delete", "update")),
+    *(f"DROP FUNCTION IF EXISTS rasd_log_{op}()" for op in ("insert", "delete", "update", "truncate", "actors_new",
+                                                            "actors_old", "actors_both")),
+    "DROP TABLE IF EXISTS search_log", "DROP TABLE IF EXISTS event_numbers",
+]
+
+
+def install_pg_log(conn: Connection) -> None:
+    """The change log, the event numbers and their triggers on PostgreSQL (migration 0015)."""
+    for sql in PG_LOG_DROP + _pg_log_ddl():
+        conn.exec_driver_sql(sql)
+
+
+def _numbers(conn: Connection) -> str:
+    """The table of the events' stable integers: event_rowid (SQLite), event_numbers (PostgreSQL)."""
+    return "event_rowid" if conn.dialect.name == "sqlite" else "event_numbers"
+
+
+def _event_rows(conn: Connection) -> str:
+    return ("SELECT r.n, e.search, e.report_kind, e.country, e.admin1, e.event_type, e.sub_event_type, "
+            f"e.event_date, e.fatalities FROM {_numbers(conn)} r JOIN events e ON e.id = r.event_id")
+
+
+def _actor_rows(conn: Connection) -> str:
+    return f"SELECT r.n, a.key FROM {_numbers(conn)} r JOIN event_actors a ON a.event_id = r.event_id"
 
 
 def _uint32(values: Any) -> array.array:
@@ -457,11 +534,11 @@ def build(conn: Connection) -> EventBitmaps:
     idx = EventBitmaps()
     idx.seq = _log_top(conn)
     idx.instance = _instance(conn)
-    rows = conn.exec_driver_sql(_EVENT_ROWS)
+    rows = conn.execution_options(stream_results=True).exec_driver_sql(_event_rows(conn))
     while batch := rows.fetchmany(CHUNK):
         idx.add_rows(batch)
         idx.events += len(batch)
-    rows = conn.exec_driver_sql(_ACTOR_ROWS)
+    rows = conn.execution_options(stream_results=True).exec_driver_sql(_actor_rows(conn))
     while batch := rows.fetchmany(CHUNK):
         idx.add_actors(batch)
     idx.built_in = time.perf_counter() - t0
@@ -469,12 +546,15 @@ def build(conn: Connection) -> EventBitmaps:
 
 
 def _instance(conn: Connection) -> Any:
-    return conn.exec_driver_sql("SELECT value FROM rasd_counters WHERE name = 'instance'").scalar()
+    return conn.exec_driver_sql("SELECT value FROM rasd_counters WHERE name = 'instance'").scalar() or 0
 
 
 def _log_top(conn: Connection) -> int:
-    """The highest log number ever given (kept by AUTOINCREMENT even when the rows are deleted)."""
-    return conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'search_log'").scalar() or 0
+    """The highest log number given: SQLite's AUTOINCREMENT keeps it when the rows are deleted; PostgreSQL's is
+    the highest row (a truncate or a pruning leaves a row behind, and numbers come in commit order)."""
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'search_log'").scalar() or 0
+    return conn.exec_driver_sql("SELECT max(seq) FROM search_log").scalar() or 0
 
 
 def replay(idx: EventBitmaps, conn: Connection, upto: int) -> None:
@@ -489,18 +569,20 @@ def replay(idx: EventBitmaps, conn: Connection, upto: int) -> None:
             dirty.setdefault(int(n), []).append(old)
         elif event_id is not None:
             ids.add(event_id)
+    numbers = _numbers(conn)
+    find = text(f"SELECT n FROM {numbers} WHERE event_id IN :ids").bindparams(bindparam("ids", expanding=True))
     for part in _chunks(sorted(ids), 500):
-        marks = ",".join("?" * len(part))
-        for (n,) in conn.exec_driver_sql(f"SELECT n FROM event_rowid WHERE event_id IN ({marks})", tuple(part)):
+        for (n,) in conn.execute(find, {"ids": part}):
             dirty.setdefault(int(n), [])
     for n, olds in dirty.items():
         idx.remove(n, None)
         for old in olds:
             idx.remove(n, old)
+    events = text(f"{_event_rows(conn)} WHERE r.n IN :ns").bindparams(bindparam("ns", expanding=True))
+    actors = text(f"{_actor_rows(conn)} WHERE r.n IN :ns").bindparams(bindparam("ns", expanding=True))
     for part in _chunks(sorted(dirty), 500):
-        marks = ",".join("?" * len(part))
-        idx.add_rows(conn.exec_driver_sql(f"{_EVENT_ROWS} WHERE r.n IN ({marks})", tuple(part)).all())
-        idx.add_actors(conn.exec_driver_sql(f"{_ACTOR_ROWS} WHERE r.n IN ({marks})", tuple(part)).all())
+        idx.add_rows(conn.execute(events, {"ns": part}).all())
+        idx.add_actors(conn.execute(actors, {"ns": part}).all())
     idx.seq = upto
 
 
@@ -534,13 +616,18 @@ def _slot(engine: Engine) -> _Slot:
 
 
 def usable(conn: Connection) -> bool:
-    """Whether this database keeps the change log (SQLite from migration 0014); remembered per connection."""
-    if conn.dialect.name != "sqlite":
-        return False
+    """Whether this database keeps the change log (SQLite from migration 0014, PostgreSQL from 0015); remembered
+    per connection."""
     info = conn.info
     if "rasd_search_log" not in info:
-        info["rasd_search_log"] = conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_log'").first() is not None
+        if conn.dialect.name == "sqlite":
+            sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_log'"
+        elif conn.dialect.name == "postgresql":
+            sql = ("SELECT 1 FROM information_schema.tables WHERE table_name = 'event_numbers' "
+                   "AND table_schema = current_schema()")
+        else:
+            return False
+        info["rasd_search_log"] = conn.exec_driver_sql(sql).first() is not None
     return bool(info["rasd_search_log"])
 
 
@@ -578,7 +665,7 @@ def prepare(engine: Engine, wait: bool = False) -> bool:
     with engine.connect() as conn:
         if not usable(conn):
             return False
-        events = conn.exec_driver_sql("SELECT max(n) FROM event_rowid").scalar() or 0
+        events = conn.exec_driver_sql(f"SELECT max(n) FROM {_numbers(conn)}").scalar() or 0
     if events < MIN_EVENTS:
         return False
     slot = _slot(engine)
@@ -625,7 +712,7 @@ def answer(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]],
         return None
     slot = _slot(conn.engine)
     if slot.index is None:
-        events = conn.exec_driver_sql("SELECT max(n) FROM event_rowid").scalar() or 0
+        events = conn.exec_driver_sql(f"SELECT max(n) FROM {_numbers(conn)}").scalar() or 0
         if events >= MIN_EVENTS:
             _start(conn.engine, slot)
         return None
@@ -647,7 +734,8 @@ def answer(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]],
             idx.version = ver
         id_n = None
         if f.q and f.q.strip():
-            id_n = conn.execute(text("SELECT n FROM event_rowid WHERE event_id = :i"), {"i": f.q.strip()}).scalar()
+            id_n = conn.execute(text(f"SELECT n FROM {_numbers(conn)} WHERE event_id = :i"),
+                                {"i": f.q.strip()}).scalar()
         sel = idx.select(f, id_n, canon)
         return None if sel is None else what(idx, sel)
     finally:
