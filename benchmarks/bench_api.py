@@ -121,12 +121,12 @@ def _is_url(db: str) -> bool:
 CHUNK = 5000  # events a write takes at once (each chunk has its own seed, so workers can make them in parallel)
 
 
-def _rows(seed: int, start: int, stop: int, sqlite: bool,
-          lines: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _rows(seed: int, start: int, stop: int, sqlite: bool, lines: bool,
+          geo: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Events start..stop-1 as rows of the events and event_actors tables: with `sqlite`, the values as the store's
     column types write them there (ISO dates, the record as its JSON text), handed to the driver as they are; with
-    `lines`, with their stored export rows."""
-    from rasd.export import acled_line, csv_line, lines_stamp
+    `lines`, with their stored export rows; with `geo`, with their GeoJSON heads (SQLite) or empty ones."""
+    from rasd.export import acled_line, csv_line, geo_columns, lines_stamp
     from rasd.store.linking import search_text
 
     rng = random.Random(seed * 1_000_003 + start)
@@ -152,6 +152,9 @@ def _rows(seed: int, start: int, stop: int, sqlite: bool,
             row["date_end"] = dt.date.fromisoformat(row["date_end"])
         if lines:
             row.update(csv_line=csv_line(e), acled_line=acled_line(e), lines_stamp=lines_stamp())
+        if geo:  # schema 0016 on: SQLite makes each GeoJSON Feature from the head kept beside the record
+            row.update(geo_columns(row["record"]) if sqlite else {"geo_head": None, "geo_cut": None,
+                                                                   "geo_cut_end": None})
         rows.append(row)
         pairs += [{"event_id": e["id"], "key": a["key"], "side": a["side"], "role": a["role"]} for a in e["actors"]]
     return rows, pairs
@@ -169,7 +172,8 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
 
     engine = open_db(str(path), quiet=True)
     sqlite = engine.dialect.name == "sqlite"
-    lines = "lines_stamp" in {c["name"] for c in inspect(engine).get_columns("events")}  # schema 0010 on
+    have = {c["name"] for c in inspect(engine).get_columns("events")}
+    lines, geo = "lines_stamp" in have, "geo_head" in have  # schema 0010 on, 0016 on
     t0 = time.perf_counter()
     with engine.connect() as conn:
         if sqlite:
@@ -179,7 +183,7 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
             conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
             conn.commit()  # (SQLAlchemy's own; the driver opens no transaction for a PRAGMA)
         with conn.begin():
-            _load(conn, sqlite, n, seed, lines, bulk)
+            _load(conn, sqlite, n, seed, lines, bulk, geo)
         if sqlite:
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             conn.commit()
@@ -199,7 +203,7 @@ def build(path: Path | str, n: int, seed: int = 2025, bulk: bool = True) -> None
           f"{time.perf_counter() - t1:.1f} s), {where}")
 
 
-def _load(conn: Any, sqlite: bool, n: int, seed: int, lines: bool, bulk: bool) -> None:
+def _load(conn: Any, sqlite: bool, n: int, seed: int, lines: bool, bulk: bool, geo: bool = False) -> None:
     """The rows of `build`, written in one transaction."""
     import multiprocessing as mp
 
@@ -225,7 +229,7 @@ def _load(conn: Any, sqlite: bool, n: int, seed: int, lines: bool, bulk: bool) -
             conn.execute(insert(Actor.__table__), missing)
         # two workers make the chunks while this process writes them, in order; four ahead at most, so memory
         # stays flat
-        chunks = iter([(seed, a, min(a + CHUNK, n), sqlite, lines) for a in range(0, n, CHUNK)])
+        chunks = iter([(seed, a, min(a + CHUNK, n), sqlite, lines, geo) for a in range(0, n, CHUNK)])
         pending = collections.deque(pool.apply_async(_rows, c) for c in itertools.islice(chunks, 4))
         while pending:
             rows, pairs = pending.popleft().get()

@@ -789,7 +789,8 @@ def _stream_records(engine: Engine, f: Filters, sort: Sort | None, fmt: str | No
     from rasd.store.query import export_columns, export_items
 
     sort = sort or Sort("event_date", False)
-    cols = export_columns(fmt, binary and engine.dialect.name == "sqlite")
+    binary = binary and engine.dialect.name == "sqlite"
+    cols = export_columns(fmt, binary)
     with engine.connect() as conn:
         where = f.conditions(accel=_accel(conn))
         nullable = sort.nullable
@@ -801,7 +802,7 @@ def _stream_records(engine: Engine, f: Filters, sort: Sort | None, fmt: str | No
                      select(*cols).where(*where, nullable.is_(None)).order_by(tie)]
         for q in parts:
             rows = conn.execution_options(yield_per=1000).execute(q)
-            yield from export_items(rows, fmt)
+            yield from export_items(rows, fmt, binary)
 
 
 def event_detail(engine: Engine, event_id: str, texts: bool = True) -> dict[str, Any] | None:

@@ -255,9 +255,10 @@ _REPR_NUM = re.compile(rb"-?(?:[1-9][0-9]{0,2}\.(?:0|[0-9]{0,5}[1-9])|0\.(?:0|(?
 _B = _Marks.of(bytes)
 
 
-def _feature_of_bytes(text: bytes) -> list[bytes] | None:
-    """`_feature_of_text` of a stored record's bytes in the store's usual shape (a plain id, one latitude member
-    with the longitude right after it, both plain decimals or null): a few calls into C. None otherwise."""
+def _splice_bytes(text: bytes) -> tuple[list[bytes], int, int] | None:
+    """The Feature's head (its text up to the properties), and where the coordinates' members start and end in a
+    stored record's bytes in the store's usual shape (a plain id, one latitude member with the longitude right
+    after it, both plain decimals or null): a few calls into C. None otherwise."""
     if not text.startswith(_B.id_start):
         return None
     end = text.find(_B.id_end, 8)
@@ -277,7 +278,31 @@ def _feature_of_bytes(text: bytes) -> list[bytes] | None:
             if -90 <= float(lat) <= 90 and -180 <= float(lon) <= 180 else b"null"
     else:
         return None
-    return [_B.feature, text[7:end + 1], _B.geometry, geom, _B.props, text[:at], text[pair.end():], _B.close]
+    return [_B.feature, text[7:end + 1], _B.geometry, geom, _B.props], at, pair.end()
+
+
+def _feature_of_bytes(text: bytes) -> list[bytes] | None:
+    """`_feature_of_text` of a stored record's bytes in the store's usual shape (`_splice_bytes`); None otherwise."""
+    cut = _splice_bytes(text)
+    if cut is None:
+        return None
+    head, at, end = cut
+    return [*head, text[:at], text[end:], _B.close]
+
+
+class Spliced(bytes):
+    """A GeoJSON Feature already made (by SQLite, from `geo_columns`): written as it is."""
+
+
+def geo_columns(text: str | None) -> dict[str, Any]:
+    """What an event keeps so that SQLite makes its GeoJSON Feature itself (`rasd.store.query.export_columns`):
+    the Feature's text up to its properties, and the byte range of the coordinates' members in the stored record
+    `text`, which the Feature's properties leave out. Nones where the record is not in the usual shape."""
+    cut = _splice_bytes(text.encode()) if text else None
+    if cut is None:
+        return {"geo_head": None, "geo_cut": None, "geo_cut_end": None}
+    head, at, end = cut
+    return {"geo_head": b"".join(head).decode(), "geo_cut": at, "geo_cut_end": end}
 
 
 def _feature_of_text(text: str | bytes) -> list[Any] | None:
@@ -326,7 +351,8 @@ def write_geojson(events: Iterable[dict[str, Any] | str | bytes], out: TextIO) -
     Positions are [longitude, latitude] in WGS84, so no "crs" member (RFC 7946 removed it).
     Streamed feature by feature (the bytes `json.dump` would give for the whole collection), so an export of
     any size never holds its features in memory. An item may be a record's stored JSON text, as for
-    `write_jsonl`: its feature is then spliced out of the text; given as bytes, the collection goes out as bytes.
+    `write_jsonl`: its feature is then spliced out of the text; given as bytes, the collection goes out as bytes;
+    a `Spliced` item is a feature the database made (bytes too).
     """
     n = 0
     block: list[Any] = ['{"type": "FeatureCollection", "features": [']  # one join per 256 features
@@ -337,6 +363,13 @@ def write_geojson(events: Iterable[dict[str, Any] | str | bytes], out: TextIO) -
             block = [block[0].encode()]
         if n:
             block.append(b", " if binary else ", ")
+        if type(e) is Spliced:  # made by the database
+            block.append(e)
+            n += 1
+            if n % 256 == 0:
+                out.write(b"".join(block))
+                block = []
+            continue
         pieces = _feature_of_text(e) if isinstance(e, str | bytes) else None
         if pieces is None:
             feature = _feature(json.loads(e) if isinstance(e, str | bytes) else e)

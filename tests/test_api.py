@@ -452,6 +452,28 @@ def test_exports(ro: Api, records: list[dict[str, Any]]) -> None:
     assert table.column("id").to_pylist() == [e["id"] for e in by_sort(records, "-event_date")]
 
 
+def test_geojson_features_made_by_sqlite_are_the_writers_and_go_stale_with_their_record(api: Api) -> None:
+    """Each event keeps its Feature's head (migration 0016); a record changed without it is spliced in Python."""
+    def same() -> None:
+        buf = io.StringIO()
+        write_geojson(iter_events(api.engine, report_kind="incident"), buf)
+        got = api.client.get("/api/export", params={"format": "geojson", "report_kind": "incident"}).content
+        assert got == buf.getvalue().encode()
+
+    with api.engine.connect() as c:
+        heads = c.execute(text("SELECT count(*), count(geo_head) FROM events")).one()
+    assert heads[0] > 20 and heads[1] == heads[0]  # every sample event is in the usual shape
+    same()
+    with api.engine.begin() as c:  # an edit of the record alone, as a hand correction could make it
+        c.execute(text("UPDATE events SET record = json_set(record, '$.notes', 'تعديل قصير') "
+                       "WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 5)"))
+        c.execute(text("UPDATE events SET record = json_set(record, '$.latitude', 36.5, '$.longitude', 37.25) "
+                       "WHERE id IN (SELECT id FROM events ORDER BY id DESC LIMIT 3)"))
+        stale = c.execute(text("SELECT count(*) FROM events WHERE geo_head IS NULL")).scalar()
+    assert stale == 8
+    same()
+
+
 def test_export_streams_in_chunks(api: Api) -> None:
     """A large export reaches the client piece by piece (the writer runs beside the response)."""
     with api.engine.begin() as c:  # 600 more events: copies of the samples under other ids

@@ -401,6 +401,9 @@ class _Places:
 _places = _Places()
 
 
+_NO_GEO = {"geo_head": None, "geo_cut": None, "geo_cut_end": None}
+
+
 def _write_events(conn: Connection, events: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
     """Insert events with their sources, evidence, actors and places, and point their mentions at them."""
     art_ids = sorted({m["sources"][0]["article_id"] for _, ms in events for m in ms})
@@ -408,9 +411,11 @@ def _write_events(conn: Connection, events: list[tuple[dict[str, Any], list[dict
     at = Article.__table__
     for part in chunks(art_ids):
         dup_of.update(conn.execute(select(at.c.id, at.c.duplicate_of).where(at.c.id.in_(part))).all())
-    from rasd.export import acled_line, csv_line, lines_stamp
+    from rasd.export import acled_line, csv_line, geo_columns, lines_stamp
+    from rasd.store.db import json_text
 
     stamp = lines_stamp()
+    sqlite = conn.dialect.name == "sqlite"  # where the database makes the GeoJSON Features (migration 0016)
     ev_rows, src_rows, evid_rows, actor_rows, mention_rows = [], [], [], [], []
     places: dict[str, dict[str, Any]] = {}
     actors: dict[str, dict[str, Any]] = {}
@@ -424,7 +429,8 @@ def _write_events(conn: Connection, events: list[tuple[dict[str, Any], list[dict
                    search=event_search_text(e),
                    place_id=place.id if place is not None else None,
                    n_sources=len(e["sources"]), record=e,
-                   csv_line=csv_line(e), acled_line=acled_line(e), lines_stamp=stamp)
+                   csv_line=csv_line(e), acled_line=acled_line(e), lines_stamp=stamp,
+                   **(geo_columns(json_text(e)) if sqlite else _NO_GEO))
         ev_rows.append(row)
         for m in members:
             aid = m["sources"][0]["article_id"]

@@ -144,6 +144,12 @@ class Event(Base):
     csv_line: Mapped[str | None] = mapped_column(Text)
     acled_line: Mapped[str | None] = mapped_column(Text)
     lines_stamp: Mapped[str | None] = mapped_column(String)
+    # the GeoJSON Feature's text up to its properties and the byte range of the coordinates in `record`
+    # (rasd.export.geo_columns), so SQLite makes the Feature itself; set to NULL by a trigger when the record
+    # changes without them (migration 0016)
+    geo_head: Mapped[str | None] = mapped_column(Text)
+    geo_cut: Mapped[int | None] = mapped_column(Integer)
+    geo_cut_end: Mapped[int | None] = mapped_column(Integer)
 
 
 class Mention(Base):
@@ -270,8 +276,12 @@ class EditMention(Base):
 # the other two are seeks.
 # Migration 0008 adds the report kind and the country, the filters of every list (incidents first), at the end.
 _KIND = (Event.report_kind, Event.country)
-Index("ix_events_admin1_event_date", Event.admin1, Event.event_date, Event.id, *_KIND)
-Index("ix_events_event_type_event_date", Event.event_type, Event.event_date, Event.id, *_KIND)
+# Migration 0017 adds the other of governorate and type, and the sub-type, at the end: a page of a rare type in a
+# governorate walks one of these in date order and tests the type there, never in the table's rows (kilobytes)
+Index("ix_events_admin1_event_date", Event.admin1, Event.event_date, Event.id, *_KIND, Event.event_type,
+      Event.sub_event_type)
+Index("ix_events_event_type_event_date", Event.event_type, Event.event_date, Event.id, *_KIND, Event.admin1,
+      Event.sub_event_type)
 Index("ix_events_browse", Event.event_date, Event.id, Event.admin1, Event.event_type, Event.sub_event_type,
       Event.latitude, Event.longitude, Event.fatalities, Event.injured, Event.arrested, Event.n_sources,
       Event.confidence, Event.location, Event.search, *_KIND)

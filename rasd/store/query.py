@@ -76,6 +76,12 @@ def export_columns(fmt: str | None, binary: bool = False) -> list[Any]:
     `binary`: the stored text of a raw format's record as its UTF-8 bytes, for a stream that sends bytes (SQLite
     keeps the text so: the writer splices bytes, and no text is decoded here to be encoded again)."""
     e = events_t.c
+    if fmt == "geojson" and binary:  # SQLite makes the Feature where the event keeps its head (migration 0016)
+        record = cast(e.record, LargeBinary)
+        feature = case((e.geo_head.is_not(None), cast(
+            e.geo_head + func.substr(record, 1, e.geo_cut) + func.substr(record, e.geo_cut_end + 1) + "}",
+            LargeBinary)), else_=null())
+        return [feature, case((e.geo_head.is_(None), record), else_=null())]
     if fmt in RAW_FORMATS:
         return [cast(e.record, LargeBinary) if binary else cast(e.record, Text)]
     if fmt in LINE_COLUMNS:  # the record only where the stored line is stale (PostgreSQL: jsonb to text, 25 µs)
@@ -86,9 +92,15 @@ def export_columns(fmt: str | None, binary: bool = False) -> list[Any]:
     return [e.record]
 
 
-def export_items(rows: Iterable[Any], fmt: str | None) -> Iterator[Any]:
-    """The items the writer of `fmt` takes, from rows of `export_columns(fmt)`: a stored row is kept when the
-    mapping that made it is this one's."""
+def export_items(rows: Iterable[Any], fmt: str | None, binary: bool = False) -> Iterator[Any]:
+    """The items the writer of `fmt` takes, from rows of `export_columns(fmt, binary)`: a stored row is kept when
+    the mapping that made it is this one's."""
+    if fmt == "geojson" and binary:  # (the Feature SQLite made, or the record to splice)
+        from rasd.export import Spliced
+
+        for feature, record in rows:
+            yield record if feature is None else Spliced(feature)
+        return
     if fmt not in LINE_COLUMNS:
         for row in rows:
             yield row[0]
