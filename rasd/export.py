@@ -99,7 +99,7 @@ class Stored(NamedTuple):
     and the id and country the ACLED writer numbers rows with."""
 
     record: str | None  # None where the line is current (it is then not read)
-    line: str | None = None
+    line: str | bytes | None = None  # bytes: as SQLite stores it, for a stream of bytes
     id: str = ""
     country: str | None = None
 
@@ -147,16 +147,38 @@ def write_csv(events: Iterable[dict[str, Any] | Stored], out: TextIO) -> int:
     writer = csv.writer(out)  # rows as lists (DictWriter checks every row's keys, a third of the time spent here)
     writer.writerow(FLAT_FIELDS)
     n = 0
+    lines = _Lines(out)
     for e in events:
         if isinstance(e, Stored):
             if e.line is not None:
-                out.write(e.line)
+                lines.add(e.line)
                 n += 1
                 continue
             e = json.loads(e.record)
+        lines.flush()
         writer.writerow(list(_flat(e).values()))
         n += 1
+    lines.flush()
     return n
+
+
+class _Lines:
+    """Stored lines (str, or bytes from SQLite), written a few hundred at a time: one write per block, not one
+    per event."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.items: list[Any] = []
+
+    def add(self, *parts: Any) -> None:
+        self.items += parts
+        if len(self.items) >= 512:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.items:
+            self.out.write((b"" if isinstance(self.items[0], bytes) else "").join(self.items))
+            self.items = []
 
 
 def _finite(x: Any) -> bool:
@@ -649,10 +671,11 @@ def write_acled_csv(events: Iterable[dict[str, Any] | Stored], out: TextIO) -> i
     fields = ACLED_FIELDS[1:]
     used: set[tuple[str, int]] = set()
     n = 0
+    lines = _Lines(out)
     for e in events:
         line = None
         if isinstance(e, Stored):
-            if e.line == "":
+            if e.line == "" or e.line == b"":
                 continue  # no date
             if e.line is not None:
                 line, event_id, country = e.line, e.id, e.country or HOME
@@ -669,11 +692,14 @@ def write_acled_csv(events: Iterable[dict[str, Any] | Stored], out: TextIO) -> i
             num += 1
         used.add((prefix, num))
         if line is not None:  # the stored row after its first field: csv never quotes "SYR123"
-            out.write(f"{prefix}{num},{line}")
+            head = f"{prefix}{num},"
+            lines.add(head.encode() if isinstance(line, bytes) else head, line)
         else:
+            lines.flush()
             row = acled_row(e)
             writer.writerow([f"{prefix}{num}", *(row[f] for f in fields)])
         n += 1
+    lines.flush()
     return n
 
 

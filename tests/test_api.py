@@ -34,7 +34,7 @@ from rasd.cli import samples_dir
 from rasd.cli.serve import cli as serve_cli
 from rasd.cli.serve import free_port, ingest_samples
 from rasd.cli.store import cli as store_cli
-from rasd.export import write_geojson, write_jsonl
+from rasd.export import write_acled_csv, write_csv, write_geojson, write_jsonl
 from rasd.link.merge import Constraints, cluster, link
 from rasd.store.db import open_db
 from rasd.store.query import integrity, iter_events
@@ -442,7 +442,8 @@ def test_exports(ro: Api, records: list[dict[str, Any]]) -> None:
     assert [r["id"] for r in rows] == [e["id"] for e in want]
     gj = ro.client.get("/api/export", params={"format": "geojson", "event_type": "Battles", **inc}).json()
     assert gj["type"] == "FeatureCollection" and len(gj["features"]) == ro.events(event_type="Battles")["total"]
-    for fmt, writer in (("jsonl", write_jsonl), ("geojson", write_geojson)):  # bytes spliced as the writer writes
+    for fmt, writer in (("jsonl", write_jsonl), ("geojson", write_geojson), ("csv", write_csv),
+                        ("acled-csv", write_acled_csv)):  # bytes spliced, and stored rows, as the writer writes
         buf = io.StringIO()
         writer(iter_events(ro.engine, report_kind="incident"), buf)
         assert ro.client.get("/api/export", params={"format": fmt, **inc}).content == buf.getvalue().encode()

@@ -113,7 +113,8 @@ def test_index_totals_are_the_sql_totals_and_stay_in_step(tmp_path: Path, bench:
     engine = open_db(str(path), quiet=True)
     bitmaps.forget(engine)
     _ready(engine)
-    fs = _cases(random.Random(11), bench)
+    fs = _cases(random.Random(11), bench) + [Filters(), Filters(admin1="Aleppo"), Filters(report_kind="incident"),
+                                              Filters(date_from=dt.date(2021, 1, 1), event_type="Battles")]
     # everything but the needles of three words and more is answered here
     assert _compare(engine, fs) == len(fs) - _long(fs)
     assert _index_total(engine, Filters(q="killed", report_kind="incident")) > 500

@@ -465,9 +465,15 @@ class EventBitmaps:
         n_weeks = hi - lo + 2  # row 0: no date
         if n_weeks * n_types * max(n_kinds, n_admin if with_cells else 1) > BINS_MAX:
             return None
-        idx = np.flatnonzero(sel)
-        kind, etype, admin, day, fat = (self.cols[c][idx] for c in ("report_kind", "event_type", "admin1", "day",
-                                                                    "fatalities"))
+        names_of = ("report_kind", "event_type", "admin1", "day", "fatalities")
+        live = int(np.count_nonzero(self.live))
+        if int(np.count_nonzero(sel)) == live:  # every event (no filter): the whole arrays, no gathering; the
+            dead = len(sel) - live  # numbers of no event hold zeros, taken off the bins of zeros below
+            kind, etype, admin, day, fat = (self.cols[c] for c in names_of)
+        else:
+            dead = 0
+            idx = np.flatnonzero(sel)
+            kind, etype, admin, day, fat = (self.cols[c][idx] for c in names_of)
         names = {c: [v or "" for v in self.values[c]] for c in ("report_kind", "event_type", "admin1")}
 
         def by_name(col: str, counts: np.ndarray) -> dict[str, int]:
@@ -476,10 +482,18 @@ class EventBitmaps:
                 out[names[col][code]] = out.get(names[col][code], 0) + int(counts[code])
             return out
 
-        week = np.where(day > 0, (day - 1) // 7 - (lo - 1), 0)
+        # in place, a million at a time: few temporaries (each a fresh allocation the first time)
+        week = day - 1
+        week //= 7
+        week -= lo - 1
+        week[day == 0] = 0  # row 0: no date
+        key = week * n_types
+        key += etype
+        key *= n_kinds
+        key += kind
         # one count per (week, type, kind): the timeline, the types, the undated and the kinds are its sums
-        cube = np.bincount((week * n_types + etype) * n_kinds + kind,
-                           minlength=n_weeks * n_types * n_kinds).reshape(n_weeks, n_types, n_kinds)
+        cube = np.bincount(key, minlength=n_weeks * n_types * n_kinds).reshape(n_weeks, n_types, n_kinds)
+        cube[0, 0, 0] -= dead
         kinds = by_name("report_kind", cube.sum(axis=(0, 1)))
         deaths: dict[str, int] = {}
         for code in range(n_kinds):
@@ -488,7 +502,9 @@ class EventBitmaps:
         grid = cube.sum(axis=2)
         types = by_name("event_type", grid.sum(axis=0))
         undated = int(grid[0].sum())
-        admins = by_name("admin1", np.bincount(admin, minlength=n_admin))
+        by_admin = np.bincount(admin, minlength=n_admin)
+        by_admin[0] -= dead
+        admins = by_name("admin1", by_admin)
         label = [dt.date.fromordinal(7 * (lo + w) + 1).isoformat() for w in range(n_weeks - 1)]
         weeks: dict[tuple[str, str], int] = {}
         for w, t in zip(*np.nonzero(grid[1:]), strict=True):
@@ -496,9 +512,11 @@ class EventBitmaps:
             weeks[k] = weeks.get(k, 0) + int(grid[w + 1, t])
         cells: dict[tuple[str, str, str | None], int] = {}
         if with_cells:
-            cube = np.bincount((week * n_types + etype) * n_admin + admin,
-                               minlength=n_weeks * n_types * n_admin).reshape(
-                n_weeks, n_types, n_admin)
+            key = week * n_types
+            key += etype
+            key *= n_admin
+            key += admin
+            cube = np.bincount(key, minlength=n_weeks * n_types * n_admin).reshape(n_weeks, n_types, n_admin)
             for w, t, a in zip(*np.nonzero(cube[1:]), strict=True):
                 k3 = (label[w], names["event_type"][t], names["admin1"][a] or None)
                 cells[k3] = cells.get(k3, 0) + int(cube[w + 1, t, a])

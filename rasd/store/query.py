@@ -88,7 +88,8 @@ def export_columns(fmt: str | None, binary: bool = False) -> list[Any]:
         from rasd.export import lines_stamp
 
         record = case((e.lines_stamp == lines_stamp(), null()), else_=cast(e.record, Text))
-        return [record, e[LINE_COLUMNS[fmt]], e.lines_stamp, e.id, e.country]
+        line = e[LINE_COLUMNS[fmt]]
+        return [record, cast(line, LargeBinary) if binary else line, e.lines_stamp, e.id, e.country]
     return [e.record]
 
 
