@@ -153,8 +153,7 @@ def _rows(seed: int, start: int, stop: int, sqlite: bool, lines: bool,
         if lines:
             row.update(csv_line=csv_line(e), acled_line=acled_line(e), lines_stamp=lines_stamp())
         if geo:  # schema 0016 on: SQLite makes each GeoJSON Feature from the head kept beside the record
-            row.update(geo_columns(row["record"]) if sqlite else {"geo_head": None, "geo_cut": None,
-                                                                   "geo_cut_end": None})
+            row.update(geo_columns(row["record"] if sqlite else None))
         rows.append(row)
         pairs += [{"event_id": e["id"], "key": a["key"], "side": a["side"], "role": a["role"]} for a in e["actors"]]
     return rows, pairs

@@ -931,17 +931,25 @@ def _stats(conn: Connection, f: Filters, with_cells: bool, accel: bool) -> dict[
                                                   .group_by(k_col, w_col, t_col, a_col)):
                 if w:
                     cells[(monday_of(w), etype or "", a or None)] += n
+    return stats_answer(weeks, types, admin, kinds, deaths, undated, cells if with_cells else None)
+
+
+def stats_answer(weeks: Counter[tuple[str, str]], types: Counter[str], admin: Counter[str], kinds: Counter[str],
+                 deaths: Counter[str], undated: int, cells: Counter[tuple[str, str, str | None]] | None
+                 ) -> dict[str, Any]:
+    """/api/stats's answer from its counts (by the database or by rasd.store.bitmaps' arrays): by (Monday, type),
+    type, governorate, report kind (with deaths), and with `cells` by (Monday, type, governorate)."""
     types = Counter({t: n for t, n in types.items() if n})
     out: dict[str, Any] = {
         "total": sum(types.values()), "undated": undated,
         "weeks": [{"week": w, "event_type": t, "count": n} for (w, t), n in sorted(weeks.items()) if n],
-        "by_admin1": [{"admin1": a, "count": n} for a, n in sorted(admin.items(), key=lambda x: (-x[1], x[0])) if n],
+        "by_admin1": [{"admin1": a, "count": n} for a, n in sorted(admin.items(), key=lambda x: (-x[1], x[0]))
+                      if n and a],
         "by_event_type": [{"event_type": t, "count": n} for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0]))],
-        "by_report_kind": [{"report_kind": k, "count": n, "fatalities": deaths[k]}
-                           for k, n in sorted(kinds.items(), key=lambda x: REPORT_KINDS.index(x[0])
-                                              if x[0] in REPORT_KINDS else 9) if n],
+        "by_report_kind": [{"report_kind": k, "count": n, "fatalities": deaths[k]} for k, n in sorted(
+            kinds.items(), key=lambda x: (REPORT_KINDS.index(x[0]) if x[0] in REPORT_KINDS else 9, x[0])) if n],
     }
-    if with_cells:
+    if cells is not None:
         out["cells"] = [{"week": w, "event_type": t, "admin1": a, "count": n}
                         for (w, t, a), n in sorted(cells.items(), key=lambda x: (x[0][0], x[0][1], x[0][2] or ""))
                         if n]

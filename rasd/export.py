@@ -274,7 +274,7 @@ def _plain_point(lat: str, lon: str) -> str | None:
 # decimals): at most 9 significant digits, so repr gives these digits back; no trailing zero but ".0"; below 1e-4
 # (where repr writes an exponent) never. The common case of `_plain`, tested without float() and repr().
 _REPR_NUM = re.compile(rb"-?(?:[1-9][0-9]{0,2}\.(?:0|[0-9]{0,5}[1-9])|0\.(?:0|(?=0{0,3}[1-9])[0-9]{0,5}[1-9]))")
-_B = _Marks.of(bytes)
+_B = _MARKS[bytes]
 
 
 def _splice_bytes(text: bytes) -> tuple[list[bytes], int, int] | None:
@@ -385,14 +385,7 @@ def write_geojson(events: Iterable[dict[str, Any] | str | bytes], out: TextIO) -
             block = [block[0].encode()]
         if n:
             block.append(b", " if binary else ", ")
-        if type(e) is Spliced:  # made by the database
-            block.append(e)
-            n += 1
-            if n % 256 == 0:
-                out.write(b"".join(block))
-                block = []
-            continue
-        pieces = _feature_of_text(e) if isinstance(e, str | bytes) else None
+        pieces = [e] if type(e) is Spliced else _feature_of_text(e) if isinstance(e, str | bytes) else None
         if pieces is None:
             feature = _feature(json.loads(e) if isinstance(e, str | bytes) else e)
             pieces = [feature.encode() if binary else feature]

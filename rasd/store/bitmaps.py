@@ -26,6 +26,7 @@ import datetime as dt
 import itertools
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -109,7 +110,7 @@ def clear_log(conn: Connection) -> None:
 # trigger logs updates. Every function first locks the write counter's row, as every writing statement does
 # until its commit (rasd.store.accel._pg_function): so log numbers are given in commit order, and a reader
 # that has seen number k has seen every number below it.
-_PG_PRUNE = f" DELETE FROM search_log WHERE seq <= (SELECT max(seq) FROM search_log) - {LOG_KEEP};"
+_PG_PRUNE = " " + _PRUNE
 _PG_ACTORS = "INSERT INTO search_log (event_id) SELECT DISTINCT event_id FROM {rows};"
 
 
@@ -176,6 +177,11 @@ def _numbers(conn: Connection) -> str:
     return "event_rowid" if conn.dialect.name == "sqlite" else "event_numbers"
 
 
+def _events(conn: Connection) -> int:
+    """The highest event number: about the number of events, read from an index."""
+    return conn.exec_driver_sql(f"SELECT max(n) FROM {_numbers(conn)}").scalar() or 0
+
+
 def _event_rows(conn: Connection) -> str:
     return ("SELECT r.n, e.search, e.report_kind, e.country, e.admin1, e.event_type, e.sub_event_type, "
             f"e.event_date, e.fatalities FROM {_numbers(conn)} r JOIN events e ON e.id = r.event_id")
@@ -220,7 +226,10 @@ class EventBitmaps:
         self._joined: tuple[int, str, np.ndarray] | None = None
         self._day_of: dict[Any, int] = {}
         self.built_in = 0.0
-        self.events = 0
+
+    @property
+    def events(self) -> int:
+        return int(np.count_nonzero(self.live))
 
     # -- building and keeping ----------------------------------------------------------------------------
     def _grow(self, top: int) -> None:
@@ -453,12 +462,10 @@ class EventBitmaps:
             sel &= mask
         return sel
 
-    def stats(self, sel: np.ndarray, with_cells: bool) -> dict[str, Any] | None:
-        """rasd.api.stats of the selected events, from the arrays: each grouping one bincount over small codes
-        (weeks numbered from the earliest date ever stored: ordinal 1 is a Monday, so week = (day - 1) // 7).
-        None when dates so far apart would need too many bins (SQL answers)."""
-        from rasd.api import REPORT_KINDS
-
+    def stats(self, sel: np.ndarray, with_cells: bool) -> tuple[Any, ...] | None:
+        """The counts of rasd.api.stats_answer for the selected events, from the arrays: each grouping one
+        bincount over small codes (weeks numbered from the earliest date ever stored: ordinal 1 is a Monday, so
+        week = (day - 1) // 7). None when dates so far apart would need too many bins (SQL answers)."""
         days = [d for d in self._day_of.values() if d > 0]
         lo, hi = ((min(days) - 1) // 7, (max(days) - 1) // 7) if days else (0, -1)
         n_kinds, n_types, n_admin = (len(self.values[c]) for c in ("report_kind", "event_type", "admin1"))
@@ -466,7 +473,7 @@ class EventBitmaps:
         if n_weeks * n_types * max(n_kinds, n_admin if with_cells else 1) > BINS_MAX:
             return None
         names_of = ("report_kind", "event_type", "admin1", "day", "fatalities")
-        live = int(np.count_nonzero(self.live))
+        live = self.events
         if int(np.count_nonzero(sel)) == live:  # every event (no filter): the whole arrays, no gathering; the
             dead = len(sel) - live  # numbers of no event hold zeros, taken off the bins of zeros below
             kind, etype, admin, day, fat = (self.cols[c] for c in names_of)
@@ -476,10 +483,10 @@ class EventBitmaps:
             kind, etype, admin, day, fat = (self.cols[c][idx] for c in names_of)
         names = {c: [v or "" for v in self.values[c]] for c in ("report_kind", "event_type", "admin1")}
 
-        def by_name(col: str, counts: np.ndarray) -> dict[str, int]:
-            out: dict[str, int] = {}
+        def by_name(col: str, counts: np.ndarray) -> Counter[str]:
+            out: Counter[str] = Counter()
             for code in np.flatnonzero(counts):
-                out[names[col][code]] = out.get(names[col][code], 0) + int(counts[code])
+                out[names[col][code]] += int(counts[code])
             return out
 
         # in place, a million at a time: few temporaries (each a fresh allocation the first time)
@@ -495,10 +502,10 @@ class EventBitmaps:
         cube = np.bincount(key, minlength=n_weeks * n_types * n_kinds).reshape(n_weeks, n_types, n_kinds)
         cube[0, 0, 0] -= dead
         kinds = by_name("report_kind", cube.sum(axis=(0, 1)))
-        deaths: dict[str, int] = {}
+        deaths: Counter[str] = Counter()
         for code in range(n_kinds):
             k = names["report_kind"][code]
-            deaths[k] = deaths.get(k, 0) + (int(fat.sum(where=kind == code)) if k in kinds else 0)
+            deaths[k] += int(fat.sum(where=kind == code)) if k in kinds else 0
         grid = cube.sum(axis=2)
         types = by_name("event_type", grid.sum(axis=0))
         undated = int(grid[0].sum())
@@ -506,37 +513,20 @@ class EventBitmaps:
         by_admin[0] -= dead
         admins = by_name("admin1", by_admin)
         label = [dt.date.fromordinal(7 * (lo + w) + 1).isoformat() for w in range(n_weeks - 1)]
-        weeks: dict[tuple[str, str], int] = {}
+        weeks: Counter[tuple[str, str]] = Counter()
         for w, t in zip(*np.nonzero(grid[1:]), strict=True):
-            k = (label[w], names["event_type"][t])
-            weeks[k] = weeks.get(k, 0) + int(grid[w + 1, t])
-        cells: dict[tuple[str, str, str | None], int] = {}
+            weeks[(label[w], names["event_type"][t])] += int(grid[w + 1, t])
+        cells: Counter[tuple[str, str, str | None]] | None = None
         if with_cells:
+            cells = Counter()
             key = week * n_types
             key += etype
             key *= n_admin
             key += admin
             cube = np.bincount(key, minlength=n_weeks * n_types * n_admin).reshape(n_weeks, n_types, n_admin)
             for w, t, a in zip(*np.nonzero(cube[1:]), strict=True):
-                k3 = (label[w], names["event_type"][t], names["admin1"][a] or None)
-                cells[k3] = cells.get(k3, 0) + int(cube[w + 1, t, a])
-        types = {t: n for t, n in types.items() if n}
-        order = {k: i for i, k in enumerate(REPORT_KINDS)}
-        out: dict[str, Any] = {
-            "total": sum(types.values()), "undated": undated,
-            "weeks": [{"week": w, "event_type": t, "count": n} for (w, t), n in sorted(weeks.items()) if n],
-            "by_admin1": [{"admin1": a, "count": n} for a, n in sorted(admins.items(), key=lambda x: (-x[1], x[0]))
-                          if n and a],
-            "by_event_type": [{"event_type": t, "count": n}
-                              for t, n in sorted(types.items(), key=lambda x: (-x[1], x[0]))],
-            "by_report_kind": [{"report_kind": k, "count": n, "fatalities": deaths[k]}
-                               for k, n in sorted(kinds.items(), key=lambda x: (order.get(x[0], 9), x[0])) if n],
-        }
-        if with_cells:
-            out["cells"] = [{"week": w, "event_type": t, "admin1": a, "count": n}
-                            for (w, t, a), n in sorted(cells.items(), key=lambda x: (x[0][0], x[0][1], x[0][2] or ""))
-                            if n]
-        return out
+                cells[(label[w], names["event_type"][t], names["admin1"][a] or None)] += int(cube[w + 1, t, a])
+        return weeks, types, admins, kinds, deaths, undated, cells
 
     def memory(self) -> int:
         """Bytes held, roughly (the bitmaps' serialised size, the arrays and the vocabulary's text)."""
@@ -555,7 +545,6 @@ def build(conn: Connection) -> EventBitmaps:
     rows = conn.execution_options(stream_results=True).exec_driver_sql(_event_rows(conn))
     while batch := rows.fetchmany(CHUNK):
         idx.add_rows(batch)
-        idx.events += len(batch)
     rows = conn.execution_options(stream_results=True).exec_driver_sql(_actor_rows(conn))
     while batch := rows.fetchmany(CHUNK):
         idx.add_actors(batch)
@@ -573,6 +562,15 @@ def _log_top(conn: Connection) -> int:
     if conn.dialect.name == "sqlite":
         return conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'search_log'").scalar() or 0
     return conn.exec_driver_sql("SELECT max(seq) FROM search_log").scalar() or 0
+
+
+def _behind(conn: Connection, idx: EventBitmaps | None) -> tuple[int, bool]:
+    """(the log's highest number, whether rows the index has not seen are gone from it: pruned, cleared)."""
+    top = _log_top(conn)
+    if idx is None or top <= idx.seq:
+        return top, False
+    low = conn.exec_driver_sql("SELECT min(seq) FROM search_log").scalar()
+    return top, low is None or low > idx.seq + 1
 
 
 def replay(idx: EventBitmaps, conn: Connection, upto: int) -> None:
@@ -618,6 +616,7 @@ class _Slot:
         self.worker: threading.Thread | None = None
         self.error: BaseException | None = None
         self.failed_at = 0.0
+        self.small: Any = None  # the database version at which it was too small for an index
 
 
 _SLOTS: dict[str, _Slot] = {}
@@ -654,9 +653,8 @@ def _work(engine: Engine, slot: _Slot) -> None:
     try:
         with engine.connect() as conn:
             idx = slot.index
-            top = _log_top(conn)
-            low = conn.exec_driver_sql("SELECT min(seq) FROM search_log").scalar()
-            if idx is None or idx.instance != _instance(conn) or idx.seq < top and (low is None or low > idx.seq + 1):
+            top, lost = _behind(conn, idx)
+            if idx is None or idx.instance != _instance(conn) or lost:
                 fresh = build(conn)
                 with slot.lock:
                     slot.index = fresh
@@ -683,7 +681,7 @@ def prepare(engine: Engine, wait: bool = False) -> bool:
     with engine.connect() as conn:
         if not usable(conn):
             return False
-        events = conn.exec_driver_sql(f"SELECT max(n) FROM {_numbers(conn)}").scalar() or 0
+        events = _events(conn)
     if events < MIN_EVENTS:
         return False
     slot = _slot(engine)
@@ -714,7 +712,10 @@ def count(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]]) 
 def stats(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]],
           with_cells: bool) -> dict[str, Any] | None:
     """rasd.api.stats of the filters `f` from the index of `conn`'s database (None: SQL is to answer)."""
-    return answer(conn, f, ver, canon, lambda idx, sel: idx.stats(sel, with_cells))
+    from rasd.api import stats_answer
+
+    counts = answer(conn, f, ver, canon, lambda idx, sel: idx.stats(sel, with_cells))
+    return None if counts is None else stats_answer(*counts)
 
 
 def numbers(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]]) -> list[int] | None:
@@ -730,9 +731,11 @@ def answer(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]],
         return None
     slot = _slot(conn.engine)
     if slot.index is None:
-        events = conn.exec_driver_sql(f"SELECT max(n) FROM {_numbers(conn)}").scalar() or 0
-        if events >= MIN_EVENTS:
-            _start(conn.engine, slot)
+        if slot.small != ver:  # a database too small for an index is looked at again after a write
+            if _events(conn) >= MIN_EVENTS:
+                _start(conn.engine, slot)
+            else:
+                slot.small = ver
         return None
     if not slot.lock.acquire(timeout=WAIT):  # another request's count is quick; a large replay is not
         return None
@@ -742,12 +745,11 @@ def answer(conn: Connection, f: Any, ver: Any, canon: dict[str, dict[str, str]],
             _start(conn.engine, slot)
             return None
         if idx.version != ver:
-            top = _log_top(conn)
+            top, lost = _behind(conn, idx)
+            if lost or top - idx.seq > REPLAY_INLINE:
+                _start(conn.engine, slot)
+                return None
             if top > idx.seq:
-                low = conn.exec_driver_sql("SELECT min(seq) FROM search_log").scalar()
-                if low is None or low > idx.seq + 1 or top - idx.seq > REPLAY_INLINE:
-                    _start(conn.engine, slot)
-                    return None
                 replay(idx, conn, top)
             idx.version = ver
         id_n = None

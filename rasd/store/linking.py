@@ -401,9 +401,6 @@ class _Places:
 _places = _Places()
 
 
-_NO_GEO = {"geo_head": None, "geo_cut": None, "geo_cut_end": None}
-
-
 def _write_events(conn: Connection, events: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
     """Insert events with their sources, evidence, actors and places, and point their mentions at them."""
     art_ids = sorted({m["sources"][0]["article_id"] for _, ms in events for m in ms})
@@ -430,7 +427,7 @@ def _write_events(conn: Connection, events: list[tuple[dict[str, Any], list[dict
                    place_id=place.id if place is not None else None,
                    n_sources=len(e["sources"]), record=e,
                    csv_line=csv_line(e), acled_line=acled_line(e), lines_stamp=stamp,
-                   **(geo_columns(json_text(e)) if sqlite else _NO_GEO))
+                   **geo_columns(json_text(e) if sqlite else None))
         ev_rows.append(row)
         for m in members:
             aid = m["sources"][0]["article_id"]
